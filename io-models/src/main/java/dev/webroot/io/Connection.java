@@ -1,0 +1,57 @@
+package dev.webroot.io;
+
+import java.nio.ByteBuffer;
+
+/**
+ * A protocol connection as an I/O model sees it: fed bytes, asked what to write, told how much was
+ * written, and asked for its next deadline. Implementations do no I/O and read no clock: every call
+ * that can change state carries the driver's current time ({@link System#nanoTime()} in production,
+ * scripted in tests). One driver thread at a time calls a connection.
+ *
+ * <p>The driver loop, whatever the model: while {@link #nextWrite} is {@code WRITE}, write
+ * {@link #output()} (fully or partly) and report with {@link #written}; when it is {@code YIELD}, ask
+ * {@link #nextRead}: on {@code READ} read into {@link #readBuffer()} and report with {@link #read} or
+ * {@link #readEof}. {@code CLOSE} from either means close the socket. Enforce {@link #deadline()}
+ * by calling {@link #timedOut} once it has passed.
+ */
+public interface Connection {
+    enum Operation {
+        /** Proceed: read into {@link #readBuffer()}, or write {@link #output()}. */
+        PROCEED,
+        /** Nothing to do in this direction until the other one makes progress. */
+        YIELD,
+        /** Close the connection. */
+        CLOSE
+    }
+
+    /** Called once when the connection is accepted, to start the request-head timer. */
+    void opened(long now);
+
+    Operation nextRead();
+
+    /** Where the driver puts received bytes: from position() up to limit(). Not retained by the driver between calls. */
+    ByteBuffer readBuffer();
+
+    /** {@code n > 0} bytes were put into {@link #readBuffer()} at its position (which the driver advanced). */
+    void read(int n, long now);
+
+    /** The peer closed its sending side. */
+    void readEof(long now);
+
+    Operation nextWrite();
+
+    /** What to write now, in order; valid until the next call to {@link #written}. */
+    Output output();
+
+    /** The first {@code n} bytes of {@link #output()} were sent. */
+    void written(long n, long now);
+
+    /** Absolute time (driver clock) at which {@link #timedOut} must be called, or {@link Long#MAX_VALUE}. */
+    long deadline();
+
+    /** The deadline passed without progress: the connection answers (408) or asks to be closed. */
+    void timedOut(long now);
+
+    /** The connection is being closed (by either side); release what it holds. Idempotent. */
+    void closed();
+}

@@ -1,0 +1,42 @@
+package dev.webroot.io;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+
+/**
+ * The bytes a connection wants written next: a sequence of segments, each either bytes in memory
+ * or a span of a file that is also mapped in memory (so a model may copy it from the mapping, send
+ * it with {@code transferTo}, or read it with direct I/O). Reused by its connection; valid until the
+ * next {@link Connection#written} call.
+ */
+public interface Output {
+    int segmentCount();
+
+    /** Bytes left in this segment. */
+    long remaining(int segment);
+
+    /** True if the segment is a file span; false if it is only in memory. */
+    boolean isFileSpan(int segment);
+
+    /**
+     * The segment's remaining bytes as a buffer (position..limit). For a file span this is a view of
+     * the mapping, so a model may always use it; it may cover at most {@link Integer#MAX_VALUE} bytes.
+     */
+    ByteBuffer buffer(int segment);
+
+    /** For a file span: the file's channel (shared; use positional I/O only). */
+    FileChannel channel(int segment);
+
+    /** For a file span: the file's path, for models that open it their own way (O_DIRECT). */
+    java.nio.file.Path file(int segment);
+
+    /** For a file span: the whole file's mapping. */
+    MemorySegment mapping(int segment);
+
+    /** For a file span: the absolute file offset of its next unsent byte. */
+    long filePosition(int segment);
+
+    /** Total bytes left across all segments. */
+    long totalRemaining();
+}

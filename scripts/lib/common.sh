@@ -1,0 +1,36 @@
+# Shared by the launchers: locate the project and a JDK 25, build jars on first use.
+# Sourced, not executed.
+
+PROJECT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+
+java_major() {
+  "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p'
+}
+
+# Sets JAVA_HOME to a JDK 25 or newer: the current JAVA_HOME, the java on PATH, or one under /usr/lib/jvm.
+find_jdk() {
+  local candidate
+  for candidate in "${JAVA_HOME:-}" "$(dirname "$(dirname "$(readlink -f "$(command -v java 2>/dev/null || echo /nonexistent)")")")" /usr/lib/jvm/*; do
+    [ -n "$candidate" ] && [ -x "$candidate/bin/java" ] && [ -x "$candidate/bin/javac" ] || continue
+    local major
+    major="$(java_major "$candidate/bin/java")"
+    if [ -n "$major" ] && [ "$major" -ge 25 ]; then
+      export JAVA_HOME="$candidate"
+      return 0
+    fi
+  done
+  echo "error: no JDK 25 or newer found (set JAVA_HOME, or install one under /usr/lib/jvm)" >&2
+  return 1
+}
+
+# Builds MODULE's jar (and what it depends on) when it is missing.
+ensure_jar() {
+  local module="$1" jar="$2"
+  if [ ! -f "$jar" ]; then
+    echo "building $module (first use)..." >&2
+    (cd "$PROJECT_ROOT" && ./mvnw -q -B -DskipTests -pl "$module" -am package) >&2 || {
+      echo "error: building $module failed" >&2
+      return 1
+    }
+  fi
+}

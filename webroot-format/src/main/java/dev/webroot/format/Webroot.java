@@ -1,0 +1,644 @@
+package dev.webroot.format;
+
+import static dev.webroot.format.Layout.*;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+/**
+ * An open, validated webroot file, memory-mapped read-only in a shared arena.
+ *
+ * <p>{@link #open} checks the magic, version, index checksum and every offset and length against the
+ * file size before returning, so no accessor can read outside the mapping afterwards. Accessors
+ * take entry and representation indexes and return primitives: a lookup and everything needed to
+ * answer a request costs no allocation and no system call. {@link #close} unmaps at once; callers
+ * must make sure nothing uses the webroot by then (httpd counts references per generation).
+ */
+public final class Webroot implements AutoCloseable {
+    private static final int CHECKSUM_CHUNK = 1 << 20;
+    private static final int VERIFY_CHUNK = 1 << 20;
+
+    private final Path file;
+    private final Arena arena;
+    private final FileChannel channel;
+    private final MemorySegment map;
+    private final long fileLength;
+    private final int entryCount;
+    private final int representationCount;
+    private final int notFoundEntry;
+    private final int slotMask;
+    private final int maxProbe;
+    private final long hashOffset;
+    private final long entriesOffset;
+    private final long representationsOffset;
+    private final long stringsOffset;
+    private final long headersOffset;
+    private final long dataOffset;
+
+    private Webroot(Path file, Arena arena, FileChannel channel, MemorySegment map, Sections s) {
+        this.file = file;
+        this.arena = arena;
+        this.channel = channel;
+        this.map = map;
+        this.fileLength = map.byteSize();
+        this.entryCount = map.get(U32, H_ENTRY_COUNT);
+        this.representationCount = map.get(U32, H_REPRESENTATION_COUNT);
+        this.notFoundEntry = map.get(U32, H_NOT_FOUND_ENTRY);
+        this.slotMask = map.get(U32, H_SLOT_COUNT) - 1;
+        this.maxProbe = map.get(U32, H_MAX_PROBE);
+        this.hashOffset = s.offset[SECTION_HASH];
+        this.entriesOffset = s.offset[SECTION_ENTRIES];
+        this.representationsOffset = s.offset[SECTION_REPRESENTATIONS];
+        this.stringsOffset = s.offset[SECTION_STRINGS];
+        this.headersOffset = s.offset[SECTION_HEADERS];
+        this.dataOffset = s.offset[SECTION_DATA];
+    }
+
+    /** Opens and validates a webroot file; a file that is not a valid webroot is refused with a message naming the problem. */
+    public static Webroot open(Path file) throws IOException {
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
+        Arena arena = Arena.ofShared();
+        try {
+            long size = channel.size();
+            if (size < HEADER_SIZE) {
+                throw invalid(file, "truncated: " + size + " bytes is shorter than the " + HEADER_SIZE + "-byte header");
+            }
+            MemorySegment map = channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            Sections sections = new Validator(file, map).validate();
+            return new Webroot(file, arena, channel, map, sections);
+        } catch (IOException | RuntimeException e) {
+            arena.close();
+            channel.close();
+            throw e;
+        }
+    }
+
+    static WebrootFormatException invalid(Path file, String problem) {
+        return new WebrootFormatException(file + ": not a valid webroot: " + problem);
+    }
+
+    /** Section offsets found by validation, indexed by section id. */
+    record Sections(long[] offset, long[] length) {}
+
+    // ---- lookup
+
+    /**
+     * Finds the entry for a normalized URL path given as UTF-8 bytes, comparing the bytes exactly.
+     * Returns the entry index, or -1. Never returns the not-found page's entry.
+     */
+    public int lookup(byte[] path, int offset, int length) {
+        long h = PathHash.hash(path, offset, length);
+        int tag = (int) (h >>> 32);
+        int slot = (int) h & slotMask;
+        for (int probe = 0; probe < maxProbe; probe++) {
+            long at = hashOffset + (long) slot * SLOT_SIZE;
+            int entryPlusOne = map.get(U32, at + SLOT_ENTRY);
+            if (entryPlusOne == 0) {
+                return -1;
+            }
+            if (map.get(U32, at + SLOT_TAG) == tag && pathEquals(entryPlusOne - 1, path, offset, length)) {
+                return entryPlusOne - 1;
+            }
+            slot = (slot + 1) & slotMask;
+        }
+        return -1;
+    }
+
+    /** Convenience lookup for tools and tests. */
+    public int lookup(String path) {
+        byte[] bytes = path.getBytes(StandardCharsets.UTF_8);
+        return lookup(bytes, 0, bytes.length);
+    }
+
+    private boolean pathEquals(int entry, byte[] path, int offset, int length) {
+        long e = entryBase(entry);
+        if (map.get(U32, e + E_PATH_LENGTH) != length) {
+            return false;
+        }
+        long at = stringsOffset + map.get(U64, e + E_PATH_OFFSET);
+        for (int i = 0; i < length; i++) {
+            if (map.get(U8, at + i) != path[offset + i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // ---- file-level facts
+
+    public Path file() {
+        return file;
+    }
+
+    /** The whole file, mapped; body and header regions are absolute offsets into it. */
+    public MemorySegment segment() {
+        return map;
+    }
+
+    /** An open read channel on the file, for positional I/O such as {@code transferTo}. */
+    public FileChannel channel() {
+        return channel;
+    }
+
+    public long fileLength() {
+        return fileLength;
+    }
+
+    public int entryCount() {
+        return entryCount;
+    }
+
+    public int representationCount() {
+        return representationCount;
+    }
+
+    /** The not-found page's entry, or -1 when the site has none. */
+    public int notFoundEntry() {
+        return notFoundEntry;
+    }
+
+    // ---- entries
+
+    private long entryBase(int entry) {
+        return entriesOffset + (long) entry * ENTRY_SIZE;
+    }
+
+    public EntryKind kind(int entry) {
+        return EntryKind.ofCode(map.get(U8, entryBase(entry) + E_KIND));
+    }
+
+    public boolean isFile(int entry) {
+        return map.get(U8, entryBase(entry) + E_KIND) == EntryKind.FILE.code();
+    }
+
+    public boolean isRedirect(int entry) {
+        return map.get(U8, entryBase(entry) + E_KIND) == EntryKind.REDIRECT.code();
+    }
+
+    public String path(int entry) {
+        long e = entryBase(entry);
+        return string(stringsOffset + map.get(U64, e + E_PATH_OFFSET), map.get(U32, e + E_PATH_LENGTH));
+    }
+
+    /** Seconds since the epoch. */
+    public long lastModified(int entry) {
+        return map.get(U64, entryBase(entry) + E_LAST_MODIFIED);
+    }
+
+    /** Absolute offset of the entry's Content-Type value (ASCII). */
+    public long contentTypeOffset(int entry) {
+        return stringsOffset + map.get(U64, entryBase(entry) + E_CONTENT_TYPE_OFFSET);
+    }
+
+    public int contentTypeLength(int entry) {
+        return map.get(U32, entryBase(entry) + E_CONTENT_TYPE_LENGTH);
+    }
+
+    public String contentType(int entry) {
+        return string(contentTypeOffset(entry), contentTypeLength(entry));
+    }
+
+    /** Absolute offset of a redirect's Location value (ASCII, a relative reference). */
+    public long locationOffset(int entry) {
+        return stringsOffset + map.get(U64, entryBase(entry) + E_LOCATION_OFFSET);
+    }
+
+    public int locationLength(int entry) {
+        return map.get(U32, entryBase(entry) + E_LOCATION_LENGTH);
+    }
+
+    public String location(int entry) {
+        return string(locationOffset(entry), locationLength(entry));
+    }
+
+    public int representationCount(int entry) {
+        return Short.toUnsignedInt(map.get(U16, entryBase(entry) + E_REPRESENTATION_COUNT));
+    }
+
+    /** The index of the entry's i-th representation; the 0th is always the identity form. */
+    public int representation(int entry, int i) {
+        return map.get(U32, entryBase(entry) + E_FIRST_REPRESENTATION) + i;
+    }
+
+    // ---- representations
+
+    private long representationBase(int representation) {
+        return representationsOffset + (long) representation * REPRESENTATION_SIZE;
+    }
+
+    public int encodingCode(int representation) {
+        return map.get(U8, representationBase(representation) + R_ENCODING);
+    }
+
+    public Encoding encoding(int representation) {
+        return Encoding.ofCode(encodingCode(representation));
+    }
+
+    /** Absolute offset of the body; a multiple of 4096. */
+    public long dataOffset(int representation) {
+        return map.get(U64, representationBase(representation) + R_DATA_OFFSET);
+    }
+
+    public long length(int representation) {
+        return map.get(U64, representationBase(representation) + R_LENGTH);
+    }
+
+    /** Absolute offset of the precomputed header block. */
+    public long headerOffset(int representation) {
+        return headersOffset + map.get(U64, representationBase(representation) + R_HEADER_OFFSET);
+    }
+
+    /** Length of the whole block: the header lines of a 200 response, each ending in CRLF. */
+    public int headerLength(int representation) {
+        return map.get(U32, representationBase(representation) + R_HEADER_LENGTH);
+    }
+
+    /** Length of the block's prefix that a 304 response carries (ETag, Cache-Control, Vary). */
+    public int notModifiedEnd(int representation) {
+        return map.get(U32, representationBase(representation) + R_NOT_MODIFIED_END);
+    }
+
+    /** Length of the prefix that every 206 carries: all lines but Content-Type and Content-Length. */
+    public int commonEnd(int representation) {
+        return map.get(U32, representationBase(representation) + R_COMMON_END);
+    }
+
+    /** Length of the prefix that ends after the Content-Type line (a single-range 206 adds its own length). */
+    public int contentTypeEnd(int representation) {
+        return map.get(U32, representationBase(representation) + R_CONTENT_TYPE_END);
+    }
+
+    /** Absolute offset of the quoted ETag; its length is 0 for the not-found page. */
+    public long etagOffset(int representation) {
+        return headerOffset(representation) + map.get(U32, representationBase(representation) + R_ETAG_OFFSET);
+    }
+
+    public int etagLength(int representation) {
+        return map.get(U32, representationBase(representation) + R_ETAG_LENGTH);
+    }
+
+    public String etag(int representation) {
+        return string(etagOffset(representation), etagLength(representation));
+    }
+
+    public byte[] sha256(int representation) {
+        return map.asSlice(representationBase(representation) + R_SHA256, SHA256_LENGTH).toArray(U8);
+    }
+
+    public String headerBlock(int representation) {
+        return string(headerOffset(representation), headerLength(representation));
+    }
+
+    /** The body as a read-only buffer; valid until the webroot is closed. */
+    public ByteBuffer body(int representation, long offset, int length) {
+        return map.asSlice(dataOffset(representation) + offset, length).asByteBuffer();
+    }
+
+    private String string(long offset, int length) {
+        return new String(map.asSlice(offset, length).toArray(U8), StandardCharsets.UTF_8);
+    }
+
+    // ---- verification
+
+    /**
+     * Re-hashes every stored body and compares it with the recorded SHA-256 and ETag. Returns one
+     * message per problem; an empty list means the data is intact.
+     */
+    public List<String> verify() {
+        List<String> problems = new ArrayList<>();
+        java.util.Set<Long> checked = new java.util.HashSet<>();
+        for (int r = 0; r < representationCount; r++) {
+            long offset = dataOffset(r);
+            byte[] expected = sha256(r);
+            if (checked.add(offset)) {
+                MessageDigest digest = Digests.newSha256();
+                long length = length(r);
+                for (long done = 0; done < length; done += VERIFY_CHUNK) {
+                    int n = (int) Math.min(VERIFY_CHUNK, length - done);
+                    digest.update(map.asSlice(offset + done, n).asByteBuffer());
+                }
+                if (!MessageDigest.isEqual(digest.digest(), expected)) {
+                    problems.add("data of " + describe(r) + " at offset " + offset + " does not match its SHA-256");
+                }
+            }
+            if (etagLength(r) > 0 && !etag(r).equals(Digests.etag(expected))) {
+                problems.add("ETag of " + describe(r) + " does not match its content hash");
+            }
+        }
+        return problems;
+    }
+
+    private String describe(int representation) {
+        for (int e = 0; e < entryCount; e++) {
+            int count = representationCount(e);
+            int first = count == 0 ? -1 : representation(e, 0);
+            if (representation >= first && representation < first + count) {
+                String name = kind(e) == EntryKind.NOT_FOUND ? "the not-found page" : path(e);
+                return name + " (" + encoding(representation).token() + ")";
+            }
+        }
+        return "representation " + representation;
+    }
+
+    /** Unmaps the file and closes its channel. */
+    @Override
+    public void close() throws IOException {
+        try {
+            arena.close();
+        } finally {
+            channel.close();
+        }
+    }
+
+    /** Validation of a freshly mapped file, in the order FORMAT.md lists the checks. */
+    private static final class Validator {
+        private final Path file;
+        private final MemorySegment map;
+        private final long size;
+        private final long[] offset = new long[SECTION_COUNT + 1];
+        private final long[] length = new long[SECTION_COUNT + 1];
+
+        Validator(Path file, MemorySegment map) {
+            this.file = file;
+            this.map = map;
+            this.size = map.byteSize();
+        }
+
+        private WebrootFormatException fail(String problem) {
+            return invalid(file, problem);
+        }
+
+        Sections validate() throws WebrootFormatException {
+            for (int i = 0; i < MAGIC.length; i++) {
+                if (map.get(U8, H_MAGIC + i) != MAGIC[i]) {
+                    throw fail("bad magic (not a webroot file)");
+                }
+            }
+            int version = map.get(U32, H_VERSION);
+            if (version != VERSION) {
+                throw fail("unsupported format version " + Integer.toUnsignedString(version) + " (this build reads version " + VERSION + ")");
+            }
+            if (map.get(U32, H_HEADER_SIZE) != HEADER_SIZE) {
+                throw fail("header size is " + map.get(U32, H_HEADER_SIZE) + ", expected " + HEADER_SIZE);
+            }
+            long declared = map.get(U64, H_FILE_LENGTH);
+            if (declared != size) {
+                throw fail((size < declared ? "truncated" : "has trailing bytes") + ": header says " + Long.toUnsignedString(declared)
+                        + " bytes, file has " + size);
+            }
+            if (map.get(U32, H_SECTION_COUNT) != SECTION_COUNT) {
+                throw fail("section count is " + map.get(U32, H_SECTION_COUNT) + ", expected " + SECTION_COUNT);
+            }
+            long tableEnd = HEADER_SIZE + (long) SECTION_COUNT * SECTION_ENTRY_SIZE;
+            long indexEnd = map.get(U64, H_INDEX_END);
+            if (indexEnd < tableEnd || indexEnd > size || indexEnd % DATA_ALIGNMENT != 0) {
+                throw fail("index end " + Long.toUnsignedString(indexEnd) + " is outside the file or not 4096-aligned");
+            }
+            if (map.get(U32, H_RESERVED) != 0) {
+                throw fail("reserved header field is not zero");
+            }
+            checkChecksum(indexEnd);
+            readSections(tableEnd, indexEnd);
+            int entryCount = count(H_ENTRY_COUNT, SECTION_ENTRIES, ENTRY_SIZE, "entry");
+            int representationCount = count(H_REPRESENTATION_COUNT, SECTION_REPRESENTATIONS, REPRESENTATION_SIZE, "representation");
+            int slotCount = map.get(U32, H_SLOT_COUNT);
+            if (slotCount <= 0 || Integer.bitCount(slotCount) != 1 || (long) slotCount * SLOT_SIZE != length[SECTION_HASH]) {
+                throw fail("hash slot count " + Integer.toUnsignedString(slotCount) + " is not a power of two matching the hash section");
+            }
+            int maxProbe = map.get(U32, H_MAX_PROBE);
+            if (maxProbe < 0 || maxProbe > slotCount) {
+                throw fail("maximum probe length " + Integer.toUnsignedString(maxProbe) + " exceeds the slot count");
+            }
+            int notFound = map.get(U32, H_NOT_FOUND_ENTRY);
+            if (notFound != NONE && (notFound < 0 || notFound >= entryCount)) {
+                throw fail("not-found entry " + Integer.toUnsignedString(notFound) + " is out of range");
+            }
+            checkSlots(slotCount, entryCount);
+            for (int e = 0; e < entryCount; e++) {
+                checkEntry(e, notFound, representationCount);
+            }
+            for (int r = 0; r < representationCount; r++) {
+                checkRepresentation(r);
+            }
+            return new Sections(offset, length);
+        }
+
+        private void checkChecksum(long indexEnd) throws WebrootFormatException {
+            CRC32C crc = new CRC32C();
+            for (long at = 0; at < indexEnd; at += CHECKSUM_CHUNK) {
+                int n = (int) Math.min(CHECKSUM_CHUNK, indexEnd - at);
+                ByteBuffer chunk = map.asSlice(at, n).asByteBuffer();
+                if (at == 0) {
+                    ByteBuffer head = ByteBuffer.allocate(n);
+                    head.put(chunk).putInt(H_CHECKSUM, 0).flip();
+                    crc.update(head);
+                } else {
+                    crc.update(chunk);
+                }
+            }
+            int stored = map.get(U32, H_CHECKSUM);
+            if ((int) crc.getValue() != stored) {
+                throw fail("index checksum mismatch (stored " + Integer.toHexString(stored) + ", computed "
+                        + Integer.toHexString((int) crc.getValue()) + "): the file is corrupt");
+            }
+        }
+
+        private void readSections(long tableEnd, long indexEnd) throws WebrootFormatException {
+            boolean[] seen = new boolean[SECTION_COUNT + 1];
+            for (int i = 0; i < SECTION_COUNT; i++) {
+                long at = HEADER_SIZE + (long) i * SECTION_ENTRY_SIZE;
+                int id = map.get(U32, at + S_ID);
+                if (id < 1 || id > SECTION_COUNT || seen[id]) {
+                    throw fail("section table entry " + i + " has an unknown or repeated id " + Integer.toUnsignedString(id));
+                }
+                if (map.get(U32, at + S_RESERVED) != 0) {
+                    throw fail("section " + id + " has a non-zero reserved field");
+                }
+                seen[id] = true;
+                long start = map.get(U64, at + S_OFFSET);
+                long len = map.get(U64, at + S_LENGTH);
+                boolean data = id == SECTION_DATA;
+                long lower = data ? indexEnd : tableEnd;
+                long upper = data ? size : indexEnd;
+                if (start < lower || len < 0 || start > upper || len > upper - start
+                        || start % (data ? DATA_ALIGNMENT : SECTION_ALIGNMENT) != 0
+                        || data && start + len != size) {
+                    throw fail("section " + id + " (offset " + Long.toUnsignedString(start) + ", length "
+                            + Long.toUnsignedString(len) + ") lies outside its bounds");
+                }
+                offset[id] = start;
+                length[id] = len;
+            }
+            for (int a = 1; a < SECTION_COUNT; a++) {
+                for (int b = a + 1; b < SECTION_COUNT; b++) {
+                    if (offset[a] < offset[b] + length[b] && offset[b] < offset[a] + length[a]) {
+                        throw fail("sections " + a + " and " + b + " overlap");
+                    }
+                }
+            }
+        }
+
+        private int count(int headerField, int section, int recordSize, String what) throws WebrootFormatException {
+            int n = map.get(U32, headerField);
+            if (n < 0 || (long) n * recordSize != length[section]) {
+                throw fail(what + " count " + Integer.toUnsignedString(n) + " does not match its section length " + length[section]);
+            }
+            return n;
+        }
+
+        private void checkSlots(int slotCount, int entryCount) throws WebrootFormatException {
+            for (int s = 0; s < slotCount; s++) {
+                int entryPlusOne = map.get(U32, offset[SECTION_HASH] + (long) s * SLOT_SIZE + SLOT_ENTRY);
+                if (entryPlusOne < 0 || entryPlusOne > entryCount) {
+                    throw fail("hash slot " + s + " points at entry " + Integer.toUnsignedString(entryPlusOne - 1) + " of " + entryCount);
+                }
+            }
+        }
+
+        private void checkString(String what, long relative, long len) throws WebrootFormatException {
+            if (relative < 0 || len < 0 || relative > length[SECTION_STRINGS] || len > length[SECTION_STRINGS] - relative) {
+                throw fail(what + " lies outside the string section");
+            }
+        }
+
+        private void checkFieldBytes(String what, long absolute, long len) throws WebrootFormatException {
+            for (long i = 0; i < len; i++) {
+                int c = map.get(U8, absolute + i) & 0xff;
+                if (c < 0x20 && c != '\t' || c == 0x7f) {
+                    throw fail(what + " contains a control character");
+                }
+            }
+        }
+
+        private void checkEntry(int e, int notFound, int representationCount) throws WebrootFormatException {
+            long at = offset[SECTION_ENTRIES] + (long) e * ENTRY_SIZE;
+            String name = "entry " + e;
+            long pathOffset = map.get(U64, at + E_PATH_OFFSET);
+            long pathLength = Integer.toUnsignedLong(map.get(U32, at + E_PATH_LENGTH));
+            checkString(name + " path", pathOffset, pathLength);
+            EntryKind kind = EntryKind.ofCode(map.get(U8, at + E_KIND));
+            if (kind == null) {
+                throw fail(name + " has an unknown kind " + map.get(U8, at + E_KIND));
+            }
+            if ((kind == EntryKind.NOT_FOUND) != (e == notFound)) {
+                throw fail(name + " disagrees with the header about the not-found page");
+            }
+            if (kind != EntryKind.NOT_FOUND) {
+                if (pathLength == 0 || map.get(U8, offset[SECTION_STRINGS] + pathOffset) != '/') {
+                    throw fail(name + " has a path that does not start with '/'");
+                }
+            }
+            if (map.get(U8, at + E_FLAGS) != 0 || map.get(U32, at + E_RESERVED) != 0 || map.get(U64, at + E_RESERVED + 4) != 0) {
+                throw fail(name + " has non-zero reserved fields");
+            }
+            int count = Short.toUnsignedInt(map.get(U16, at + E_REPRESENTATION_COUNT));
+            long first = Integer.toUnsignedLong(map.get(U32, at + E_FIRST_REPRESENTATION));
+            long typeOffset = map.get(U64, at + E_CONTENT_TYPE_OFFSET);
+            long typeLength = Integer.toUnsignedLong(map.get(U32, at + E_CONTENT_TYPE_LENGTH));
+            long locationOffset = map.get(U64, at + E_LOCATION_OFFSET);
+            long locationLength = Integer.toUnsignedLong(map.get(U32, at + E_LOCATION_LENGTH));
+            checkString(name + " content type", typeOffset, typeLength);
+            checkString(name + " location", locationOffset, locationLength);
+            checkFieldBytes(name + " content type", offset[SECTION_STRINGS] + typeOffset, typeLength);
+            checkFieldBytes(name + " location", offset[SECTION_STRINGS] + locationOffset, locationLength);
+            if (kind == EntryKind.REDIRECT) {
+                if (count != 0 || locationLength == 0) {
+                    throw fail(name + " is a redirect without a location or with representations");
+                }
+                return;
+            }
+            if (count == 0 || first + count > representationCount || typeLength == 0) {
+                throw fail(name + " has representations " + first + ".." + (first + count) + " of " + representationCount
+                        + " or no content type");
+            }
+            int seen = 0;
+            for (long r = first; r < first + count; r++) {
+                int code = map.get(U8, offset[SECTION_REPRESENTATIONS] + r * REPRESENTATION_SIZE + R_ENCODING);
+                if (!Encoding.isValidCode(code) || (seen & (1 << code)) != 0 || (r == first) != (code == Encoding.IDENTITY.code())) {
+                    throw fail(name + " has a missing, repeated or unknown encoding");
+                }
+                seen |= 1 << code;
+            }
+        }
+
+        private void checkRepresentation(int r) throws WebrootFormatException {
+            long at = offset[SECTION_REPRESENTATIONS] + (long) r * REPRESENTATION_SIZE;
+            String name = "representation " + r;
+            for (int i = R_RESERVED; i < R_HEADER_LENGTH; i++) {
+                if (map.get(U8, at + i) != 0) {
+                    throw fail(name + " has non-zero reserved fields");
+                }
+            }
+            for (int i = R_RESERVED_TAIL; i < REPRESENTATION_SIZE; i++) {
+                if (map.get(U8, at + i) != 0) {
+                    throw fail(name + " has non-zero reserved fields");
+                }
+            }
+            long data = map.get(U64, at + R_DATA_OFFSET);
+            long len = map.get(U64, at + R_LENGTH);
+            long dataStart = offset[SECTION_DATA];
+            long dataEnd = dataStart + length[SECTION_DATA];
+            if (data < dataStart || data % DATA_ALIGNMENT != 0 || len < 0 || data > dataEnd || len > dataEnd - data) {
+                throw fail(name + " data (offset " + Long.toUnsignedString(data) + ", length " + Long.toUnsignedString(len)
+                        + ") lies outside the data section");
+            }
+            long header = map.get(U64, at + R_HEADER_OFFSET);
+            long headerLength = Integer.toUnsignedLong(map.get(U32, at + R_HEADER_LENGTH));
+            if (header < 0 || header > length[SECTION_HEADERS] || headerLength > length[SECTION_HEADERS] - header) {
+                throw fail(name + " header block lies outside the header section");
+            }
+            long notModified = Integer.toUnsignedLong(map.get(U32, at + R_NOT_MODIFIED_END));
+            long common = Integer.toUnsignedLong(map.get(U32, at + R_COMMON_END));
+            long contentType = Integer.toUnsignedLong(map.get(U32, at + R_CONTENT_TYPE_END));
+            long etag = Integer.toUnsignedLong(map.get(U32, at + R_ETAG_OFFSET));
+            long etagLength = Integer.toUnsignedLong(map.get(U32, at + R_ETAG_LENGTH));
+            if (notModified > common || common > contentType || contentType > headerLength || etag > headerLength
+                    || etagLength > headerLength - etag) {
+                throw fail(name + " header block cut points are out of order or out of bounds");
+            }
+            long block = offset[SECTION_HEADERS] + header;
+            checkHeaderLines(name, block, headerLength, notModified, common, contentType);
+            byte[] expected = ("Content-Length: " + len + "\r\n").getBytes(StandardCharsets.US_ASCII);
+            if (headerLength - contentType != expected.length
+                    || MemorySegment.mismatch(map, block + contentType, block + headerLength, MemorySegment.ofArray(expected), 0,
+                            expected.length) != -1) {
+                throw fail(name + " header block does not end with its own Content-Length");
+            }
+        }
+
+        /** A block is whole field lines: visible bytes, each line ending in CRLF, cut points at line starts. */
+        private void checkHeaderLines(String name, long block, long blockLength, long... cuts) throws WebrootFormatException {
+            long lineStart = 0;
+            for (long i = 0; i < blockLength; i++) {
+                int c = map.get(U8, block + i) & 0xff;
+                if (c == '\r') {
+                    if (i + 1 >= blockLength || map.get(U8, block + i + 1) != '\n' || i == lineStart) {
+                        throw fail(name + " header block has a malformed line end");
+                    }
+                    i++;
+                    lineStart = i + 1;
+                } else if (c < 0x20 && c != '\t' || c == 0x7f) {
+                    throw fail(name + " header block contains a control character");
+                }
+            }
+            if (lineStart != blockLength) {
+                throw fail(name + " header block does not end with CRLF");
+            }
+            for (long cut : cuts) {
+                if (cut > 0 && (map.get(U8, block + cut - 1) != '\n' || map.get(U8, block + cut - 2) != '\r')) {
+                    throw fail(name + " header block cut point " + cut + " is not at a line boundary");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,485 @@
+package dev.webroot.format;
+
+import static dev.webroot.format.Layout.*;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.CRC32C;
+
+/**
+ * Collects entries and writes them as one webroot file (FORMAT.md). The output is a function of the
+ * entries alone, so the same input gives a byte-identical file. {@link #write} writes a temporary
+ * file beside the target, fsyncs it and renames it over the target: a reader never sees a partial
+ * file, and a failure leaves nothing behind.
+ */
+public final class WebrootWriter {
+    /** One stored form of a file: its coding and its bytes. */
+    public record Representation(Encoding encoding, Content content) {}
+
+    private record PendingEntry(byte[] path, EntryKind kind, String contentType, long lastModified,
+                                String cacheControl, List<Representation> representations, String location) {}
+
+    private static final Comparator<byte[]> UNSIGNED_BYTES = Arrays::compareUnsigned;
+    private static final int COPY_BUFFER = 1 << 20;
+
+    private final Map<String, PendingEntry> entries = new HashMap<>();
+    private PendingEntry notFound;
+    private boolean nosniff = true;
+
+    /** Whether header blocks carry {@code X-Content-Type-Options: nosniff} (default on). */
+    public WebrootWriter nosniff(boolean enabled) {
+        this.nosniff = enabled;
+        return this;
+    }
+
+    /**
+     * Adds a file at a URL path. {@code representations} starts with the identity form; other
+     * encodings follow, each at most once. {@code cacheControl} may be null (no header).
+     */
+    public void addFile(String path, String contentType, long lastModified, String cacheControl,
+                        List<Representation> representations) {
+        checkFieldValue("Content-Type", contentType);
+        if (cacheControl != null) {
+            checkFieldValue("Cache-Control", cacheControl);
+        }
+        checkRepresentations(path, representations);
+        put(new PendingEntry(pathBytes(path), EntryKind.FILE, contentType, lastModified, cacheControl,
+                List.copyOf(representations), null));
+    }
+
+    /** Adds a redirect: a request for {@code path} is sent to {@code location} (a relative reference). */
+    public void addRedirect(String path, String location) {
+        checkFieldValue("Location", location);
+        if (location.isEmpty()) {
+            throw new IllegalArgumentException("empty redirect location for " + path);
+        }
+        put(new PendingEntry(pathBytes(path), EntryKind.REDIRECT, null, 0, null, List.of(), location));
+    }
+
+    /** Sets the page sent with 404 for paths that are not in the index. */
+    public void setNotFound(String contentType, List<Representation> representations) {
+        checkFieldValue("Content-Type", contentType);
+        checkRepresentations("not-found page", representations);
+        notFound = new PendingEntry(new byte[0], EntryKind.NOT_FOUND, contentType, 0, null,
+                List.copyOf(representations), null);
+    }
+
+    public int size() {
+        return entries.size();
+    }
+
+    private void put(PendingEntry entry) {
+        String key = new String(entry.path, StandardCharsets.UTF_8);
+        if (entries.putIfAbsent(key, entry) != null) {
+            throw new IllegalArgumentException("duplicate path " + key);
+        }
+    }
+
+    private static byte[] pathBytes(String path) {
+        if (path.isEmpty() || path.charAt(0) != '/') {
+            throw new IllegalArgumentException("a path starts with '/': " + path);
+        }
+        if (path.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("a path contains no NUL: " + path);
+        }
+        for (String segment : path.substring(1).split("/", -1)) {
+            if (segment.equals(".") || segment.equals("..")) {
+                throw new IllegalArgumentException("a path has no dot segments: " + path);
+            }
+        }
+        if (path.contains("//")) {
+            throw new IllegalArgumentException("a path has no empty segments: " + path);
+        }
+        try {
+            ByteBuffer encoded = StandardCharsets.UTF_8.newEncoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .encode(java.nio.CharBuffer.wrap(path));
+            byte[] bytes = new byte[encoded.remaining()];
+            encoded.get(bytes);
+            return bytes;
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException("a path is valid Unicode: " + path, e);
+        }
+    }
+
+    private static void checkFieldValue(String name, String value) {
+        if (value == null) {
+            throw new IllegalArgumentException(name + " is required");
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < 0x20 && c != '\t' || c >= 0x7f) {
+                throw new IllegalArgumentException(name + " value has a byte that is not visible ASCII: " + value);
+            }
+        }
+    }
+
+    private static void checkRepresentations(String path, List<Representation> representations) {
+        if (representations.isEmpty() || representations.getFirst().encoding() != Encoding.IDENTITY) {
+            throw new IllegalArgumentException("the first representation of " + path + " is the identity form");
+        }
+        EnumSet<Encoding> seen = EnumSet.noneOf(Encoding.class);
+        for (Representation r : representations) {
+            if (!seen.add(r.encoding())) {
+                throw new IllegalArgumentException("two " + r.encoding().token() + " representations of " + path);
+            }
+        }
+        if (representations.size() > 0xffff) {
+            throw new IllegalArgumentException("too many representations of " + path);
+        }
+    }
+
+    /** Writes the webroot to {@code target} atomically (temp file, fsync, rename, fsync directory). */
+    public void write(Path target) throws IOException {
+        Path absolute = target.toAbsolutePath();
+        Path dir = absolute.getParent();
+        Path temp = Files.createTempFile(dir, "." + absolute.getFileName() + ".", ".tmp");
+        boolean done = false;
+        try {
+            try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                writeTo(out);
+                out.force(true);
+            }
+            Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-r--r--"));
+            try {
+                Files.move(temp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                throw new IOException("cannot rename atomically onto " + absolute + ": " + e.getMessage(), e);
+            }
+            done = true;
+            syncDirectory(dir);
+        } finally {
+            if (!done) {
+                Files.deleteIfExists(temp);
+            }
+        }
+    }
+
+    private static void syncDirectory(Path dir) {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException e) {
+            // Not every file system lets a directory be opened or synced; the rename has happened.
+        }
+    }
+
+    /** Writes the whole file to a channel positioned at 0. */
+    void writeTo(FileChannel out) throws IOException {
+        Plan plan = new Plan();
+        ByteBuffer index = plan.index();
+        while (index.hasRemaining()) {
+            out.write(index);
+        }
+        DataWriter data = new DataWriter(Channels.newOutputStream(out), plan.indexEnd);
+        for (Map.Entry<Long, Content> blob : plan.blobs.entrySet()) {
+            data.padTo(blob.getKey());
+            data.copy(blob.getValue());
+        }
+        data.padTo(plan.fileLength);
+        data.flush();
+    }
+
+    /** The layout of the file: every record and offset, computed before anything is written. */
+    private final class Plan {
+        final List<PendingEntry> sorted = new ArrayList<>();
+        final Map<String, Long> strings = new LinkedHashMap<>();
+        long stringsLength;
+        final Map<String, Long> headerBlocks = new LinkedHashMap<>();
+        long headersLength;
+        final List<byte[]> representationRecords = new ArrayList<>();
+        final Map<String, Integer> representationRuns = new HashMap<>();
+        final int[] firstRepresentation;
+        final Map<String, Long> blobOffsets = new HashMap<>();
+        final LinkedHashMap<Long, Content> blobs = new LinkedHashMap<>();
+        final long indexEnd;
+        final long fileLength;
+        final int slotCount;
+        final long hashOffset, entriesOffset, representationsOffset, stringsOffset, headersOffset;
+
+        Plan() {
+            entries.values().stream().sorted(Comparator.comparing(PendingEntry::path, UNSIGNED_BYTES)).forEach(sorted::add);
+            if (notFound != null) {
+                sorted.add(notFound);
+            }
+            firstRepresentation = new int[sorted.size()];
+            for (PendingEntry e : sorted) {
+                intern(e.path);
+                if (e.contentType != null) {
+                    intern(e.contentType.getBytes(StandardCharsets.US_ASCII));
+                }
+                if (e.location != null) {
+                    intern(e.location.getBytes(StandardCharsets.US_ASCII));
+                }
+            }
+            // Data blobs are laid out after the index; their offsets are relative until the index size is known.
+            long relativeData = 0;
+            for (PendingEntry e : sorted) {
+                for (Representation r : e.representations) {
+                    String key = blobKey(r.content());
+                    if (!blobOffsets.containsKey(key)) {
+                        blobOffsets.put(key, relativeData);
+                        relativeData = align(relativeData + r.content().length(), DATA_ALIGNMENT);
+                    }
+                }
+            }
+            for (int i = 0; i < sorted.size(); i++) {
+                firstRepresentation[i] = planRepresentations(sorted.get(i));
+            }
+            int lookupEntries = entries.size();
+            slotCount = Math.max(1, Integer.highestOneBit(Math.max(1, lookupEntries * 2 - 1)) << 1);
+            hashOffset = align(HEADER_SIZE + (long) SECTION_COUNT * SECTION_ENTRY_SIZE, SECTION_ALIGNMENT);
+            entriesOffset = align(hashOffset + (long) slotCount * SLOT_SIZE, SECTION_ALIGNMENT);
+            representationsOffset = align(entriesOffset + (long) sorted.size() * ENTRY_SIZE, SECTION_ALIGNMENT);
+            stringsOffset = align(representationsOffset + (long) representationRecords.size() * REPRESENTATION_SIZE,
+                    SECTION_ALIGNMENT);
+            headersOffset = align(stringsOffset + stringsLength, SECTION_ALIGNMENT);
+            indexEnd = align(headersOffset + headersLength, DATA_ALIGNMENT);
+            if (indexEnd > Integer.MAX_VALUE - DATA_ALIGNMENT) {
+                throw new IllegalStateException("the index would exceed 2 GiB; split the site");
+            }
+            for (Map.Entry<String, Long> blob : blobOffsets.entrySet()) {
+                blob.setValue(blob.getValue() + indexEnd);
+            }
+            for (PendingEntry e : sorted) {
+                for (Representation r : e.representations) {
+                    blobs.putIfAbsent(blobOffsets.get(blobKey(r.content())), r.content());
+                }
+            }
+            fileLength = indexEnd + relativeData;
+        }
+
+        private void intern(byte[] bytes) {
+            String key = new String(bytes, StandardCharsets.ISO_8859_1);
+            if (!strings.containsKey(key)) {
+                strings.put(key, stringsLength);
+                stringsLength += bytes.length;
+            }
+        }
+
+        private long stringOffset(byte[] bytes) {
+            return strings.get(new String(bytes, StandardCharsets.ISO_8859_1));
+        }
+
+        private long internHeaderBlock(HeaderBlock block) {
+            String key = new String(block.bytes, StandardCharsets.ISO_8859_1);
+            Long offset = headerBlocks.get(key);
+            if (offset == null) {
+                offset = headersLength;
+                headerBlocks.put(key, offset);
+                headersLength += block.bytes.length;
+            }
+            return offset;
+        }
+
+        /** Appends the records of an entry's representations (or reuses an identical run); returns the first index. */
+        private int planRepresentations(PendingEntry e) {
+            if (e.representations.isEmpty()) {
+                return 0;
+            }
+            boolean vary = e.representations.size() > 1;
+            List<HeaderBlock> blocks = new ArrayList<>();
+            StringBuilder runKey = new StringBuilder();
+            for (Representation r : e.representations) {
+                Content c = r.content();
+                HeaderBlock block = e.kind == EntryKind.NOT_FOUND
+                        ? HeaderBlock.forNotFound(vary, r.encoding(), nosniff, e.contentType, c.length())
+                        : HeaderBlock.forFile(Digests.etag(c.sha256Unsafe()), e.cacheControl, vary, e.lastModified,
+                                r.encoding(), nosniff, e.contentType, c.length());
+                blocks.add(block);
+                runKey.append(r.encoding().code()).append(':').append(blobKey(c)).append(':')
+                        .append(new String(block.bytes, StandardCharsets.ISO_8859_1)).append('\n');
+            }
+            Integer existing = representationRuns.get(runKey.toString());
+            if (existing != null) {
+                return existing;
+            }
+            int first = representationRecords.size();
+            representationRuns.put(runKey.toString(), first);
+            for (int i = 0; i < blocks.size(); i++) {
+                HeaderBlock block = blocks.get(i);
+                Representation r = e.representations.get(i);
+                ByteBuffer rec = ByteBuffer.allocate(REPRESENTATION_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+                rec.put(R_ENCODING, (byte) r.encoding().code());
+                rec.putInt(R_HEADER_LENGTH, block.bytes.length);
+                rec.putLong(R_LENGTH, r.content().length());
+                rec.putLong(R_HEADER_OFFSET, internHeaderBlock(block));
+                rec.put(R_SHA256, r.content().sha256Unsafe());
+                rec.putInt(R_NOT_MODIFIED_END, block.notModifiedEnd);
+                rec.putInt(R_COMMON_END, block.commonEnd);
+                rec.putInt(R_CONTENT_TYPE_END, block.contentTypeEnd);
+                rec.putInt(R_ETAG_OFFSET, block.etagOffset);
+                rec.putInt(R_ETAG_LENGTH, block.etagLength);
+                representationRecords.add(rec.array());
+                dataOffsetKeys.add(blobKey(r.content()));
+            }
+            return first;
+        }
+
+        private final List<String> dataOffsetKeys = new ArrayList<>();
+
+        ByteBuffer index() {
+            ByteBuffer b = ByteBuffer.allocate((int) indexEnd).order(ByteOrder.LITTLE_ENDIAN);
+            b.put(H_MAGIC, MAGIC);
+            b.putInt(H_VERSION, VERSION);
+            b.putInt(H_HEADER_SIZE, HEADER_SIZE);
+            b.putLong(H_FILE_LENGTH, fileLength);
+            b.putInt(H_SECTION_COUNT, SECTION_COUNT);
+            b.putLong(H_INDEX_END, indexEnd);
+            b.putInt(H_ENTRY_COUNT, sorted.size());
+            b.putInt(H_NOT_FOUND_ENTRY, notFound == null ? NONE : sorted.size() - 1);
+            b.putInt(H_SLOT_COUNT, slotCount);
+            b.putInt(H_REPRESENTATION_COUNT, representationRecords.size());
+
+            long[][] sections = {
+                {SECTION_HASH, hashOffset, (long) slotCount * SLOT_SIZE},
+                {SECTION_ENTRIES, entriesOffset, (long) sorted.size() * ENTRY_SIZE},
+                {SECTION_REPRESENTATIONS, representationsOffset, (long) representationRecords.size() * REPRESENTATION_SIZE},
+                {SECTION_STRINGS, stringsOffset, stringsLength},
+                {SECTION_HEADERS, headersOffset, headersLength},
+                {SECTION_DATA, indexEnd, fileLength - indexEnd},
+            };
+            for (int i = 0; i < sections.length; i++) {
+                int at = HEADER_SIZE + i * SECTION_ENTRY_SIZE;
+                b.putInt(at + S_ID, (int) sections[i][0]);
+                b.putLong(at + S_OFFSET, sections[i][1]);
+                b.putLong(at + S_LENGTH, sections[i][2]);
+            }
+
+            int maxProbe = 0;
+            for (int i = 0; i < entries.size(); i++) {
+                long h = PathHash.hash(sorted.get(i).path, 0, sorted.get(i).path.length);
+                int mask = slotCount - 1;
+                int slot = (int) h & mask;
+                int probes = 1;
+                while (b.getInt((int) hashOffset + slot * SLOT_SIZE + SLOT_ENTRY) != 0) {
+                    slot = (slot + 1) & mask;
+                    probes++;
+                }
+                b.putInt((int) hashOffset + slot * SLOT_SIZE + SLOT_TAG, (int) (h >>> 32));
+                b.putInt((int) hashOffset + slot * SLOT_SIZE + SLOT_ENTRY, i + 1);
+                maxProbe = Math.max(maxProbe, probes);
+            }
+            b.putInt(H_MAX_PROBE, maxProbe);
+
+            for (int i = 0; i < sorted.size(); i++) {
+                PendingEntry e = sorted.get(i);
+                int at = (int) entriesOffset + i * ENTRY_SIZE;
+                b.putLong(at + E_PATH_OFFSET, stringOffset(e.path));
+                b.putInt(at + E_PATH_LENGTH, e.path.length);
+                b.put(at + E_KIND, (byte) e.kind.code());
+                b.putShort(at + E_REPRESENTATION_COUNT, (short) e.representations.size());
+                b.putInt(at + E_FIRST_REPRESENTATION, firstRepresentation[i]);
+                if (e.contentType != null) {
+                    byte[] type = e.contentType.getBytes(StandardCharsets.US_ASCII);
+                    b.putLong(at + E_CONTENT_TYPE_OFFSET, stringOffset(type));
+                    b.putInt(at + E_CONTENT_TYPE_LENGTH, type.length);
+                }
+                b.putLong(at + E_LAST_MODIFIED, e.lastModified);
+                if (e.location != null) {
+                    byte[] location = e.location.getBytes(StandardCharsets.US_ASCII);
+                    b.putLong(at + E_LOCATION_OFFSET, stringOffset(location));
+                    b.putInt(at + E_LOCATION_LENGTH, location.length);
+                }
+            }
+
+            for (int i = 0; i < representationRecords.size(); i++) {
+                byte[] rec = representationRecords.get(i);
+                ByteBuffer r = ByteBuffer.wrap(rec).order(ByteOrder.LITTLE_ENDIAN);
+                r.putLong(R_DATA_OFFSET, blobOffsets.get(dataOffsetKeys.get(i)));
+                b.put((int) representationsOffset + i * REPRESENTATION_SIZE, rec);
+            }
+            for (Map.Entry<String, Long> s : strings.entrySet()) {
+                b.put((int) (stringsOffset + s.getValue()), s.getKey().getBytes(StandardCharsets.ISO_8859_1));
+            }
+            for (Map.Entry<String, Long> h : headerBlocks.entrySet()) {
+                b.put((int) (headersOffset + h.getValue()), h.getKey().getBytes(StandardCharsets.ISO_8859_1));
+            }
+
+            CRC32C crc = new CRC32C();
+            crc.update(b.array(), 0, (int) indexEnd);
+            b.putInt(H_CHECKSUM, (int) crc.getValue());
+            return b.rewind();
+        }
+    }
+
+    private static String blobKey(Content content) {
+        return Digests.hex(content.sha256Unsafe()) + "/" + content.length();
+    }
+
+    /** Streams data blobs after the index, hashing each to catch sources that changed since they were measured. */
+    private static final class DataWriter {
+        private final OutputStream out;
+        private long position;
+        private final byte[] zeros = new byte[DATA_ALIGNMENT];
+
+        DataWriter(OutputStream raw, long start) {
+            this.out = new java.io.BufferedOutputStream(raw, COPY_BUFFER);
+            this.position = start;
+        }
+
+        void padTo(long offset) throws IOException {
+            while (position < offset) {
+                int n = (int) Math.min(zeros.length, offset - position);
+                out.write(zeros, 0, n);
+                position += n;
+            }
+        }
+
+        void copy(Content content) throws IOException {
+            MessageDigest digest = Digests.newSha256();
+            long[] count = {0};
+            OutputStream checked = new OutputStream() {
+                @Override
+                public void write(int b) throws IOException {
+                    write(new byte[] {(byte) b}, 0, 1);
+                }
+
+                @Override
+                public void write(byte[] bytes, int off, int len) throws IOException {
+                    if (count[0] + len > content.length()) {
+                        throw changed(content);
+                    }
+                    digest.update(bytes, off, len);
+                    out.write(bytes, off, len);
+                    count[0] += len;
+                }
+            };
+            content.source().copyTo(checked);
+            if (count[0] != content.length() || !MessageDigest.isEqual(digest.digest(), content.sha256Unsafe())) {
+                throw changed(content);
+            }
+            position += content.length();
+        }
+
+        private static IOException changed(Content content) {
+            return new IOException(content.description() + " changed while the webroot was being written");
+        }
+
+        void flush() throws IOException {
+            out.flush();
+        }
+    }
+}
