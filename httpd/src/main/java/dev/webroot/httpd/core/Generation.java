@@ -1,0 +1,14 @@
+package dev.webroot.httpd.core;
+
+import dev.webroot.format.Webroot;
+
+/**
+ * One opened version of a site. It stays mapped while anyone holds it; the registry unmaps it when
+ * it has been replaced and the last holder releases it.
+ */
+public interface Generation {
+    Webroot webroot();
+
+    /** Gives back one hold taken by {@link Sites#acquire}. */
+    void release();
+}
