@@ -25,9 +25,6 @@ public interface AccessRecord {
     /** The content coding of the body sent ("identity", "br", ...). */
     CharSequence encoding();
 
-    /** Wall-clock time when the response was finished, in milliseconds since the epoch. */
-    long finishedAtMillis();
-
     /** Nanoseconds from the first byte of the request to the last byte of the response. */
     long durationNanos();
 }
