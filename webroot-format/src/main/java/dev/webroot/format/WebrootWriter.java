@@ -194,8 +194,8 @@ public final class WebrootWriter {
             out.write(index);
         }
         DataWriter data = new DataWriter(Channels.newOutputStream(out), plan.indexEnd);
-        for (Map.Entry<Long, Content> blob : plan.blobs.entrySet()) {
-            data.padTo(blob.getKey());
+        for (Map.Entry<String, Content> blob : plan.blobs.entrySet()) {
+            data.padTo(plan.blobOffsets.get(blob.getKey()));
             data.copy(blob.getValue());
         }
         data.padTo(plan.fileLength);
@@ -213,7 +213,10 @@ public final class WebrootWriter {
         final Map<String, Integer> representationRuns = new HashMap<>();
         final int[] firstRepresentation;
         final Map<String, Long> blobOffsets = new HashMap<>();
-        final LinkedHashMap<Long, Content> blobs = new LinkedHashMap<>();
+        /** Distinct contents in file order; an empty one shares its offset with the next. */
+        final LinkedHashMap<String, Content> blobs = new LinkedHashMap<>();
+        /** The content key of each representation record, to fill in its data offset. */
+        private final List<String> dataOffsetKeys = new ArrayList<>();
         final long indexEnd;
         final long fileLength;
         final int slotCount;
@@ -265,7 +268,7 @@ public final class WebrootWriter {
             }
             for (PendingEntry e : sorted) {
                 for (Representation r : e.representations) {
-                    blobs.putIfAbsent(blobOffsets.get(blobKey(r.content())), r.content());
+                    blobs.putIfAbsent(blobKey(r.content()), r.content());
                 }
             }
             fileLength = indexEnd + relativeData;
@@ -337,8 +340,6 @@ public final class WebrootWriter {
             }
             return first;
         }
-
-        private final List<String> dataOffsetKeys = new ArrayList<>();
 
         ByteBuffer index() {
             ByteBuffer b = ByteBuffer.allocate((int) indexEnd).order(ByteOrder.LITTLE_ENDIAN);
