@@ -316,26 +316,29 @@ public final class Webroot implements AutoCloseable {
      */
     public List<String> verify() {
         List<String> problems = new ArrayList<>();
-        java.util.Set<Long> checked = new java.util.HashSet<>();
+        java.util.Map<String, byte[]> digestsBySpan = new java.util.HashMap<>();
         for (int r = 0; r < representationCount; r++) {
             long offset = dataOffset(r);
+            long length = length(r);
             byte[] expected = sha256(r);
-            if (checked.add(offset)) {
-                MessageDigest digest = Digests.newSha256();
-                long length = length(r);
-                for (long done = 0; done < length; done += VERIFY_CHUNK) {
-                    int n = (int) Math.min(VERIFY_CHUNK, length - done);
-                    digest.update(map.asSlice(offset + done, n).asByteBuffer());
-                }
-                if (!MessageDigest.isEqual(digest.digest(), expected)) {
-                    problems.add("data of " + describe(r) + " at offset " + offset + " does not match its SHA-256");
-                }
+            byte[] actual = digestsBySpan.computeIfAbsent(offset + "+" + length, span -> digest(offset, length));
+            if (!MessageDigest.isEqual(actual, expected)) {
+                problems.add("data of " + describe(r) + " at offset " + offset + " does not match its SHA-256");
             }
             if (etagLength(r) > 0 && !etag(r).equals(Digests.etag(expected))) {
                 problems.add("ETag of " + describe(r) + " does not match its content hash");
             }
         }
         return problems;
+    }
+
+    private byte[] digest(long offset, long length) {
+        MessageDigest digest = Digests.newSha256();
+        for (long done = 0; done < length; done += VERIFY_CHUNK) {
+            int n = (int) Math.min(VERIFY_CHUNK, length - done);
+            digest.update(map.asSlice(offset + done, n).asByteBuffer());
+        }
+        return digest.digest();
     }
 
     private String describe(int representation) {

@@ -143,6 +143,30 @@ class WebrootCorruptionTest {
     }
 
     @Test
+    void verifyChecksEveryRepresentationSharingAnOffset() throws IOException {
+        try (Webroot w = Webroot.open(save(good))) {
+            int empty = w.representation(w.lookup("/empty.txt"), 0);
+            int js = w.representation(w.lookup("/app.3f2a9c1b.js"), 0);
+            long reps = sectionOffset(good, Layout.SECTION_REPRESENTATIONS);
+            long jsData = w.dataOffset(js);
+            byte[] lying = hostile(b -> b.putLong((int) reps + empty * Layout.REPRESENTATION_SIZE + Layout.R_DATA_OFFSET, jsData));
+            try (Webroot corrupt = Webroot.open(save(lying))) {
+                assertThat(corrupt.dataOffset(empty)).isEqualTo(jsData);
+                assertThat(corrupt.verify()).isEmpty();
+            }
+            long emptyLength = w.length(empty);
+            byte[] mismatched = hostile(b -> {
+                int at = (int) reps + js * Layout.REPRESENTATION_SIZE;
+                b.put(at + Layout.R_SHA256, new byte[32]);
+            });
+            try (Webroot corrupt = Webroot.open(save(mismatched))) {
+                assertThat(emptyLength).isZero();
+                assertThat(corrupt.verify()).anyMatch(p -> p.contains("/app.3f2a9c1b.js (identity)") && p.contains("SHA-256"));
+            }
+        }
+    }
+
+    @Test
     void notAWebrootAtAll() throws IOException {
         byte[] text = "<html>this is not a webroot, but it is long enough to hold a header</html>".getBytes();
         assertRefused(text, "bad magic");
