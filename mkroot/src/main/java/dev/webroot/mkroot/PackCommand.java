@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
@@ -53,7 +54,7 @@ final class PackCommand implements Callable<Integer> {
     @Option(names = "--include-dotfiles", description = "Pack files and directories whose names start with '.'.")
     private boolean includeDotfiles;
 
-    @Option(names = "--immutable-pattern", paramLabel = "REGEX",
+    @Option(names = "--immutable-pattern", paramLabel = "REGEX", converter = PatternConverter.class,
             description = "URL paths matching REGEX (find) are cached as immutable, instead of detecting fingerprinted names.")
     private Pattern immutablePattern;
 
@@ -207,6 +208,19 @@ final class PackCommand implements Callable<Integer> {
 
     private ParameterException usage(String message) {
         return new ParameterException(spec.commandLine(), message);
+    }
+
+    /** Compiles a regular expression, describing a syntax error in one line. */
+    static final class PatternConverter implements ITypeConverter<Pattern> {
+        @Override
+        public Pattern convert(String value) {
+            try {
+                return Pattern.compile(value);
+            } catch (PatternSyntaxException e) {
+                throw new TypeConversionException("invalid regular expression '" + value + "': " + e.getDescription()
+                        + (e.getIndex() >= 0 ? " at index " + e.getIndex() : ""));
+            }
+        }
     }
 
     /** Parses the tokens br, gzip and zstd. */
