@@ -3,6 +3,7 @@ package dev.webroot.mkroot;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.nio.file.DirectoryIteratorException;
 import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -71,6 +72,7 @@ public final class Mkroot implements Runnable {
         String message = switch (e) {
             case MkrootException m -> m.getMessage();
             case UncheckedIOException u -> IoErrors.describe(u.getCause());
+            case DirectoryIteratorException d -> IoErrors.describe(d.getCause());
             case IOException i -> IoErrors.describe(i);
             default -> null;
         };

@@ -1,6 +1,7 @@
 package dev.webroot.mkroot;
 
 import dev.webroot.format.Encoding;
+import dev.webroot.format.WebrootWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -100,7 +101,12 @@ final class PackCommand implements Callable<Integer> {
             FileProcessor processor = new FileProcessor(precompressor, cachePolicy, sourceDateEpoch, progress);
             List<PackedFile> packed = processAll(files, processor);
             progress.phase("writing " + out.getFileName());
-            new SiteAssembler(!noNosniff).assemble(packed, notFoundPage).write(out);
+            WebrootWriter writer = new SiteAssembler(!noNosniff).assemble(packed, notFoundPage);
+            try {
+                writer.write(out);
+            } catch (IOException e) {
+                throw new MkrootException("writing " + out + ": " + IoErrors.describe(e), e);
+            }
             progress.finish(out.getFileName().toString(), Files.size(out));
         }
         return Mkroot.EXIT_OK;
