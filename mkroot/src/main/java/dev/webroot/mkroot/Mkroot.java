@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "mkroot", mixinStandardHelpOptions = true, version = "mkroot 0.1.0",
         customSynopsis = {
             "mkroot SRC_DIR OUT_FILE [pack options]",
-            "mkroot pack|ls|verify|cat ... (mkroot COMMAND --help for details)"},
+            "       mkroot pack|ls|verify|cat ... (mkroot COMMAND --help for details)"},
         description = "Packs a directory tree into one indexed webroot file that httpd serves, "
                 + "and inspects webroot files.",
         footer = {"", "The bare form 'mkroot SRC_DIR OUT_FILE' is 'mkroot pack SRC_DIR OUT_FILE'; "

@@ -5,8 +5,4 @@ import java.util.List;
 
 /** A source file made ready for the writer: its headers' facts and its representations (identity first). */
 record PackedFile(SourceFile source, String contentType, long lastModified, String cacheControl,
-                  List<Representation> representations) {
-    long identityLength() {
-        return representations.getFirst().content().length();
-    }
-}
+                  List<Representation> representations) {}
