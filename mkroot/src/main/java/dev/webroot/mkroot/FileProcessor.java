@@ -22,16 +22,20 @@ final class FileProcessor {
     private static final int READ_BUFFER = 64 * 1024;
 
     private final Precompressor precompressor;
+    private final VariantStore variants;
     private final CachePolicy cachePolicy;
     private final Long clampMtime;
     private final Progress progress;
 
     /**
      * @param precompressor null to store identity forms only
+     * @param variants where compressed variants wait to be written (unused without a precompressor)
      * @param clampMtime null, or the SOURCE_DATE_EPOCH no Last-Modified may exceed
      */
-    FileProcessor(Precompressor precompressor, CachePolicy cachePolicy, Long clampMtime, Progress progress) {
+    FileProcessor(Precompressor precompressor, VariantStore variants, CachePolicy cachePolicy, Long clampMtime,
+                  Progress progress) {
         this.precompressor = precompressor;
+        this.variants = variants;
         this.cachePolicy = cachePolicy;
         this.clampMtime = clampMtime;
         this.progress = progress;
@@ -49,7 +53,10 @@ final class FileProcessor {
         List<Representation> representations = new ArrayList<>();
         representations.add(new Representation(Encoding.IDENTITY, Content.ofFile(source.file(), m.length, m.sha256)));
         if (m.bytes != null && Precompressor.isCandidate(m.bytes.length)) {
-            representations.addAll(precompressor.variants(m.bytes, source.relativePath()));
+            for (Precompressor.Variant variant : precompressor.variants(m.bytes)) {
+                Content content = variants.store(variant.bytes(), source.relativePath() + " (" + variant.encoding().token() + ")");
+                representations.add(new Representation(variant.encoding(), content));
+            }
         }
         long lastModified = clampMtime == null ? source.lastModified() : Math.min(source.lastModified(), clampMtime);
         progress.fileDone();

@@ -97,8 +97,9 @@ final class PackCommand implements Callable<Integer> {
         Precompressor precompressor = noCompress ? null : new Precompressor(EnumSet.copyOf(encodings), minSavingPercent);
         CachePolicy cachePolicy = new CachePolicy(immutablePattern, cacheControl.equals("none") ? null : cacheControl);
         long totalBytes = files.stream().mapToLong(SourceFile::size).sum();
-        try (Progress progress = Progress.start(io, files.size(), totalBytes)) {
-            FileProcessor processor = new FileProcessor(precompressor, cachePolicy, sourceDateEpoch, progress);
+        try (Progress progress = Progress.start(io, files.size(), totalBytes);
+             VariantStore variants = VariantStore.open(out.getParent())) {
+            FileProcessor processor = new FileProcessor(precompressor, variants, cachePolicy, sourceDateEpoch, progress);
             List<PackedFile> packed = processAll(files, processor);
             progress.phase("writing " + out.getFileName());
             WebrootWriter writer = new SiteAssembler(!noNosniff).assemble(packed, notFoundPage);
