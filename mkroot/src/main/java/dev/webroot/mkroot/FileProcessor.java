@@ -49,7 +49,7 @@ final class FileProcessor {
         }
         boolean compress = precompressor != null && MimeTypes.isCompressible(type)
                 && Precompressor.isCandidate(source.size());
-        Measurement m = measure(source.file(), compress, MimeTypes.isText(type));
+        Measurement m = measure(source.file(), compress ? source.size() : -1, MimeTypes.isText(type));
         List<Representation> representations = new ArrayList<>();
         representations.add(new Representation(Encoding.IDENTITY, Content.ofFile(source.file(), m.length, m.sha256)));
         if (m.bytes != null && Precompressor.isCandidate(m.bytes.length)) {
@@ -73,10 +73,11 @@ final class FileProcessor {
     /** What one pass over the file found; {@code bytes} is null unless they were kept for compression. */
     private record Measurement(long length, byte[] sha256, boolean validUtf8, byte[] bytes) {}
 
-    private Measurement measure(Path file, boolean keepBytes, boolean checkUtf8) throws IOException {
+    /** Reads the file once; {@code keepSize} is the expected size of bytes to keep, or -1 to keep none. */
+    private Measurement measure(Path file, long keepSize, boolean checkUtf8) throws IOException {
         MessageDigest digest = Digests.newSha256();
         Utf8Validator utf8 = checkUtf8 ? new Utf8Validator() : null;
-        ByteArrayOutputStream kept = keepBytes ? new ByteArrayOutputStream() : null;
+        ByteArrayOutputStream kept = keepSize >= 0 ? new ByteArrayOutputStream((int) keepSize) : null;
         long length = 0;
         byte[] buffer = new byte[READ_BUFFER];
         try (InputStream in = Files.newInputStream(file)) {
