@@ -34,3 +34,9 @@ ensure_jar() {
     }
   fi
 }
+
+# The JVM decodes file names with the locale's charset; site trees are UTF-8.
+case "${LC_ALL:-${LC_CTYPE:-${LANG:-}}}" in
+  *[Uu][Tt][Ff]-8* | *[Uu][Tt][Ff]8*) ;;
+  *) export LC_ALL=C.UTF-8 ;;
+esac
