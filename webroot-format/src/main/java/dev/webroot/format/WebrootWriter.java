@@ -157,6 +157,15 @@ public final class WebrootWriter {
         Path absolute = target.toAbsolutePath();
         Path dir = absolute.getParent();
         Path temp = Files.createTempFile(dir, "." + absolute.getFileName() + ".", ".tmp");
+        // An interrupted pack (SIGINT, SIGTERM) must not leave its temporary file behind either.
+        Thread removeTemp = new Thread(() -> {
+            try {
+                Files.deleteIfExists(temp);
+            } catch (IOException e) {
+                // Exiting anyway; nothing more can be done.
+            }
+        }, "remove-partial-webroot");
+        Runtime.getRuntime().addShutdownHook(removeTemp);
         boolean done = false;
         try {
             try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -174,6 +183,11 @@ public final class WebrootWriter {
         } finally {
             if (!done) {
                 Files.deleteIfExists(temp);
+            }
+            try {
+                Runtime.getRuntime().removeShutdownHook(removeTemp);
+            } catch (IllegalStateException shuttingDown) {
+                // The hook is running or about to; it removes the temporary file.
             }
         }
     }
