@@ -16,7 +16,7 @@ public final class SystemDateSource implements DateSource {
     private static final DateTimeFormatter IMF_FIXDATE =
             DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US).withZone(ZoneOffset.UTC);
 
-    private record Stamp(long second, byte[] bytes) {}
+    record Stamp(long second, byte[] bytes) {}
 
     private volatile Stamp stamp = format(System.currentTimeMillis() / 1000);
 

@@ -108,6 +108,7 @@ public final class AsyncAccessLog implements AccessLog, AutoCloseable {
                 lastDropReport = now;
             }
             if (line == null && closing && queued.isEmpty()) {
+                finish();
                 return;
             }
         }
@@ -144,16 +145,7 @@ public final class AsyncAccessLog implements AccessLog, AutoCloseable {
         }
     }
 
-    /** Writes what is queued, flushes, and stops the writer. */
-    @Override
-    public void close() {
-        closing = true;
-        writer.interrupt();
-        try {
-            writer.join(TimeUnit.SECONDS.toMillis(5));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    private void finish() {
         reportDrops();
         flush();
         if (ownsStream) {
@@ -162,6 +154,25 @@ public final class AsyncAccessLog implements AccessLog, AutoCloseable {
             } catch (IOException e) {
                 fail(e);
             }
+        }
+    }
+
+    /**
+     * Lets the writer write what is queued, flush and stop. Waits at most a few seconds: a log
+     * destination that blocks (a full pipe) must not hold up shutdown.
+     */
+    @Override
+    public void close() {
+        closing = true;
+        writer.interrupt();
+        try {
+            writer.join(TimeUnit.SECONDS.toMillis(3));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (writer.isAlive()) {
+            errors.log("access log: the destination is not accepting writes; " + queued.size()
+                    + " queued lines may be lost");
         }
     }
 }
