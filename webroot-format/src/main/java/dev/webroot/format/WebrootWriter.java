@@ -194,8 +194,8 @@ public final class WebrootWriter {
             out.write(index);
         }
         DataWriter data = new DataWriter(Channels.newOutputStream(out), plan.indexEnd);
-        for (Map.Entry<Long, Content> blob : plan.blobs.entrySet()) {
-            data.padTo(blob.getKey());
+        for (Map.Entry<String, Content> blob : plan.blobs.entrySet()) {
+            data.padTo(plan.blobOffsets.get(blob.getKey()));
             data.copy(blob.getValue());
         }
         data.padTo(plan.fileLength);
@@ -213,7 +213,8 @@ public final class WebrootWriter {
         final Map<String, Integer> representationRuns = new HashMap<>();
         final int[] firstRepresentation;
         final Map<String, Long> blobOffsets = new HashMap<>();
-        final LinkedHashMap<Long, Content> blobs = new LinkedHashMap<>();
+        /** Distinct blobs in data order, by content key: an empty blob shares its offset with the next one. */
+        final LinkedHashMap<String, Content> blobs = new LinkedHashMap<>();
         final long indexEnd;
         final long fileLength;
         final int slotCount;
@@ -265,7 +266,7 @@ public final class WebrootWriter {
             }
             for (PendingEntry e : sorted) {
                 for (Representation r : e.representations) {
-                    blobs.putIfAbsent(blobOffsets.get(blobKey(r.content())), r.content());
+                    blobs.putIfAbsent(blobKey(r.content()), r.content());
                 }
             }
             fileLength = indexEnd + relativeData;

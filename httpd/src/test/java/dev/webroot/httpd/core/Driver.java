@@ -1,0 +1,125 @@
+package dev.webroot.httpd.core;
+
+import dev.webroot.io.Connection;
+import dev.webroot.io.Output;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A deterministic in-memory driver (http/af's test runtime): feeds scripted bytes in chosen chunks,
+ * writes output in chosen chunk sizes, and collects the exact bytes a socket would have carried.
+ */
+final class Driver {
+    final Connection connection;
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    long now = 1_000_000_000L;
+    /** Bytes reported written per write call. */
+    int writeChunk = Integer.MAX_VALUE;
+    boolean closeRequested;
+    /** Input bytes accepted by the connection so far. */
+    int accepted;
+
+    Driver(Connection connection) {
+        this.connection = connection;
+        connection.opened(now);
+    }
+
+    /** Feeds {@code input} split at the given ascending offsets, writing output as it appears. */
+    Driver feed(byte[] input, int... splits) {
+        int from = 0;
+        for (int i = 0; i <= splits.length; i++) {
+            int to = i < splits.length ? splits[i] : input.length;
+            if (!feedChunk(input, from, to)) {
+                return this;
+            }
+            from = to;
+        }
+        drain();
+        return this;
+    }
+
+    Driver feed(String input, int... splits) {
+        return feed(input.getBytes(StandardCharsets.ISO_8859_1), splits);
+    }
+
+    /** Feeds byte by byte. */
+    Driver feedBytewise(byte[] input) {
+        for (int i = 0; i < input.length; i++) {
+            if (!feedChunk(input, i, i + 1)) {
+                return this;
+            }
+        }
+        drain();
+        return this;
+    }
+
+    private boolean feedChunk(byte[] input, int from, int to) {
+        while (from < to) {
+            drain();
+            Connection.Operation op = connection.nextRead();
+            if (op == Connection.Operation.CLOSE) {
+                closeRequested = true;
+                return false;
+            }
+            if (op == Connection.Operation.YIELD) {
+                return false;
+            }
+            ByteBuffer buffer = connection.readBuffer();
+            int n = Math.min(buffer.remaining(), to - from);
+            buffer.put(input, from, n);
+            connection.read(n, now);
+            accepted += n;
+            from += n;
+        }
+        return true;
+    }
+
+    Driver eof() {
+        drain();
+        if (!closeRequested && connection.nextRead() == Connection.Operation.PROCEED) {
+            connection.readEof(now);
+        }
+        drain();
+        return this;
+    }
+
+    /** Writes until the connection has nothing more to write. */
+    Driver drain() {
+        while (true) {
+            Connection.Operation op = connection.nextWrite();
+            if (op == Connection.Operation.CLOSE) {
+                closeRequested = true;
+                return this;
+            }
+            if (op == Connection.Operation.YIELD) {
+                return this;
+            }
+            writeOnce(writeChunk);
+        }
+    }
+
+    /** Writes at most {@code limit} bytes of the current output. */
+    long writeOnce(long limit) {
+        Output output = connection.output();
+        long written = 0;
+        for (int s = 0; s < output.segmentCount() && written < limit; s++) {
+            ByteBuffer b = output.buffer(s);
+            int n = (int) Math.min(b.remaining(), limit - written);
+            byte[] bytes = new byte[n];
+            b.get(bytes);
+            out.write(bytes, 0, n);
+            written += n;
+        }
+        connection.written(written, now);
+        return written;
+    }
+
+    String output() {
+        return out.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    byte[] outputBytes() {
+        return out.toByteArray();
+    }
+}

@@ -1,0 +1,83 @@
+package dev.webroot.io.model;
+
+import dev.webroot.io.ConnectionFactory;
+import dev.webroot.io.IoSettings;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+
+/**
+ * Blocking sockets, one virtual thread per connection, bodies copied from the mapping in gathering
+ * writes; a platform thread accepts. Deadlines by {@link ThreadedModel}'s sweeper. Past
+ * {@code maxConnections}, new sockets are accepted and closed at once.
+ */
+public final class SyncModel extends ThreadedModel {
+    private ServerSocketChannel listener;
+    private Thread acceptor;
+    private Thread.Builder connectionThreads;
+
+    public SyncModel(IoSettings settings) {
+        super("sync", settings);
+    }
+
+    @Override
+    SocketAddress openListener(InetSocketAddress address, int backlog) throws IOException {
+        listener = reuseAddress(ServerSocketChannel.open()).bind(address, backlog);
+        return listener.getLocalAddress();
+    }
+
+    @Override
+    void startServing(ConnectionFactory factory) {
+        connectionThreads = Thread.ofVirtual().name("io-sync-connection");
+        startSweeper();
+        acceptor = Thread.ofPlatform().name("io-sync-accept").daemon().start(() -> acceptLoop(factory));
+    }
+
+    private void acceptLoop(ConnectionFactory factory) {
+        while (listener.isOpen()) {
+            SocketChannel socket;
+            try {
+                socket = listener.accept();
+            } catch (IOException e) {
+                if (listener.isOpen()) {
+                    Driver.LOG.log(Level.WARNING, "accept failed: " + e);
+                }
+                continue;
+            }
+            if (!table.admit()) {
+                closeQuietly(socket);
+                continue;
+            }
+            SyncDriver driver;
+            try {
+                noDelay(socket);
+                driver = new SyncDriver(factory.open(describe(socket.getRemoteAddress())), table, socket);
+            } catch (IOException | RuntimeException e) {
+                closeQuietly(socket);
+                table.release(null);
+                continue;
+            }
+            table.add(driver);
+            connectionThreads.start(driver);
+        }
+    }
+
+    @Override
+    void stopAccepting() {
+        closeQuietly(listener);
+    }
+
+    @Override
+    void stopThreads() {
+        try {
+            if (acceptor != null) {
+                acceptor.join();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

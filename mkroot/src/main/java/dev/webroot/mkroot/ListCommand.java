@@ -1,0 +1,79 @@
+package dev.webroot.mkroot;
+
+import dev.webroot.format.EntryKind;
+import dev.webroot.format.Webroot;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** {@code mkroot ls FILE}: one line per entry, in the file's (sorted) order. */
+@Command(name = "ls", mixinStandardHelpOptions = true,
+        description = {"Lists every entry of a webroot file: path, kind (file, redirect, 404), content type, "
+                + "identity size, sizes of the precompressed variants and the identity ETag; redirects show their Location."})
+final class ListCommand implements Callable<Integer> {
+    private final Io io;
+
+    @Parameters(index = "0", paramLabel = "FILE", description = "The webroot file.")
+    private Path file;
+
+    ListCommand(Io io) {
+        this.io = io;
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        List<String[]> rows = new ArrayList<>();
+        try (Webroot webroot = Webroot.open(file)) {
+            for (int e = 0; e < webroot.entryCount(); e++) {
+                rows.add(row(webroot, e));
+            }
+        }
+        int[] widths = new int[5];
+        for (String[] row : rows) {
+            for (int c = 0; c < widths.length; c++) {
+                widths[c] = Math.max(widths[c], row[c].length());
+            }
+        }
+        for (String[] row : rows) {
+            StringBuilder line = new StringBuilder();
+            for (int c = 0; c < row.length; c++) {
+                line.append(row[c]);
+                if (c < widths.length && c < row.length - 1) {
+                    line.append(" ".repeat(widths[c] - row[c].length() + 2));
+                }
+            }
+            io.out().println(line.toString().stripTrailing());
+        }
+        io.out().flush();
+        return Mkroot.EXIT_OK;
+    }
+
+    /** Columns: path, kind, content type, identity size, variants, ETag (or the Location of a redirect). */
+    private static String[] row(Webroot webroot, int e) {
+        EntryKind kind = webroot.kind(e);
+        if (kind == EntryKind.REDIRECT) {
+            return new String[] {webroot.path(e), "redirect", "-", "-", "-", "-> " + webroot.location(e)};
+        }
+        int identity = webroot.representation(e, 0);
+        StringBuilder variants = new StringBuilder();
+        for (int i = 1; i < webroot.representationCount(e); i++) {
+            int r = webroot.representation(e, i);
+            if (!variants.isEmpty()) {
+                variants.append(' ');
+            }
+            variants.append(webroot.encoding(r).token()).append('=').append(webroot.length(r));
+        }
+        boolean notFound = kind == EntryKind.NOT_FOUND;
+        return new String[] {
+            notFound ? "(not found)" : webroot.path(e),
+            notFound ? "404" : "file",
+            webroot.contentType(e),
+            Long.toString(webroot.length(identity)),
+            variants.isEmpty() ? "-" : variants.toString(),
+            notFound ? "-" : webroot.etag(identity)};
+    }
+}

@@ -1,0 +1,109 @@
+package dev.webroot.mkroot;
+
+import static dev.webroot.mkroot.Cli.write;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.aayushatharva.brotli4j.decoder.Decoder;
+import com.github.luben.zstd.Zstd;
+import dev.webroot.format.Encoding;
+import dev.webroot.format.Webroot;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.zip.GZIPInputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PrecompressionTest {
+    @TempDir
+    Path dir;
+
+    private Path pack(Path src, String... options) {
+        Path out = dir.resolve("out.webroot");
+        List<String> args = new ArrayList<>(List.of(src.toString(), out.toString()));
+        args.addAll(List.of(options));
+        assertThat(Cli.run(args.toArray(String[]::new)).exitCode()).isZero();
+        return out;
+    }
+
+    private static List<Encoding> encodings(Webroot webroot, String path) {
+        int entry = webroot.lookup(path);
+        List<Encoding> encodings = new ArrayList<>();
+        for (int i = 0; i < webroot.representationCount(entry); i++) {
+            encodings.add(webroot.encoding(webroot.representation(entry, i)));
+        }
+        return encodings;
+    }
+
+    @Test
+    void compressibleTextGetsEveryVariantAndCatDecompressesBack() throws IOException {
+        Path src = dir.resolve("site");
+        String text = Cli.compressibleText(200);
+        write(src, "page.html", text);
+        Path out = pack(src);
+        try (Webroot webroot = Webroot.open(out)) {
+            assertThat(encodings(webroot, "/page.html"))
+                    .containsExactly(Encoding.IDENTITY, Encoding.BR, Encoding.ZSTD, Encoding.GZIP);
+            assertThat(webroot.headerBlock(webroot.representation(webroot.lookup("/page.html"), 1)))
+                    .contains("Content-Encoding: br\r\n").contains("Vary: Accept-Encoding\r\n");
+        }
+        byte[] original = text.getBytes(StandardCharsets.UTF_8);
+        assertThat(Cli.run("cat", out.toString(), "/page.html").stdoutBytes()).isEqualTo(original);
+        byte[] br = Cli.run("cat", out.toString(), "/page.html", "--encoding", "br").stdoutBytes();
+        assertThat(Decoder.decompress(br).getDecompressedData()).isEqualTo(original);
+        byte[] zstd = Cli.run("cat", out.toString(), "/page.html", "--encoding", "zstd").stdoutBytes();
+        assertThat(Zstd.decompress(zstd, original.length)).isEqualTo(original);
+        byte[] gzip = Cli.run("cat", out.toString(), "/page.html", "--encoding", "gzip").stdoutBytes();
+        assertThat(new GZIPInputStream(new ByteArrayInputStream(gzip)).readAllBytes()).isEqualTo(original);
+        assertThat(gzip).startsWith(0x1f, 0x8b, 8, 0, 0, 0, 0, 0);
+        assertThat(br.length).isLessThan(original.length);
+    }
+
+    @Test
+    void incompressibleSmallAndBinaryFilesGetNoVariants() throws IOException {
+        Path src = dir.resolve("site");
+        byte[] random = new byte[20_000];
+        new Random(1).nextBytes(random);
+        write(src, "random.txt", random);
+        write(src, "small.css", "a{}".repeat(80));
+        write(src, "photo.png", Cli.compressibleText(100));
+        try (Webroot webroot = Webroot.open(pack(src))) {
+            assertThat(encodings(webroot, "/random.txt")).containsExactly(Encoding.IDENTITY);
+            assertThat(encodings(webroot, "/small.css")).containsExactly(Encoding.IDENTITY);
+            assertThat(encodings(webroot, "/photo.png")).containsExactly(Encoding.IDENTITY);
+        }
+    }
+
+    @Test
+    void optionsChooseEncodingsAndThreshold() throws IOException {
+        Path src = dir.resolve("site");
+        write(src, "page.html", Cli.compressibleText(200));
+        try (Webroot webroot = Webroot.open(pack(src, "--encodings", "gzip,zstd"))) {
+            assertThat(encodings(webroot, "/page.html")).containsExactly(Encoding.IDENTITY, Encoding.ZSTD, Encoding.GZIP);
+        }
+        try (Webroot webroot = Webroot.open(pack(src, "--no-compress"))) {
+            assertThat(encodings(webroot, "/page.html")).containsExactly(Encoding.IDENTITY);
+        }
+        try (Webroot webroot = Webroot.open(pack(src, "--min-saving", "99"))) {
+            assertThat(encodings(webroot, "/page.html")).containsExactly(Encoding.IDENTITY);
+        }
+    }
+
+    @Test
+    void aVariantMustSaveFivePercentAndAtLeast128Bytes() throws IOException {
+        byte[] mostlyRandom = new byte[4000];
+        new Random(3).nextBytes(mostlyRandom);
+        java.util.Arrays.fill(mostlyRandom, 0, 150, (byte) 'a');
+        Precompressor precompressor = new Precompressor(java.util.EnumSet.of(Encoding.GZIP), 5);
+        byte[] gzip = Precompressor.compress(Encoding.GZIP, mostlyRandom);
+        long saved = mostlyRandom.length - gzip.length;
+        assertThat(saved).as("the sample saves some bytes, but less than 5%%").isPositive().isLessThan(200);
+        assertThat(precompressor.variants(mostlyRandom, "sample")).isEmpty();
+        assertThat(new Precompressor(java.util.EnumSet.of(Encoding.GZIP), 0).variants(mostlyRandom, "sample"))
+                .hasSize(saved >= Precompressor.MIN_SAVED_BYTES ? 1 : 0);
+    }
+}
