@@ -9,7 +9,7 @@ import java.util.Locale;
 
 /**
  * Writes one access record as a combined-log-format line into a caller's byte array, without
- * allocating: {@code remote - - [time] "request" status bytes "referer" "user-agent"}, followed by
+ * allocating: {@code ip - - [time] "request" status bytes "referer" "user-agent"}, followed by
  * {@code "host" encoding seconds} (the Host served, the content coding sent, and the request time
  * with millisecond resolution, as nginx's {@code $request_time}). Quotes, backslashes and bytes
  * outside printable ASCII are escaped as {@code \xHH}, as nginx does, so a client cannot forge lines.
@@ -43,7 +43,8 @@ final class CombinedLogFormat {
             time = stamp(second);
             stamp = time;
         }
-        int at = escaped(record.remoteAddress(), MAX_REMOTE, line, 0);
+        String remote = record.remoteAddress();
+        int at = escaped(remote, 0, ipLength(remote), MAX_REMOTE, line, 0);
         at = ascii(" - - [", line, at);
         System.arraycopy(time.bytes(), 0, line, at, time.bytes().length);
         at += time.bytes().length;
@@ -88,13 +89,23 @@ final class CombinedLogFormat {
         return escaped(text, max, line, at);
     }
 
-    /** Writes at most {@code max} bytes; a value cut short ends in "...". */
-    private static int escaped(CharSequence text, int max, byte[] line, int at) {
-        if (text == null) {
-            return at;
+    /** The remote address comes as "ip:port"; the log shows the IP, as nginx's $remote_addr. */
+    private static int ipLength(String remote) {
+        if (remote == null) {
+            return 0;
         }
+        int colon = remote.lastIndexOf(':');
+        return colon > 0 ? colon : remote.length();
+    }
+
+    private static int escaped(CharSequence text, int max, byte[] line, int at) {
+        return text == null ? at : escaped(text, 0, text.length(), max, line, at);
+    }
+
+    /** Writes chars [from, to) in at most {@code max} bytes; a value cut short ends in "...". */
+    private static int escaped(CharSequence text, int from, int to, int max, byte[] line, int at) {
         int end = at + max - 3;
-        for (int i = 0; i < text.length(); i++) {
+        for (int i = from; i < to; i++) {
             char c = text.charAt(i);
             boolean plain = c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
             if (at + (plain ? 1 : 4) > end) {

@@ -53,6 +53,15 @@ final class SiteGeneration implements Generation {
         release();
     }
 
+    private boolean unmapRetried;
+
+    /** Returns true the first time, so that a deferred unmap is logged once. */
+    boolean markUnmapRetry() {
+        boolean first = !unmapRetried;
+        unmapRetried = true;
+        return first;
+    }
+
     int holds() {
         return holds.get();
     }

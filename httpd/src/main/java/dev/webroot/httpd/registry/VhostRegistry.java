@@ -297,7 +297,11 @@ public final class VhostRegistry implements Sites, AutoCloseable {
     }
 
     private void closeDrained() {
-        for (SiteGeneration generation; (generation = drained.poll()) != null; ) {
+        for (int pending = drained.size(); pending > 0; pending--) {
+            SiteGeneration generation = drained.poll();
+            if (generation == null) {
+                return;
+            }
             unmap(generation);
         }
     }
@@ -305,6 +309,15 @@ public final class VhostRegistry implements Sites, AutoCloseable {
     private void unmap(SiteGeneration generation) {
         try {
             generation.webroot().close();
+        } catch (IllegalStateException e) {
+            // A driver still has the mapping inside an I/O call although every hold was released; try again later.
+            if (generation.markUnmapRetry()) {
+                log.log("vhost " + generation.vhost() + ": " + generation.webroot().file()
+                        + " is still in use by an I/O operation; unmapping it later (" + e.getMessage() + ")");
+            }
+            if (!closed) {
+                drained.add(generation);
+            }
         } catch (IOException | RuntimeException e) {
             log.log("vhost " + generation.vhost() + ": could not unmap " + generation.webroot().file() + ": " + e);
         }

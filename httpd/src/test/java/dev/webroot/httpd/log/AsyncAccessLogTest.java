@@ -35,7 +35,7 @@ class AsyncAccessLogTest {
             log.log(TYPICAL);
         }
         String line = Files.readString(file);
-        assertThat(line).matches("127\\.0\\.0\\.1:41234 - - \\[\\d\\d/[A-Z][a-z]{2}/\\d{4}:\\d\\d:\\d\\d:\\d\\d \\+0000] "
+        assertThat(line).matches("127\\.0\\.0\\.1 - - \\[\\d\\d/[A-Z][a-z]{2}/\\d{4}:\\d\\d:\\d\\d:\\d\\d \\+0000] "
                 + "\"GET /index.html HTTP/1\\.1\" 200 1234 \"-\" \"curl/8\\.5\\.0\" \"www\\.example\\.com\" br 0\\.003\n");
     }
 
@@ -44,11 +44,12 @@ class AsyncAccessLogTest {
         Path file = temp.resolve("access.log");
         String forged = "x\" 200 1 \"-\" \"-\"\nfake line\\";
         try (AsyncAccessLog log = AsyncAccessLog.toFile(file, errorLog)) {
-            log.log(new Exchange("::1", "GET /" + "a".repeat(10_000) + " HTTP/1.1", "h", 404, 0, forged,
+            log.log(new Exchange("0:0:0:0:0:0:0:1:5555", "GET /" + "a".repeat(10_000) + " HTTP/1.1", "h", 404, 0, forged,
                     "\u00ff", "identity", 0));
         }
         String text = Files.readString(file);
         assertThat(text.lines()).hasSize(1);
+        assertThat(text).startsWith("0:0:0:0:0:0:0:1 - - [");
         assertThat(text).contains("\"x\\x22 200 1 \\x22-\\x22 \\x22-\\x22\\x0afake line\\x5c\" \"\\xff\"");
         assertThat(text).contains("aaa...\" 404 0");
         assertThat(text.length()).isLessThan(CombinedLogFormat.MAX_LINE);
