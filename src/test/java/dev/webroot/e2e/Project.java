@@ -27,6 +27,19 @@ final class Project {
         return Files.createDirectories(root().resolve("src/test/target/e2e").resolve(name));
     }
 
+    /** An empty directory under target/ (emptied if a previous run left it), for vhosts the test flips links in. */
+    static Path freshDirectory(String name) throws IOException {
+        Path dir = work(name);
+        try (var entries = Files.walk(dir)) {
+            for (Path entry : entries.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                if (!entry.equals(dir)) {
+                    Files.delete(entry);
+                }
+            }
+        }
+        return dir;
+    }
+
     static Path java() {
         return Path.of(System.getProperty("java.home"), "bin", "java");
     }

@@ -99,21 +99,38 @@ final class Server implements AutoCloseable {
         throw new AssertionError("no matching log line within " + limit + ": " + errorLog);
     }
 
+    /**
+     * Sends SIGTERM. Through the process handle: {@link Process#destroy} would also close our end of
+     * the process's stderr, and the log lines written while it stops would be lost.
+     */
+    void sigterm() {
+        process.toHandle().destroy();
+    }
+
     /** Sends SIGTERM and returns the exit code. */
     int terminate(Duration limit) throws InterruptedException {
-        process.destroy();
+        sigterm();
+        return awaitExit(limit);
+    }
+
+    int awaitExit(Duration limit) throws InterruptedException {
         assertThat(process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS))
                 .as("httpd exits within %s of SIGTERM; log: %s", limit, errorLog).isTrue();
         return process.exitValue();
     }
 
+    /** Stops the process if a test left it running; SIGKILL if SIGTERM does not end it. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         if (process.isAlive()) {
             process.destroy();
-            if (!process.waitFor(15, TimeUnit.SECONDS)) {
+            try {
+                if (!process.waitFor(15, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
                 process.destroyForcibly();
-                process.waitFor(5, TimeUnit.SECONDS);
+                Thread.currentThread().interrupt();
             }
         }
     }
