@@ -44,11 +44,21 @@ final class Server implements AutoCloseable {
                 Project.httpdJar().toString(), vhosts.toString(), "--listen", "127.0.0.1:0", "--io", model,
                 "--access-log", accessLog.toString(), "--vhosts-rescan", "200ms"));
         command.addAll(List.of(options));
-        return launch(command, model, accessLog);
+        return launch(command, null, accessLog);
     }
 
-    static Server launch(List<String> command, String model, Path accessLog) throws Exception {
-        Process process = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    /** Runs any httpd command line (java -jar or the launcher) in a working directory (null: this one). */
+    static Server launch(List<String> command, Path workingDirectory) throws Exception {
+        return launch(command, workingDirectory, null);
+    }
+
+    private static Server launch(List<String> command, Path workingDirectory, Path accessLog) throws Exception {
+        ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        if (workingDirectory != null) {
+            builder.directory(workingDirectory.toFile());
+        }
+        builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        Process process = builder.start();
         List<String> errorLog = new CopyOnWriteArrayList<>();
         Thread.ofPlatform().daemon().name("httpd-stderr").start(() -> {
             try (BufferedReader reader = new BufferedReader(

@@ -11,7 +11,9 @@ import com.sun.jna.Pointer;
  * Switching to an unprivileged user after the listening socket is bound (OKWS: bind, then drop).
  * The order matters: supplementary groups, then the group, then the user (after which the group
  * could no longer be changed), then no-new-privileges so no later exec can regain any. glibc's
- * wrappers apply the change to every thread of the process.
+ * wrappers apply the id changes to every thread of the process; no-new-privileges is per thread, so
+ * it covers the calling thread and the threads it starts afterwards: every serving thread, since the
+ * I/O model starts after the drop.
  */
 final class PrivilegeDrop {
     private static final int PR_SET_NO_NEW_PRIVS = 38;
