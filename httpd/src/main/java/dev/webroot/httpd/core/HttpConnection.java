@@ -271,6 +271,10 @@ public final class HttpConnection implements Connection {
     }
 
     private Exchange enqueue(long startNanos) {
+        if (queued == 0) {
+            // Without pipelining every response reuses the first slot, whose buffer views are cached.
+            firstExchange = 0;
+        }
         Exchange x = exchanges[(firstExchange + queued) % exchanges.length];
         queued++;
         x.begin(startNanos);

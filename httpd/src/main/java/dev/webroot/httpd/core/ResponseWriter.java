@@ -43,7 +43,7 @@ final class ResponseWriter {
         this.boundaryState = boundarySeed;
     }
 
-    /** A plain-text error (or the built-in 404), with Allow on 405. */
+    /** A plain-text error (or the built-in 404), with Allow on 405; the tiny body shares the header's buffer. */
     void error(Exchange x, int status, boolean headOnly, int connection) {
         byte[] body = StatusLine.body(status);
         start(x, status);
@@ -53,11 +53,11 @@ final class ResponseWriter {
             put(x, ALLOW);
         }
         finish(x, connection);
-        out.addHeap(x.header, 0, x.headerLength, headOnly);
         if (!headOnly) {
-            out.addHeap(body, 0, body.length, true);
+            put(x, body);
             x.bodyBytes = body.length;
         }
+        out.addHeap(x.header, 0, x.headerLength, true);
     }
 
     void redirect(Exchange x, Webroot w, int entry, byte[] b, int queryStart, int queryEnd, int connection) {
@@ -176,8 +176,8 @@ final class ResponseWriter {
         put(x, TEXT_PLAIN);
         contentLength(x, body.length);
         finish(x, connection);
-        out.addHeap(x.header, 0, x.headerLength, false);
-        out.addHeap(body, 0, body.length, true);
+        put(x, body);
+        out.addHeap(x.header, 0, x.headerLength, true);
         x.bodyBytes = body.length;
     }
 
