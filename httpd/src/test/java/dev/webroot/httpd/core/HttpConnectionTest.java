@@ -256,6 +256,47 @@ class HttpConnectionTest {
     }
 
     @Test
+    void gatherListsStayCorrectWhileSegmentsAreRecycled() {
+        String multipart = "GET /big.bin HTTP/1.1\r\nHost: site.test\r\nRange: bytes=0-1,500-600,1000-1100,2000-2001\r\n\r\n";
+        String script = multipart + GET_PLAIN + multipart + GET_PLAIN + multipart;
+        String expected = driver().feed(script).output();
+        for (int chunk : new int[] {1, 7, 100, 333}) {
+            Driver d = driver();
+            d.writeChunk = chunk;
+            assertThat(d.feed(script).output()).as("writes of %d bytes", chunk).isEqualTo(expected);
+        }
+        sites.assertBalanced();
+    }
+
+    @Test
+    void recycledSegmentSlotsNeverShareABuffer() {
+        String multipart = "GET /big.bin HTTP/1.1\r\nHost: site.test\r\nRange: bytes=0-1,500-600,1000-1100,2000-2001\r\n\r\n";
+        String three = GET_PLAIN + GET_PLAIN.replace("/plain.txt", "/dir/") + GET_PLAIN.replace("/plain.txt", "/gz.txt");
+        String fourth = GET_PLAIN.replace("/plain.txt", "/index.html");
+        String expected = driver().feed(multipart + three + fourth).output();
+        HttpConnection c = connection(Limits.defaults());
+        c.opened(0);
+        byte[] first = (multipart + three).getBytes();
+        c.readBuffer().put(first);
+        c.read(first.length, 0);
+        for (int s = 0; s < c.output().segmentCount(); s++) {
+            c.output().buffer(s);
+        }
+        long sent = 0;
+        for (int s = 0; s < 4; s++) {
+            sent += c.output().remaining(s);
+        }
+        c.written(sent, 0);
+        byte[] last = fourth.getBytes();
+        c.readBuffer().put(last);
+        c.read(last.length, 0);
+        Driver d = new Driver(c);
+        d.drain();
+        assertThat(d.output()).isEqualTo(expected.substring((int) sent));
+        sites.assertBalanced();
+    }
+
+    @Test
     void oversizedHeadsAreRefusedWithTheirOwnStatus() {
         String longLine = "GET /" + "a".repeat(8200) + " HTTP/1.1\r\nHost: site.test\r\n\r\n";
         assertThat(driver().feed(longLine).output()).startsWith("HTTP/1.1 414 URI Too Long\r\n");
