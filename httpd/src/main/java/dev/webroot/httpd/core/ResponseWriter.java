@@ -27,6 +27,8 @@ final class ResponseWriter {
     private static final byte[] DASHES = Ascii.bytes("--");
     private static final byte[] HEX = Ascii.bytes("0123456789abcdef");
     static final int BOUNDARY_LENGTH = 24;
+    /** Room for {@code first-last/length}: three decimal longs and two separators. */
+    private static final int RANGE_NUMBERS = 3 * 19 + 2;
 
     private final DateSource dates;
     private final MappedView mapped;
@@ -117,7 +119,8 @@ final class ResponseWriter {
         long body = 0;
         for (int i = 0; i < ranges.count(); i++) {
             int partStart = x.partsLength;
-            x.reserveParts(2 + 2 + BOUNDARY_LENGTH + 2 + CONTENT_TYPE.length + typeLength + 2 + CONTENT_RANGE.length + 60 + 4);
+            x.reserveParts(2 + 2 + BOUNDARY_LENGTH + 2 + CONTENT_TYPE.length + typeLength + 2 + CONTENT_RANGE.length
+                    + RANGE_NUMBERS + 4);
             if (i > 0) {
                 putPart(x, CRLF);
             }

@@ -213,6 +213,23 @@ class HttpConnectionTest {
     }
 
     @Test
+    void theHeadTimerDoesNotRunWhileReadingIsPaused() {
+        Limits limits = new Limits(8192, 32768, 100, 1, 1000, 16,
+                Duration.ofSeconds(60), Duration.ofSeconds(75), Duration.ofSeconds(60));
+        HttpConnection c = connection(limits);
+        c.opened(0);
+        byte[] input = (GET_PLAIN + "GET /plain.txt HTTP/1.1\r\n").getBytes();
+        c.readBuffer().put(input);
+        c.read(input.length, 0);
+        assertThat(c.nextRead()).isEqualTo(Operation.YIELD);
+        assertThat(c.deadline()).isEqualTo(Duration.ofSeconds(60).toNanos());
+        long later = Duration.ofSeconds(59).toNanos();
+        c.written(c.output().totalRemaining(), later);
+        assertThat(c.nextRead()).isEqualTo(Operation.PROCEED);
+        assertThat(c.deadline()).isEqualTo(later + Duration.ofSeconds(60).toNanos());
+    }
+
+    @Test
     void sendTimeoutClosesAndReleasesTheGeneration() {
         HttpConnection c = connection(Limits.defaults());
         c.opened(0);
