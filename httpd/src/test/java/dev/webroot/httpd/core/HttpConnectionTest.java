@@ -180,6 +180,29 @@ class HttpConnectionTest {
     }
 
     @Test
+    void headTimeoutBehindAQueuedResponseKeepsOrderAndReleasesEverything() {
+        HttpConnection c = connection(Limits.defaults());
+        c.opened(0);
+        byte[] input = ("GET /big.bin HTTP/1.1\r\nHost: site.test\r\n\r\n" + "GET /pla").getBytes();
+        c.readBuffer().put(input);
+        c.read(input.length, 0);
+        c.written(1000, 5);
+        long headDeadline = Duration.ofSeconds(60).toNanos();
+        assertThat(c.deadline()).isEqualTo(headDeadline);
+        c.timedOut(headDeadline);
+        Driver d = new Driver(c);
+        d.now = headDeadline;
+        d.drain();
+        String out = d.output();
+        assertThat(out).endsWith("\r\n\r\nRequest Timeout\n");
+        assertThat(out.length() + 1000).isEqualTo(driver().feed("GET /big.bin HTTP/1.1\r\nHost: site.test\r\n\r\n").output().length()
+                + ("HTTP/1.1 408 Request Timeout\r\n" + D + "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 16\r\n"
+                + "Connection: close\r\n\r\nRequest Timeout\n").length());
+        assertThat(d.closeRequested).isTrue();
+        sites.assertBalanced();
+    }
+
+    @Test
     void firstRequestTimeoutWithoutBytesClosesSilently() {
         Driver d = driver();
         assertThat(d.connection.deadline()).isEqualTo(d.now + Duration.ofSeconds(60).toNanos());
