@@ -28,6 +28,7 @@ final class LineConnection implements Connection {
     private static final byte[] TIMEOUT = "TIMEOUT\n".getBytes(StandardCharsets.US_ASCII);
 
     private final TestFile file;
+    private final MemorySegment mapping;
     private final long idleTimeout;
     private final long sendTimeout;
     final Record record = new Record();
@@ -38,8 +39,9 @@ final class LineConnection implements Connection {
     private long lastActivity;
     private long lastProgress;
 
-    LineConnection(TestFile file, long idleTimeoutNanos, long sendTimeoutNanos) {
+    LineConnection(TestFile file, MemorySegment mapping, long idleTimeoutNanos, long sendTimeoutNanos) {
         this.file = file;
+        this.mapping = mapping;
         this.idleTimeout = idleTimeoutNanos;
         this.sendTimeout = sendTimeoutNanos;
     }
@@ -207,7 +209,7 @@ final class LineConnection implements Connection {
         public ByteBuffer buffer(int segment) {
             return segment == 0
                     ? header.duplicate()
-                    : file.mapping.asSlice(position, Math.min(remaining, Integer.MAX_VALUE)).asByteBuffer();
+                    : mapping.asSlice(position, Math.min(remaining, Integer.MAX_VALUE)).asByteBuffer();
         }
 
         @Override
@@ -222,7 +224,7 @@ final class LineConnection implements Connection {
 
         @Override
         public MemorySegment mapping(int segment) {
-            return file.mapping;
+            return mapping;
         }
 
         @Override

@@ -79,6 +79,9 @@ public final class SelectorModel extends AbstractIoModel {
 
     @Override
     void stopWorkers() {
+        if (loops == null) {
+            return;
+        }
         try {
             for (EventLoop loop : loops) {
                 loop.join();

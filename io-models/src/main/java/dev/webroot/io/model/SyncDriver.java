@@ -76,9 +76,4 @@ final class SyncDriver extends ThreadedDriver implements Runnable {
             abortChannel();
         }
     }
-
-    @Override
-    void releaseBuffers() {
-        // the copy path holds no pooled memory
-    }
 }

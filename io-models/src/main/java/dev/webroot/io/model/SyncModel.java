@@ -1,13 +1,15 @@
 package dev.webroot.io.model;
 
+import dev.webroot.io.Connection;
 import dev.webroot.io.ConnectionFactory;
 import dev.webroot.io.IoSettings;
 import java.io.IOException;
-import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Blocking sockets, one virtual thread per connection, bodies copied from the mapping in gathering
@@ -43,25 +45,20 @@ public final class SyncModel extends ThreadedModel {
                 socket = listener.accept();
             } catch (IOException e) {
                 if (listener.isOpen()) {
-                    Driver.LOG.log(Level.WARNING, "accept failed: " + e);
+                    acceptFailed(e);
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(ACCEPT_RETRY_MILLIS));
                 }
                 continue;
             }
-            if (!table.admit()) {
-                closeQuietly(socket);
+            if (!table.admit(socket)) {
                 continue;
             }
-            SyncDriver driver;
-            try {
-                noDelay(socket);
-                driver = new SyncDriver(factory.open(describe(socket.getRemoteAddress())), table, socket);
-            } catch (IOException | RuntimeException e) {
-                closeQuietly(socket);
-                table.release(null);
-                continue;
+            Connection connection = table.connect(factory, socket, socket::getRemoteAddress);
+            if (connection != null) {
+                SyncDriver driver = new SyncDriver(connection, table, socket);
+                table.add(driver);
+                connectionThreads.start(driver);
             }
-            table.add(driver);
-            connectionThreads.start(driver);
         }
     }
 
