@@ -174,6 +174,28 @@ class IoModelConformanceTest {
 
     @ParameterizedTest
     @FieldSource("MODELS")
+    void closesStalledReaderWhenSendDeadlinePasses(String model) throws Exception {
+        Duration send = Duration.ofMillis(300);
+        try (TestServer server = new TestServer(model, settings(100), file, IDLE, send);
+                LineClient stalled = new LineClient(server.address, 16 * 1024)) {
+            stalled.send("GET " + 50 * MIB + " 0\n");
+            assertThat(stalled.readLine()).isEqualTo("OK " + 50 * MIB);
+            long start = System.nanoTime();
+            LineClient other = new LineClient(server.address);
+            awaitTrue(() -> server.connections().getFirst().record.closed.get() == 1, "the stalled connection closed");
+            long closedAfter = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertThat(closedAfter).isBetween(send.toMillis() - 50, 3000L);
+            assertThat(server.connections().getFirst().record.timedOut).hasValue(1);
+            other.send("GET 300000 1\n");
+            assertThat(other.readLine()).isEqualTo("OK 300000");
+            assertThat(other.readBytes(300_000)).isEqualTo(file.bytes(1, 300_000));
+            assertThat(stalled.drainToEnd()).isLessThan((int) (50 * MIB));
+            other.close();
+        }
+    }
+
+    @ParameterizedTest
+    @FieldSource("MODELS")
     void enforcesMaxConnections(String model) throws Exception {
         try (TestServer server = new TestServer(model, settings(2), file, IDLE, SEND)) {
             LineClient first = new LineClient(server.address);

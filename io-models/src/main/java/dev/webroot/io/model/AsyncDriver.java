@@ -59,7 +59,9 @@ final class AsyncDriver extends ThreadedDriver {
         public void completed(Long n, AsyncDriver driver) {
             gather.clear(gathered);
             try {
-                afterWrite(n, System.nanoTime());
+                if (!afterWrite(n, System.nanoTime())) {
+                    return;
+                }
             } catch (RuntimeException e) {
                 fail(e);
                 return;

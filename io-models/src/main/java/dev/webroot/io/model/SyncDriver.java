@@ -33,7 +33,9 @@ final class SyncDriver extends ThreadedDriver implements Runnable {
                         var output = connection.output();
                         enter(Phase.WRITING);
                         long n = copy.send(output, socket);
-                        afterWrite(n, System.nanoTime());
+                        if (!afterWrite(n, System.nanoTime())) {
+                            return;
+                        }
                     }
                     case READ -> {
                         ByteBuffer buffer = connection.readBuffer();
