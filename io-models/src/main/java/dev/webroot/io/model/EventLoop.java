@@ -11,6 +11,7 @@ import java.nio.channels.SocketChannel;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * One selector thread owning its connections. The first loop also accepts and hands sockets out
@@ -200,7 +201,7 @@ final class EventLoop implements Runnable {
         });
     }
 
-    private void forEachDriver(java.util.function.Consumer<LoopDriver> action) {
+    private void forEachDriver(Consumer<LoopDriver> action) {
         for (SelectionKey key : selector.keys()) {
             if (key.isValid() && key.attachment() instanceof LoopDriver driver) {
                 action.accept(driver);

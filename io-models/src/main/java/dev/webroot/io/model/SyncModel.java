@@ -14,7 +14,8 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * Blocking sockets, one virtual thread per connection, bodies copied from the mapping in gathering
  * writes; a platform thread accepts. Deadlines by {@link ThreadedModel}'s sweeper. Past
- * {@code maxConnections}, new sockets are accepted and closed at once.
+ * {@code maxConnections}, new sockets are accepted and closed at once. {@code workers} does not
+ * apply: virtual threads run on the JVM-wide scheduler ({@code jdk.virtualThreadScheduler.parallelism}).
  */
 public final class SyncModel extends ThreadedModel {
     private ServerSocketChannel listener;
