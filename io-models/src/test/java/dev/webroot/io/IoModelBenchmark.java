@@ -44,7 +44,7 @@ public final class IoModelBenchmark {
         IoModel model = IoModels.create(name, settings);
         InetSocketAddress address = model.bind(new InetSocketAddress("127.0.0.1", 0), 128);
         Duration timeout = Duration.ofSeconds(30);
-        model.start(remote -> new LineConnection(file, file.mapping, timeout.toNanos(), timeout.toNanos()));
+        model.start(remote -> new LineConnection(file, file.mapping, file.path, timeout.toNanos(), timeout.toNanos()));
         try {
             LongAdder done = new LongAdder();
             long warmEnd = System.nanoTime() + Duration.ofSeconds(1).toNanos();

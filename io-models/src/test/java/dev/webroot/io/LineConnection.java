@@ -29,6 +29,7 @@ final class LineConnection implements Connection {
 
     private final TestFile file;
     private final MemorySegment mapping;
+    private final Path path;
     private final long idleTimeout;
     private final long sendTimeout;
     final Record record = new Record();
@@ -39,9 +40,10 @@ final class LineConnection implements Connection {
     private long lastActivity;
     private long lastProgress;
 
-    LineConnection(TestFile file, MemorySegment mapping, long idleTimeoutNanos, long sendTimeoutNanos) {
+    LineConnection(TestFile file, MemorySegment mapping, Path path, long idleTimeoutNanos, long sendTimeoutNanos) {
         this.file = file;
         this.mapping = mapping;
+        this.path = path;
         this.idleTimeout = idleTimeoutNanos;
         this.sendTimeout = sendTimeoutNanos;
     }
@@ -219,7 +221,7 @@ final class LineConnection implements Connection {
 
         @Override
         public Path file(int segment) {
-            return file.path;
+            return path;
         }
 
         @Override

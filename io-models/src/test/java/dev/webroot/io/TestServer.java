@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Queue;
@@ -22,11 +23,18 @@ final class TestServer implements AutoCloseable {
 
     TestServer(String name, IoSettings settings, TestFile file, Duration idleTimeout, Duration sendTimeout)
             throws IOException {
+        this(name, settings, file, idleTimeout, sendTimeout, file.path);
+    }
+
+    /** @param advertisedPath what connections report as the file's path (models that open it themselves) */
+    TestServer(String name, IoSettings settings, TestFile file, Duration idleTimeout, Duration sendTimeout,
+            Path advertisedPath) throws IOException {
         model = IoModels.create(name, settings);
         address = model.bind(new InetSocketAddress("127.0.0.1", 0), 1100);
         MemorySegment mapping = file.map(arena);
         model.start(remote -> {
-            LineConnection connection = new LineConnection(file, mapping, idleTimeout.toNanos(), sendTimeout.toNanos());
+            LineConnection connection =
+                    new LineConnection(file, mapping, advertisedPath, idleTimeout.toNanos(), sendTimeout.toNanos());
             connections.add(connection);
             return connection;
         });

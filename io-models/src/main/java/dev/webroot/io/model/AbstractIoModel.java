@@ -109,6 +109,15 @@ abstract class AbstractIoModel implements IoModel {
         return channel;
     }
 
+    /** Waits for a thread to end; an interrupt ends the wait and is kept for the caller. */
+    static void join(Thread thread) {
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     static void closeQuietly(AutoCloseable closeable) {
         try {
             if (closeable != null) {

@@ -74,8 +74,8 @@ final class EventLoop implements Runnable {
         selector.wakeup();
     }
 
-    void join() throws InterruptedException {
-        thread.join();
+    void join() {
+        AbstractIoModel.join(thread);
     }
 
     @Override

@@ -82,12 +82,8 @@ public final class SelectorModel extends AbstractIoModel {
         if (loops == null) {
             return;
         }
-        try {
-            for (EventLoop loop : loops) {
-                loop.join();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        for (EventLoop loop : loops) {
+            loop.join();
         }
     }
 }

@@ -70,12 +70,8 @@ public final class SyncModel extends ThreadedModel {
 
     @Override
     void stopThreads() {
-        try {
-            if (acceptor != null) {
-                acceptor.join();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (acceptor != null) {
+            join(acceptor);
         }
     }
 }

@@ -53,11 +53,7 @@ abstract class ThreadedModel extends AbstractIoModel {
     final void stopWorkers() {
         sweeping = false;
         LockSupport.unpark(sweeper);
-        try {
-            sweeper.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        join(sweeper);
         stopThreads();
     }
 
