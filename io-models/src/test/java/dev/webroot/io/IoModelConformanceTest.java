@@ -59,10 +59,7 @@ class IoModelConformanceTest {
         long[][] spans = {{100, 0}, {10, 4097}, {300_000, 4096}, {200_000, 12_345}, {THRESHOLD, 3 * MIB + 1}};
         try (TestServer server = server(model); LineClient client = new LineClient(server.address)) {
             for (long[] span : spans) {
-                client.send("GET " + span[0] + " " + span[1] + "\n");
-                assertThat(client.readLine()).isEqualTo("OK " + span[0]);
-                assertThat(client.readBytes((int) span[0])).as("span %s", span[1])
-                        .isEqualTo(file.bytes(span[1], (int) span[0]));
+                assertServes(client, span[0], span[1]);
             }
         }
     }
@@ -84,8 +81,7 @@ class IoModelConformanceTest {
         try (TestServer server = server(model); LineClient client = new LineClient(server.address)) {
             client.send("GET 10 0\nGET 70000 5\nGET 3 99\n");
             for (long[] span : new long[][] {{10, 0}, {70_000, 5}, {3, 99}}) {
-                assertThat(client.readLine()).isEqualTo("OK " + span[0]);
-                assertThat(client.readBytes((int) span[0])).isEqualTo(file.bytes(span[1], (int) span[0]));
+                assertAnswer(client, span[0], span[1]);
             }
         }
     }
@@ -154,9 +150,7 @@ class IoModelConformanceTest {
             long end = start + Duration.ofMillis(1200).toNanos();
             int requests = 0;
             while (System.nanoTime() < end) {
-                busy.send("GET 5000 1\n");
-                assertThat(busy.readLine()).isEqualTo("OK 5000");
-                assertThat(busy.readBytes(5000)).hasSize(5000);
+                assertServes(busy, 5000, 1);
                 requests++;
                 Thread.sleep(50);
             }
@@ -167,8 +161,27 @@ class IoModelConformanceTest {
             awaitTrue(() -> server.connections().stream().anyMatch(c -> c.record.closed.get() == 1),
                     "the idle connection closed");
             assertThat(server.connections()).filteredOn(c -> c.record.timedOut.get() > 0).hasSize(1);
-            busy.send("GET 7 7\n");
-            assertThat(busy.readLine()).isEqualTo("OK 7");
+            assertServes(busy, 7, 7);
+        }
+    }
+
+    @ParameterizedTest
+    @FieldSource("MODELS")
+    void closesStalledReaderWhenSendDeadlinePasses(String model) throws Exception {
+        Duration send = Duration.ofMillis(300);
+        try (TestServer server = new TestServer(model, settings(100), file, IDLE, send);
+                LineClient stalled = new LineClient(server.address, 16 * 1024)) {
+            stalled.send("GET " + 50 * MIB + " 0\n");
+            assertThat(stalled.readLine()).isEqualTo("OK " + 50 * MIB);
+            long start = System.nanoTime();
+            LineClient other = new LineClient(server.address);
+            awaitTrue(() -> server.connections().getFirst().record.closed.get() == 1, "the stalled connection closed");
+            long closedAfter = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertThat(closedAfter).isBetween(send.toMillis() - 50, 3000L);
+            assertThat(server.connections().getFirst().record.timedOut).hasValue(1);
+            assertServes(other, 300_000, 1);
+            assertThat(stalled.drainToEnd()).isLessThan((int) (50 * MIB));
+            other.close();
         }
     }
 
@@ -179,9 +192,7 @@ class IoModelConformanceTest {
             LineClient first = new LineClient(server.address);
             try (LineClient second = new LineClient(server.address)) {
                 for (LineClient client : List.of(first, second)) {
-                    client.send("GET 1 0\n");
-                    assertThat(client.readLine()).isEqualTo("OK 1");
-                    client.readBytes(1);
+                    assertServes(client, 1, 0);
                 }
                 try (LineClient refused = new LineClient(server.address)) {
                     assertThat(refused.drainToEnd()).isZero();
@@ -189,8 +200,7 @@ class IoModelConformanceTest {
                 first.close();
                 awaitTrue(() -> server.model.openConnections() == 1, "a slot freed");
                 try (LineClient third = new LineClient(server.address)) {
-                    third.send("GET 2 0\n");
-                    assertThat(third.readLine()).isEqualTo("OK 2");
+                    assertServes(third, 2, 0);
                 }
             }
         }
@@ -208,9 +218,7 @@ class IoModelConformanceTest {
             }
             awaitTrue(() -> server.connections().getFirst().record.closed.get() == 1, "the reset connection closed");
             try (LineClient next = new LineClient(server.address)) {
-                next.send("GET 300000 0\n");
-                assertThat(next.readLine()).isEqualTo("OK 300000");
-                assertThat(next.readBytes(300_000)).isEqualTo(file.bytes(0, 300_000));
+                assertServes(next, 300_000, 0);
             }
         }
     }
@@ -222,9 +230,7 @@ class IoModelConformanceTest {
         try (TestServer server = server(model);
                 LineClient loader = new LineClient(server.address);
                 LineClient idler = new LineClient(server.address)) {
-            idler.send("GET 1 0\n");
-            assertThat(idler.readLine()).isEqualTo("OK 1");
-            idler.readBytes(1);
+            assertServes(idler, 1, 0);
             loader.send("GET " + length + " 0\n");
             assertThat(loader.readLine()).isEqualTo("OK " + length);
             byte[] head = loader.readBytes(1 << 20);
@@ -243,10 +249,32 @@ class IoModelConformanceTest {
     }
 
     @Test
+    void directModelCopiesFromTheMappingWhenDirectIoIsUnavailable() throws Exception {
+        Path unopenable = dir.resolve("not-there.bin");
+        try (TestServer server = new TestServer("direct", settings(100), file, IDLE, SEND, unopenable);
+                LineClient client = new LineClient(server.address)) {
+            assertServes(client, 300_000, 12_345);
+            assertServes(client, 2 * THRESHOLD, 0);
+        }
+    }
+
+    @Test
     void refusesUnknownModelNames() {
         assertThatThrownBy(() -> IoModels.create("epoll", IoSettings.defaults()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("sync, sendfile, async, direct");
+    }
+
+    /** Asks for {@code length} bytes at {@code offset} and checks the answer byte for byte. */
+    static void assertServes(LineClient client, long length, long offset) throws IOException {
+        client.send("GET " + length + " " + offset + "\n");
+        assertAnswer(client, length, offset);
+    }
+
+    static void assertAnswer(LineClient client, long length, long offset) throws IOException {
+        assertThat(client.readLine()).isEqualTo("OK " + length);
+        assertThat(client.readBytes((int) length)).as("%d bytes at %d", length, offset)
+                .isEqualTo(file.bytes(offset, (int) length));
     }
 
     static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {

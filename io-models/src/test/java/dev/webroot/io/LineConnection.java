@@ -28,6 +28,8 @@ final class LineConnection implements Connection {
     private static final byte[] TIMEOUT = "TIMEOUT\n".getBytes(StandardCharsets.US_ASCII);
 
     private final TestFile file;
+    private final MemorySegment mapping;
+    private final Path path;
     private final long idleTimeout;
     private final long sendTimeout;
     final Record record = new Record();
@@ -38,8 +40,10 @@ final class LineConnection implements Connection {
     private long lastActivity;
     private long lastProgress;
 
-    LineConnection(TestFile file, long idleTimeoutNanos, long sendTimeoutNanos) {
+    LineConnection(TestFile file, MemorySegment mapping, Path path, long idleTimeoutNanos, long sendTimeoutNanos) {
         this.file = file;
+        this.mapping = mapping;
+        this.path = path;
         this.idleTimeout = idleTimeoutNanos;
         this.sendTimeout = sendTimeoutNanos;
     }
@@ -207,7 +211,7 @@ final class LineConnection implements Connection {
         public ByteBuffer buffer(int segment) {
             return segment == 0
                     ? header.duplicate()
-                    : file.mapping.asSlice(position, Math.min(remaining, Integer.MAX_VALUE)).asByteBuffer();
+                    : mapping.asSlice(position, Math.min(remaining, Integer.MAX_VALUE)).asByteBuffer();
         }
 
         @Override
@@ -217,12 +221,12 @@ final class LineConnection implements Connection {
 
         @Override
         public Path file(int segment) {
-            return file.path;
+            return path;
         }
 
         @Override
         public MemorySegment mapping(int segment) {
-            return file.mapping;
+            return mapping;
         }
 
         @Override

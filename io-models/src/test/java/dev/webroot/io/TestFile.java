@@ -48,6 +48,11 @@ final class TestFile implements AutoCloseable {
         mapping = channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
     }
 
+    /** A mapping of the whole file in a shared arena of its own; closing the arena unmaps it. */
+    MemorySegment map(Arena owner) throws IOException {
+        return channel.map(FileChannel.MapMode.READ_ONLY, 0, mapping.byteSize(), owner);
+    }
+
     byte[] bytes(long offset, int length) {
         return mapping.asSlice(offset, length).toArray(ValueLayout.JAVA_BYTE);
     }

@@ -22,16 +22,20 @@ final class FileProcessor {
     private static final int READ_BUFFER = 64 * 1024;
 
     private final Precompressor precompressor;
+    private final VariantStore variants;
     private final CachePolicy cachePolicy;
     private final Long clampMtime;
     private final Progress progress;
 
     /**
      * @param precompressor null to store identity forms only
+     * @param variants where compressed variants wait to be written (unused without a precompressor)
      * @param clampMtime null, or the SOURCE_DATE_EPOCH no Last-Modified may exceed
      */
-    FileProcessor(Precompressor precompressor, CachePolicy cachePolicy, Long clampMtime, Progress progress) {
+    FileProcessor(Precompressor precompressor, VariantStore variants, CachePolicy cachePolicy, Long clampMtime,
+                  Progress progress) {
         this.precompressor = precompressor;
+        this.variants = variants;
         this.cachePolicy = cachePolicy;
         this.clampMtime = clampMtime;
         this.progress = progress;
@@ -45,11 +49,14 @@ final class FileProcessor {
         }
         boolean compress = precompressor != null && MimeTypes.isCompressible(type)
                 && Precompressor.isCandidate(source.size());
-        Measurement m = measure(source.file(), compress, MimeTypes.isText(type));
+        Measurement m = measure(source.file(), compress ? source.size() : -1, MimeTypes.isText(type));
         List<Representation> representations = new ArrayList<>();
         representations.add(new Representation(Encoding.IDENTITY, Content.ofFile(source.file(), m.length, m.sha256)));
         if (m.bytes != null && Precompressor.isCandidate(m.bytes.length)) {
-            representations.addAll(precompressor.variants(m.bytes, source.relativePath()));
+            for (Precompressor.Variant variant : precompressor.variants(m.bytes)) {
+                Content content = variants.store(variant.bytes(), source.relativePath() + " (" + variant.encoding().token() + ")");
+                representations.add(new Representation(variant.encoding(), content));
+            }
         }
         long lastModified = clampMtime == null ? source.lastModified() : Math.min(source.lastModified(), clampMtime);
         progress.fileDone();
@@ -66,10 +73,11 @@ final class FileProcessor {
     /** What one pass over the file found; {@code bytes} is null unless they were kept for compression. */
     private record Measurement(long length, byte[] sha256, boolean validUtf8, byte[] bytes) {}
 
-    private Measurement measure(Path file, boolean keepBytes, boolean checkUtf8) throws IOException {
+    /** Reads the file once; {@code keepSize} is the expected size of bytes to keep, or -1 to keep none. */
+    private Measurement measure(Path file, long keepSize, boolean checkUtf8) throws IOException {
         MessageDigest digest = Digests.newSha256();
         Utf8Validator utf8 = checkUtf8 ? new Utf8Validator() : null;
-        ByteArrayOutputStream kept = keepBytes ? new ByteArrayOutputStream() : null;
+        ByteArrayOutputStream kept = keepSize >= 0 ? new ByteArrayOutputStream((int) keepSize) : null;
         long length = 0;
         byte[] buffer = new byte[READ_BUFFER];
         try (InputStream in = Files.newInputStream(file)) {

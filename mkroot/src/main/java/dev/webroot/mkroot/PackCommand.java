@@ -1,7 +1,6 @@
 package dev.webroot.mkroot;
 
 import dev.webroot.format.Encoding;
-import dev.webroot.format.WebrootWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -97,15 +96,18 @@ final class PackCommand implements Callable<Integer> {
         Precompressor precompressor = noCompress ? null : new Precompressor(EnumSet.copyOf(encodings), minSavingPercent);
         CachePolicy cachePolicy = new CachePolicy(immutablePattern, cacheControl.equals("none") ? null : cacheControl);
         long totalBytes = files.stream().mapToLong(SourceFile::size).sum();
-        try (Progress progress = Progress.start(io, files.size(), totalBytes)) {
-            FileProcessor processor = new FileProcessor(precompressor, cachePolicy, sourceDateEpoch, progress);
+        try (Progress progress = Progress.start(io, files.size(), totalBytes);
+             VariantStore variants = VariantStore.open(out.getParent())) {
+            FileProcessor processor = new FileProcessor(precompressor, variants, cachePolicy, sourceDateEpoch, progress);
             List<PackedFile> packed = processAll(files, processor);
             progress.phase("writing " + out.getFileName());
-            WebrootWriter writer = new SiteAssembler(!noNosniff).assemble(packed, notFoundPage);
             try {
-                writer.write(out);
+                new SiteAssembler(!noNosniff).assemble(packed, notFoundPage).write(out);
             } catch (IOException e) {
                 throw new MkrootException("writing " + out + ": " + IoErrors.describe(e), e);
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                // The writer's limits, e.g. an index beyond 2 GiB.
+                throw new MkrootException("cannot write " + out + ": " + e.getMessage(), e);
             }
             progress.finish(out.getFileName().toString(), Files.size(out));
         }

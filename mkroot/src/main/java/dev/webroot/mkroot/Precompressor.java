@@ -3,9 +3,7 @@ package dev.webroot.mkroot;
 import com.aayushatharva.brotli4j.Brotli4jLoader;
 import com.aayushatharva.brotli4j.encoder.Encoder;
 import com.github.luben.zstd.Zstd;
-import dev.webroot.format.Content;
 import dev.webroot.format.Encoding;
-import dev.webroot.format.WebrootWriter.Representation;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -64,14 +62,17 @@ final class Precompressor {
         return size >= MIN_SIZE && size <= MAX_SIZE;
     }
 
-    /** The variants of {@code identity} worth storing, in storage order; {@code name} labels them in errors. */
-    List<Representation> variants(byte[] identity, String name) throws IOException {
-        List<Representation> kept = new ArrayList<>();
+    /** One compressed form of a file. */
+    record Variant(Encoding encoding, byte[] bytes) {}
+
+    /** The variants of {@code identity} worth storing, in storage order. */
+    List<Variant> variants(byte[] identity) throws IOException {
+        List<Variant> kept = new ArrayList<>();
         for (Encoding encoding : encodings) {
             byte[] compressed = compress(encoding, identity);
             long saved = (long) identity.length - compressed.length;
             if (saved >= MIN_SAVED_BYTES && saved * 100 >= (long) minSavingPercent * identity.length) {
-                kept.add(new Representation(encoding, Content.ofBytes(compressed, name + " (" + encoding.token() + ")")));
+                kept.add(new Variant(encoding, compressed));
             }
         }
         return kept;

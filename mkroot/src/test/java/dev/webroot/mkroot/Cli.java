@@ -24,12 +24,21 @@ final class Cli {
     }
 
     static Result runWithEnv(Map<String, String> env, String... args) {
+        return run(env, false, args);
+    }
+
+    /** Runs as if a user watched stderr on a terminal. */
+    static Result runOnTerminal(String... args) {
+        return run(Map.of(), true, args);
+    }
+
+    private static Result run(Map<String, String> env, boolean terminal, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int exit;
         try (PrintStream outStream = new PrintStream(out, true, StandardCharsets.UTF_8);
              PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            exit = Mkroot.run(args, new Io(outStream, errStream, env, false));
+            exit = Mkroot.run(args, new Io(outStream, errStream, env, terminal));
         }
         return new Result(exit, out.toByteArray(), err.toString(StandardCharsets.UTF_8));
     }

@@ -145,7 +145,7 @@ class FilesystemCasesTest {
         SourceFile source = new SourceFile("page.html", page, Files.size(page), 0);
         PackedFile packed;
         try (Progress progress = Progress.start(new Io(System.out, System.err, java.util.Map.of(), false), 1, 0)) {
-            packed = new FileProcessor(null, new CachePolicy(null, CachePolicy.DEFAULT), null, progress).process(source);
+            packed = new FileProcessor(null, null, new CachePolicy(null, CachePolicy.DEFAULT), null, progress).process(source);
         }
         write(src(), "page.html", Cli.compressibleText(31));
         var writer = new SiteAssembler(true).assemble(List.of(packed), null);

@@ -200,4 +200,24 @@ class PackRoundTripTest {
             assertThat(webroot.verify()).isEmpty();
         }
     }
+
+    @Test
+    void theExplicitPackFormEqualsTheBareForm() throws IOException {
+        write(src(), "index.html", "i");
+        byte[] bare = Files.readAllBytes(pack());
+        Path explicit = dir.resolve("explicit.webroot");
+        assertThat(Cli.run("pack", src().toString(), explicit.toString()).exitCode()).isZero();
+        assertThat(Files.readAllBytes(explicit)).isEqualTo(bare);
+    }
+
+    @Test
+    void onATerminalProgressGoesToStderrAndEndsWithASummary() {
+        write(src(), "index.html", Cli.compressibleText(10));
+        write(src(), "app.js", "let x = 1;");
+        Cli.Result result = Cli.runOnTerminal(src().toString(), dir.resolve("t.webroot").toString());
+        assertThat(result.exitCode()).isZero();
+        assertThat(result.stdout()).isEmpty();
+        assertThat(result.stderr()).containsPattern("mkroot: packed 2 files \\([0-9.]+ MB\\) into t.webroot \\([0-9.]+ MB\\) in ")
+                .endsWith(System.lineSeparator());
+    }
 }

@@ -157,6 +157,7 @@ public final class HttpConnection implements Connection {
             return;
         }
         lastSendNanos = now;
+        boolean wasFull = queued == exchanges.length;
         int completed = output.advance(n);
         for (int i = 0; i < completed; i++) {
             Exchange x = exchanges[firstExchange];
@@ -171,6 +172,10 @@ public final class HttpConnection implements Connection {
         if (output.totalRemaining() == 0) {
             idleSinceNanos = now;
             servedAny = true;
+        }
+        if (wasFull && completed > 0 && end > start) {
+            // The head timer measures waiting for the client, not the time reading was paused.
+            headStartNanos = now;
         }
         advance(now);
     }
@@ -271,6 +276,10 @@ public final class HttpConnection implements Connection {
     }
 
     private Exchange enqueue(long startNanos) {
+        if (queued == 0) {
+            // Without pipelining every response reuses the first slot, whose buffer views are cached.
+            firstExchange = 0;
+        }
         Exchange x = exchanges[(firstExchange + queued) % exchanges.length];
         queued++;
         x.begin(startNanos);

@@ -71,6 +71,9 @@ final class OutputQueue implements Output {
             System.arraycopy(viewSources, head, viewSources, 0, live);
             java.util.Arrays.fill(heap, live, tail, null);
             java.util.Arrays.fill(file, live, tail, null);
+            // The moved views now belong to lower slots; a stale copy left above would alias them.
+            java.util.Arrays.fill(views, live, tail, null);
+            java.util.Arrays.fill(viewSources, live, tail, null);
             head = 0;
             tail = live;
         }

@@ -27,6 +27,8 @@ final class ResponseWriter {
     private static final byte[] DASHES = Ascii.bytes("--");
     private static final byte[] HEX = Ascii.bytes("0123456789abcdef");
     static final int BOUNDARY_LENGTH = 24;
+    /** Room for {@code first-last/length}: three decimal longs and two separators. */
+    private static final int RANGE_NUMBERS = 3 * 19 + 2;
 
     private final DateSource dates;
     private final MappedView mapped;
@@ -43,7 +45,7 @@ final class ResponseWriter {
         this.boundaryState = boundarySeed;
     }
 
-    /** A plain-text error (or the built-in 404), with Allow on 405. */
+    /** A plain-text error (or the built-in 404), with Allow on 405; the tiny body shares the header's buffer. */
     void error(Exchange x, int status, boolean headOnly, int connection) {
         byte[] body = StatusLine.body(status);
         start(x, status);
@@ -53,11 +55,11 @@ final class ResponseWriter {
             put(x, ALLOW);
         }
         finish(x, connection);
-        out.addHeap(x.header, 0, x.headerLength, headOnly);
         if (!headOnly) {
-            out.addHeap(body, 0, body.length, true);
+            put(x, body);
             x.bodyBytes = body.length;
         }
+        out.addHeap(x.header, 0, x.headerLength, true);
     }
 
     void redirect(Exchange x, Webroot w, int entry, byte[] b, int queryStart, int queryEnd, int connection) {
@@ -117,7 +119,8 @@ final class ResponseWriter {
         long body = 0;
         for (int i = 0; i < ranges.count(); i++) {
             int partStart = x.partsLength;
-            x.reserveParts(2 + 2 + BOUNDARY_LENGTH + 2 + CONTENT_TYPE.length + typeLength + 2 + CONTENT_RANGE.length + 60 + 4);
+            x.reserveParts(2 + 2 + BOUNDARY_LENGTH + 2 + CONTENT_TYPE.length + typeLength + 2 + CONTENT_RANGE.length
+                    + RANGE_NUMBERS + 4);
             if (i > 0) {
                 putPart(x, CRLF);
             }
@@ -176,8 +179,8 @@ final class ResponseWriter {
         put(x, TEXT_PLAIN);
         contentLength(x, body.length);
         finish(x, connection);
-        out.addHeap(x.header, 0, x.headerLength, false);
-        out.addHeap(body, 0, body.length, true);
+        put(x, body);
+        out.addHeap(x.header, 0, x.headerLength, true);
         x.bodyBytes = body.length;
     }
 

@@ -99,15 +99,24 @@ final class Driver {
         }
     }
 
-    /** Writes at most {@code limit} bytes of the current output. */
+    /**
+     * Writes at most {@code limit} bytes of the current output. Like a gathering write, it takes every
+     * segment's buffer first and reads them afterwards, so buffers that alias each other would show.
+     */
     long writeOnce(long limit) {
         Output output = connection.output();
+        ByteBuffer[] buffers = new ByteBuffer[output.segmentCount()];
+        for (int s = 0; s < buffers.length; s++) {
+            buffers[s] = output.buffer(s);
+            if (output.isFileSpan(s)) {
+                assert buffers[s].remaining() == output.remaining(s);
+            }
+        }
         long written = 0;
-        for (int s = 0; s < output.segmentCount() && written < limit; s++) {
-            ByteBuffer b = output.buffer(s);
-            int n = (int) Math.min(b.remaining(), limit - written);
+        for (int s = 0; s < buffers.length && written < limit; s++) {
+            int n = (int) Math.min(buffers[s].remaining(), limit - written);
             byte[] bytes = new byte[n];
-            b.get(bytes);
+            buffers[s].get(bytes);
             out.write(bytes, 0, n);
             written += n;
         }

@@ -180,6 +180,29 @@ class HttpConnectionTest {
     }
 
     @Test
+    void headTimeoutBehindAQueuedResponseKeepsOrderAndReleasesEverything() {
+        HttpConnection c = connection(Limits.defaults());
+        c.opened(0);
+        byte[] input = ("GET /big.bin HTTP/1.1\r\nHost: site.test\r\n\r\n" + "GET /pla").getBytes();
+        c.readBuffer().put(input);
+        c.read(input.length, 0);
+        c.written(1000, 5);
+        long headDeadline = Duration.ofSeconds(60).toNanos();
+        assertThat(c.deadline()).isEqualTo(headDeadline);
+        c.timedOut(headDeadline);
+        Driver d = new Driver(c);
+        d.now = headDeadline;
+        d.drain();
+        String out = d.output();
+        assertThat(out).endsWith("\r\n\r\nRequest Timeout\n");
+        assertThat(out.length() + 1000).isEqualTo(driver().feed("GET /big.bin HTTP/1.1\r\nHost: site.test\r\n\r\n").output().length()
+                + ("HTTP/1.1 408 Request Timeout\r\n" + D + "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 16\r\n"
+                + "Connection: close\r\n\r\nRequest Timeout\n").length());
+        assertThat(d.closeRequested).isTrue();
+        sites.assertBalanced();
+    }
+
+    @Test
     void firstRequestTimeoutWithoutBytesClosesSilently() {
         Driver d = driver();
         assertThat(d.connection.deadline()).isEqualTo(d.now + Duration.ofSeconds(60).toNanos());
@@ -210,6 +233,23 @@ class HttpConnectionTest {
         d.now = 3_000_000_000L;
         d.feed("Host: site.test\r\n\r\n");
         assertThat(d.connection.deadline()).isEqualTo(3_000_000_000L + Duration.ofSeconds(75).toNanos());
+    }
+
+    @Test
+    void theHeadTimerDoesNotRunWhileReadingIsPaused() {
+        Limits limits = new Limits(8192, 32768, 100, 1, 1000, 16,
+                Duration.ofSeconds(60), Duration.ofSeconds(75), Duration.ofSeconds(60));
+        HttpConnection c = connection(limits);
+        c.opened(0);
+        byte[] input = (GET_PLAIN + "GET /plain.txt HTTP/1.1\r\n").getBytes();
+        c.readBuffer().put(input);
+        c.read(input.length, 0);
+        assertThat(c.nextRead()).isEqualTo(Operation.YIELD);
+        assertThat(c.deadline()).isEqualTo(Duration.ofSeconds(60).toNanos());
+        long later = Duration.ofSeconds(59).toNanos();
+        c.written(c.output().totalRemaining(), later);
+        assertThat(c.nextRead()).isEqualTo(Operation.PROCEED);
+        assertThat(c.deadline()).isEqualTo(later + Duration.ofSeconds(60).toNanos());
     }
 
     @Test
@@ -252,6 +292,47 @@ class HttpConnectionTest {
         bytewise.writeChunk = 1;
         bytewise.feed(GET_PLAIN + "GET /big.bin HTTP/1.1\r\nHost: site.test\r\nRange: bytes=0-1,500-600\r\n\r\n");
         assertThat(bytewise.output()).isEqualTo(whole.output());
+        sites.assertBalanced();
+    }
+
+    @Test
+    void gatherListsStayCorrectWhileSegmentsAreRecycled() {
+        String multipart = "GET /big.bin HTTP/1.1\r\nHost: site.test\r\nRange: bytes=0-1,500-600,1000-1100,2000-2001\r\n\r\n";
+        String script = multipart + GET_PLAIN + multipart + GET_PLAIN + multipart;
+        String expected = driver().feed(script).output();
+        for (int chunk : new int[] {1, 7, 100, 333}) {
+            Driver d = driver();
+            d.writeChunk = chunk;
+            assertThat(d.feed(script).output()).as("writes of %d bytes", chunk).isEqualTo(expected);
+        }
+        sites.assertBalanced();
+    }
+
+    @Test
+    void recycledSegmentSlotsNeverShareABuffer() {
+        String multipart = "GET /big.bin HTTP/1.1\r\nHost: site.test\r\nRange: bytes=0-1,500-600,1000-1100,2000-2001\r\n\r\n";
+        String three = GET_PLAIN + GET_PLAIN.replace("/plain.txt", "/dir/") + GET_PLAIN.replace("/plain.txt", "/gz.txt");
+        String fourth = GET_PLAIN.replace("/plain.txt", "/index.html");
+        String expected = driver().feed(multipart + three + fourth).output();
+        HttpConnection c = connection(Limits.defaults());
+        c.opened(0);
+        byte[] first = (multipart + three).getBytes();
+        c.readBuffer().put(first);
+        c.read(first.length, 0);
+        for (int s = 0; s < c.output().segmentCount(); s++) {
+            c.output().buffer(s);
+        }
+        long sent = 0;
+        for (int s = 0; s < 4; s++) {
+            sent += c.output().remaining(s);
+        }
+        c.written(sent, 0);
+        byte[] last = fourth.getBytes();
+        c.readBuffer().put(last);
+        c.read(last.length, 0);
+        Driver d = new Driver(c);
+        d.drain();
+        assertThat(d.output()).isEqualTo(expected.substring((int) sent));
         sites.assertBalanced();
     }
 

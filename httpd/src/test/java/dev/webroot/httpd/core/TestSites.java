@@ -23,7 +23,8 @@ final class TestSites implements Sites, AutoCloseable {
     static final String DATE = "Sun, 06 Nov 1994 08:49:37 GMT";
     /** Last-Modified of every file: exactly {@link #DATE}. */
     static final long MODIFIED = 784111777L;
-    static final DateSource DATES = () -> DATE.getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] DATE_BYTES = DATE.getBytes(StandardCharsets.US_ASCII);
+    static final DateSource DATES = () -> DATE_BYTES;
 
     static final String INDEX = "<h1>hello</h1>\n";
     static final String INDEX_GZIP = "GZIP(<h1>hello</h1>)";

@@ -64,15 +64,14 @@ abstract class AbstractIoModel implements IoModel {
         stopped = true;
         table.startDraining();
         stopAccepting();
-        if (!started) {
-            return;
-        }
-        wakeForDrain();
-        table.awaitEmpty(System.nanoTime() + settings.shutdownGrace().toNanos());
-        abortAll();
-        if (!table.awaitEmpty(System.nanoTime() + ABORT_WAIT_NANOS)) {
-            Driver.LOG.log(System.Logger.Level.WARNING, name + " model: " + table.open()
-                    + " connections did not close after shutdown");
+        if (started) {
+            wakeForDrain();
+            table.awaitEmpty(System.nanoTime() + settings.shutdownGrace().toNanos());
+            abortAll();
+            if (!table.awaitEmpty(System.nanoTime() + ABORT_WAIT_NANOS)) {
+                Driver.LOG.log(System.Logger.Level.WARNING, name + " model: " + table.open()
+                        + " connections did not close after shutdown");
+            }
         }
         stopWorkers();
     }
@@ -91,23 +90,32 @@ abstract class AbstractIoModel implements IoModel {
     /** Closes every connection's socket, so that owners close their connections. */
     abstract void abortAll();
 
-    /** Stops the model's threads once no connection is left. */
+    /** Stops the model's threads once no connection is left (also when it never started). */
     abstract void stopWorkers();
+
+    /**
+     * Pause after a failed accept (typically EMFILE: out of descriptors), so that a listener that
+     * stays readable does not turn into a busy loop of failures.
+     */
+    static final long ACCEPT_RETRY_MILLIS = 100;
+
+    static void acceptFailed(Throwable failure) {
+        Driver.LOG.log(System.Logger.Level.WARNING,
+                "accept failed, retrying in " + ACCEPT_RETRY_MILLIS + " ms: " + failure);
+    }
 
     static <C extends NetworkChannel> C reuseAddress(C channel) throws IOException {
         channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
         return channel;
     }
 
-    static void noDelay(NetworkChannel socket) throws IOException {
-        socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
-    }
-
-    /** "ip:port" of the peer, for the connection's logs. */
-    static String describe(SocketAddress remote) {
-        return remote instanceof InetSocketAddress inet && inet.getAddress() != null
-                ? inet.getAddress().getHostAddress() + ":" + inet.getPort()
-                : String.valueOf(remote);
+    /** Waits for a thread to end; an interrupt ends the wait and is kept for the caller. */
+    static void join(Thread thread) {
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     static void closeQuietly(AutoCloseable closeable) {

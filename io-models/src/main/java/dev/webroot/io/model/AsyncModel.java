@@ -1,5 +1,6 @@
 package dev.webroot.io.model;
 
+import dev.webroot.io.Connection;
 import dev.webroot.io.ConnectionFactory;
 import dev.webroot.io.IoSettings;
 import java.io.IOException;
@@ -11,15 +12,22 @@ import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.AsynchronousServerSocketChannel;
 import java.nio.channels.AsynchronousSocketChannel;
 import java.nio.channels.CompletionHandler;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Asynchronous channels in a group of {@code workerCount()} threads, completion handlers, gathering
- * writes straight from the mapping (which must be in a shared or global arena). Deadlines by
+ * writes; direct buffers (the mapping among them) are copied into pooled staging buffers first, to
+ * work around a JDK bug described in {@link AsyncDriver}. Deadlines by
  * {@link ThreadedModel}'s sweeper. Past {@code maxConnections}, new sockets are accepted and
  * closed at once.
  */
 public final class AsyncModel extends ThreadedModel {
+    /** Staging buffers for output (see {@link AsyncDriver}): at most 16 MiB. */
+    private static final int STAGING_BUFFERS = 64;
+    private static final int STAGING_BYTES = 256 * 1024;
+
+    private final BufferPool stagingPool = new BufferPool(STAGING_BYTES, 64, STAGING_BUFFERS);
     private AsynchronousChannelGroup group;
     private AsynchronousServerSocketChannel listener;
     private ConnectionFactory factory;
@@ -33,11 +41,10 @@ public final class AsyncModel extends ThreadedModel {
 
         @Override
         public void failed(Throwable failure, Void unused) {
-            if (listener.isOpen()) {
-                if (!(failure instanceof AsynchronousCloseException)) {
-                    Driver.LOG.log(Level.WARNING, "accept failed: " + failure);
-                }
-                acceptNext();
+            if (listener.isOpen() && !(failure instanceof AsynchronousCloseException)) {
+                acceptFailed(failure);
+                CompletableFuture.delayedExecutor(ACCEPT_RETRY_MILLIS, TimeUnit.MILLISECONDS)
+                        .execute(AsyncModel.this::acceptNext);
             }
         }
     };
@@ -66,25 +73,20 @@ public final class AsyncModel extends ThreadedModel {
             listener.accept(null, onAccept);
         } catch (RuntimeException e) {
             if (listener.isOpen()) {
-                Driver.LOG.log(Level.WARNING, "accept failed: " + e);
+                acceptFailed(e);
             }
         }
     }
 
     private void serve(AsynchronousSocketChannel socket) {
-        if (!table.admit()) {
-            closeQuietly(socket);
+        if (!table.admit(socket)) {
             return;
         }
-        AsyncDriver driver;
-        try {
-            noDelay(socket);
-            driver = new AsyncDriver(factory.open(describe(socket.getRemoteAddress())), table, socket);
-        } catch (IOException | RuntimeException e) {
-            closeQuietly(socket);
-            table.release(null);
+        Connection connection = table.connect(factory, socket, socket::getRemoteAddress);
+        if (connection == null) {
             return;
         }
+        AsyncDriver driver = new AsyncDriver(connection, table, socket, stagingPool);
         table.add(driver);
         try {
             driver.opened(System.nanoTime());
@@ -102,6 +104,9 @@ public final class AsyncModel extends ThreadedModel {
 
     @Override
     void stopThreads() {
+        if (group == null) {
+            return;
+        }
         try {
             group.shutdownNow();
             group.awaitTermination(5, TimeUnit.SECONDS);

@@ -1,6 +1,15 @@
 package dev.webroot.io.model;
 
+import dev.webroot.io.Connection;
+import dev.webroot.io.ConnectionFactory;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.NetworkChannel;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -18,17 +27,46 @@ final class ConnectionTable {
         this.maxConnections = maxConnections;
     }
 
-    /** Reserves a slot for a newly accepted socket; false if the table is full or draining. */
-    boolean admit() {
+    /**
+     * Reserves a slot for a newly accepted socket. Past {@code maxConnections}, or while draining,
+     * the socket is closed at once (a prompt close beats a stall in the backlog) and false returned.
+     */
+    boolean admit(AutoCloseable socket) {
         while (true) {
             int n = open.get();
             if (n >= maxConnections || draining) {
+                AbstractIoModel.closeQuietly(socket);
                 return false;
             }
             if (open.compareAndSet(n, n + 1)) {
                 return true;
             }
         }
+    }
+
+    /**
+     * For an admitted socket: sets TCP_NODELAY and opens its connection. On failure the socket is
+     * closed, the slot given back, and null returned; a failing factory is a bug and is logged.
+     */
+    Connection connect(ConnectionFactory factory, NetworkChannel socket, Callable<SocketAddress> remote) {
+        try {
+            socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            return factory.open(describe(remote.call()));
+        } catch (Exception e) {
+            if (!(e instanceof IOException)) {
+                Driver.LOG.log(Level.WARNING, "could not open a connection", e);
+            }
+            AbstractIoModel.closeQuietly(socket);
+            release(null);
+            return null;
+        }
+    }
+
+    /** "ip:port" of the peer, for the connection's logs. */
+    private static String describe(SocketAddress remote) {
+        return remote instanceof InetSocketAddress inet && inet.getAddress() != null
+                ? inet.getAddress().getHostAddress() + ":" + inet.getPort()
+                : String.valueOf(remote);
     }
 
     void add(Driver driver) {

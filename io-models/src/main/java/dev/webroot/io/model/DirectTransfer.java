@@ -47,13 +47,13 @@ final class DirectTransfer implements BodyTransfer {
 
     private final long threshold;
     private final GatheringWrite gather;
-    private final AlignedBufferPool pool;
+    private final BufferPool pool;
     private final Map<FileChannel, DirectFile> files = new HashMap<>();
 
     DirectTransfer(long threshold, int maxBuffers, int maxPooledBuffers) {
         this.threshold = threshold;
         this.gather = new GatheringWrite(maxBuffers);
-        this.pool = new AlignedBufferPool(BUFFER_SIZE, ALIGNMENT, maxPooledBuffers);
+        this.pool = new BufferPool(BUFFER_SIZE, ALIGNMENT, maxPooledBuffers);
     }
 
     @Override

@@ -36,13 +36,15 @@ abstract class Driver {
     /**
      * Writing comes first: a connection is read only when it has nothing to write, which bounds
      * read-ahead. A {@code CLOSE} from reading never cuts short output in flight. When the model is
-     * draining, a connection with nothing to write is closed.
+     * draining, a connection with nothing to write is closed. Buffers pooled for output are given
+     * back as soon as no output is in flight.
      */
     final Step next() {
         Operation write = connection.nextWrite();
         if (write == Operation.PROCEED) {
             return Step.WRITE;
         }
+        releaseBuffers();
         if (write == Operation.CLOSE || table.draining()) {
             return Step.CLOSE;
         }
@@ -112,7 +114,9 @@ abstract class Driver {
     }
 
     /** Owner only: gives back pooled buffers this connection holds while output is in flight. */
-    abstract void releaseBuffers();
+    void releaseBuffers() {
+        // most drivers write straight from the connection's buffers and the mapping
+    }
 
     /**
      * Owner only: ends the connection after a failure. I/O errors (reset, broken pipe, a channel

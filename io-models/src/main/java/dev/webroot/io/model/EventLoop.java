@@ -11,6 +11,7 @@ import java.nio.channels.SocketChannel;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * One selector thread owning its connections. The first loop also accepts and hands sockets out
@@ -33,6 +34,9 @@ final class EventLoop implements Runnable {
     private volatile boolean aborting;
     private ConnectionFactory factory;
     private ServerSocketChannel listener;
+    private SelectionKey acceptKey;
+    /** While accepting is paused after a failure: when to resume (nanoTime), else MAX_VALUE. */
+    private long acceptResume = Long.MAX_VALUE;
     private EventLoop[] loops;
     private int nextLoop;
     private boolean drainSeen;
@@ -57,7 +61,7 @@ final class EventLoop implements Runnable {
         this.listener = listener;
         this.loops = loops;
         listener.configureBlocking(false);
-        listener.register(selector, SelectionKey.OP_ACCEPT);
+        acceptKey = listener.register(selector, SelectionKey.OP_ACCEPT);
     }
 
     void wakeup() {
@@ -70,19 +74,26 @@ final class EventLoop implements Runnable {
         selector.wakeup();
     }
 
-    void join() throws InterruptedException {
-        thread.join();
+    void join() {
+        AbstractIoModel.join(thread);
     }
 
     @Override
     public void run() {
         try {
             while (!aborting) {
-                long timeout = Math.clamp(TimeUnit.NANOSECONDS.toMillis(earliestDeadline - System.nanoTime()) + 1,
+                long wakeAt = Math.min(earliestDeadline, acceptResume);
+                long timeout = Math.clamp(TimeUnit.NANOSECONDS.toMillis(wakeAt - System.nanoTime()) + 1,
                         1, MAX_SELECT_MILLIS);
                 selector.select(this::ready, timeout);
                 long now = System.nanoTime();
                 registerArrivals(now);
+                if (now >= acceptResume) {
+                    acceptResume = Long.MAX_VALUE;
+                    if (acceptKey.isValid()) {
+                        acceptKey.interestOps(SelectionKey.OP_ACCEPT);
+                    }
+                }
                 if (table.draining() && !drainSeen) {
                     drainSeen = true;
                     forEachDriver(d -> d.turn(false, now));
@@ -124,15 +135,16 @@ final class EventLoop implements Runnable {
                 socket = listener.accept();
             } catch (IOException e) {
                 if (listener.isOpen()) {
-                    Driver.LOG.log(Level.WARNING, "accept failed: " + e);
+                    AbstractIoModel.acceptFailed(e);
+                    acceptKey.interestOps(0);
+                    acceptResume = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(AbstractIoModel.ACCEPT_RETRY_MILLIS);
                 }
                 return;
             }
             if (socket == null) {
                 return;
             }
-            if (!table.admit()) {
-                AbstractIoModel.closeQuietly(socket);
+            if (!table.admit(socket)) {
                 continue;
             }
             EventLoop target = loops[nextLoop];
@@ -147,22 +159,18 @@ final class EventLoop implements Runnable {
     private void registerArrivals(long now) {
         SocketChannel socket;
         while ((socket = arrivals.poll()) != null) {
-            LoopDriver driver = null;
+            Connection connection = table.connect(factory, socket, socket::getRemoteAddress);
+            if (connection == null) {
+                continue;
+            }
+            LoopDriver driver = new LoopDriver(connection, table, socket, transfer.newSender());
+            table.add(driver);
             try {
                 socket.configureBlocking(false);
-                AbstractIoModel.noDelay(socket);
-                Connection connection = factory.open(AbstractIoModel.describe(socket.getRemoteAddress()));
-                driver = new LoopDriver(connection, table, socket, transfer.newSender());
-                table.add(driver);
                 driver.attach(socket.register(selector, 0, driver));
                 driver.opened(now);
             } catch (IOException | RuntimeException e) {
-                if (driver == null) {
-                    AbstractIoModel.closeQuietly(socket);
-                    table.release(null);
-                } else {
-                    driver.fail(e);
-                }
+                driver.fail(e);
                 continue;
             }
             driver.turn(false, now);
@@ -193,7 +201,7 @@ final class EventLoop implements Runnable {
         });
     }
 
-    private void forEachDriver(java.util.function.Consumer<LoopDriver> action) {
+    private void forEachDriver(Consumer<LoopDriver> action) {
         for (SelectionKey key : selector.keys()) {
             if (key.isValid() && key.attachment() instanceof LoopDriver driver) {
                 action.accept(driver);

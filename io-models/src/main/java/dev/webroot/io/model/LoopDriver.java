@@ -54,7 +54,6 @@ final class LoopDriver extends Driver {
                         received(n, now);
                     }
                     case WAIT -> {
-                        sender.release();
                         interest(0);
                         return;
                     }

@@ -79,12 +79,11 @@ public final class SelectorModel extends AbstractIoModel {
 
     @Override
     void stopWorkers() {
-        try {
-            for (EventLoop loop : loops) {
-                loop.join();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (loops == null) {
+            return;
+        }
+        for (EventLoop loop : loops) {
+            loop.join();
         }
     }
 }

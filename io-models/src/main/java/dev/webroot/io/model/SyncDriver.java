@@ -33,7 +33,9 @@ final class SyncDriver extends ThreadedDriver implements Runnable {
                         var output = connection.output();
                         enter(Phase.WRITING);
                         long n = copy.send(output, socket);
-                        afterWrite(n, System.nanoTime());
+                        if (!afterWrite(n, System.nanoTime())) {
+                            return;
+                        }
                     }
                     case READ -> {
                         ByteBuffer buffer = connection.readBuffer();
@@ -75,10 +77,5 @@ final class SyncDriver extends ThreadedDriver implements Runnable {
         } catch (IOException e) {
             abortChannel();
         }
-    }
-
-    @Override
-    void releaseBuffers() {
-        // the copy path holds no pooled memory
     }
 }

@@ -1,18 +1,21 @@
 package dev.webroot.io.model;
 
+import dev.webroot.io.Connection;
 import dev.webroot.io.ConnectionFactory;
 import dev.webroot.io.IoSettings;
 import java.io.IOException;
-import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Blocking sockets, one virtual thread per connection, bodies copied from the mapping in gathering
  * writes; a platform thread accepts. Deadlines by {@link ThreadedModel}'s sweeper. Past
- * {@code maxConnections}, new sockets are accepted and closed at once.
+ * {@code maxConnections}, new sockets are accepted and closed at once. {@code workers} does not
+ * apply: virtual threads run on the JVM-wide scheduler ({@code jdk.virtualThreadScheduler.parallelism}).
  */
 public final class SyncModel extends ThreadedModel {
     private ServerSocketChannel listener;
@@ -43,25 +46,20 @@ public final class SyncModel extends ThreadedModel {
                 socket = listener.accept();
             } catch (IOException e) {
                 if (listener.isOpen()) {
-                    Driver.LOG.log(Level.WARNING, "accept failed: " + e);
+                    acceptFailed(e);
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(ACCEPT_RETRY_MILLIS));
                 }
                 continue;
             }
-            if (!table.admit()) {
-                closeQuietly(socket);
+            if (!table.admit(socket)) {
                 continue;
             }
-            SyncDriver driver;
-            try {
-                noDelay(socket);
-                driver = new SyncDriver(factory.open(describe(socket.getRemoteAddress())), table, socket);
-            } catch (IOException | RuntimeException e) {
-                closeQuietly(socket);
-                table.release(null);
-                continue;
+            Connection connection = table.connect(factory, socket, socket::getRemoteAddress);
+            if (connection != null) {
+                SyncDriver driver = new SyncDriver(connection, table, socket);
+                table.add(driver);
+                connectionThreads.start(driver);
             }
-            table.add(driver);
-            connectionThreads.start(driver);
         }
     }
 
@@ -72,12 +70,8 @@ public final class SyncModel extends ThreadedModel {
 
     @Override
     void stopThreads() {
-        try {
-            if (acceptor != null) {
-                acceptor.join();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (acceptor != null) {
+            join(acceptor);
         }
     }
 }

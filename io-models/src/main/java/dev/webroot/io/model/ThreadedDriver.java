@@ -88,9 +88,18 @@ abstract class ThreadedDriver extends Driver {
         }
     }
 
-    final void afterWrite(long n, long now) {
-        leave();
+    /**
+     * Owner: a write returned {@code n}. If the sweeper closed the socket as it returned, the
+     * connection hears of its deadline and is closed; returns whether the owner may go on.
+     */
+    final boolean afterWrite(long n, long now) {
+        boolean wasExpired = leave();
         sent(n, now);
+        if (wasExpired) {
+            timedOut(now);
+            close();
+        }
+        return !wasExpired;
     }
 
     /** Owner: back from waiting for time alone. */

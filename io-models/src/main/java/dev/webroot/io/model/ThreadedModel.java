@@ -2,6 +2,7 @@ package dev.webroot.io.model;
 
 import dev.webroot.io.IoSettings;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Shared by the models whose connections are owned by threads rather than a loop (sync, async):
@@ -25,7 +26,7 @@ abstract class ThreadedModel extends AbstractIoModel {
     private void sweepLoop() {
         while (sweeping) {
             sweepAll();
-            java.util.concurrent.locks.LockSupport.parkNanos(SWEEP_NANOS);
+            LockSupport.parkNanos(SWEEP_NANOS);
         }
     }
 
@@ -51,12 +52,8 @@ abstract class ThreadedModel extends AbstractIoModel {
     @Override
     final void stopWorkers() {
         sweeping = false;
-        java.util.concurrent.locks.LockSupport.unpark(sweeper);
-        try {
-            sweeper.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        LockSupport.unpark(sweeper);
+        join(sweeper);
         stopThreads();
     }
 

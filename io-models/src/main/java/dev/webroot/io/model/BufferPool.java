@@ -4,24 +4,25 @@ import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 
 /**
- * A bounded pool of direct buffers aligned for O_DIRECT, allocated on first need. Used by one loop
- * thread; when all buffers are out, callers take the copy path instead of waiting.
+ * A bounded pool of equal-sized direct buffers, aligned (for O_DIRECT), allocated on first need.
+ * When every buffer is out, {@link #acquire} returns null and the caller falls back rather than
+ * waits, so memory stays bounded without blocking anyone. Thread-safe; uncontended on a loop.
  */
-final class AlignedBufferPool {
+final class BufferPool {
     private final int bufferSize;
     private final int alignment;
     private final int maxBuffers;
     private final ArrayDeque<ByteBuffer> free = new ArrayDeque<>();
     private int allocated;
 
-    AlignedBufferPool(int bufferSize, int alignment, int maxBuffers) {
+    BufferPool(int bufferSize, int alignment, int maxBuffers) {
         this.bufferSize = bufferSize;
         this.alignment = alignment;
         this.maxBuffers = maxBuffers;
     }
 
     /** A cleared buffer, or null if the pool is exhausted. */
-    ByteBuffer acquire() {
+    synchronized ByteBuffer acquire() {
         ByteBuffer buffer = free.poll();
         if (buffer == null && allocated < maxBuffers) {
             allocated++;
@@ -33,7 +34,7 @@ final class AlignedBufferPool {
         return buffer;
     }
 
-    void release(ByteBuffer buffer) {
+    synchronized void release(ByteBuffer buffer) {
         free.push(buffer);
     }
 }
