@@ -37,6 +37,37 @@ class CommandLineTest {
     }
 
     @Test
+    void sighupReopensTheAccessLogForLogrotate() throws Exception {
+        try (Server server = Server.start(Project.exampleVhosts(), "sendfile")) {
+            Path log = server.accessLog();
+            Path rotated = log.resolveSibling(log.getFileName() + ".1");
+            Http.get(server.port, "www.example.com", "/?before-rotation");
+            awaitLine(log, "before-rotation");
+            Files.move(log, rotated);
+            Project.Result kill = Project.run(List.of("kill", "-HUP", String.valueOf(server.process.pid())), 10);
+            assertThat(kill.exitCode()).isZero();
+            server.awaitLog(line -> line.equals("httpd: received SIGHUP: reopening the log files"), Duration.ofSeconds(5));
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (!Files.exists(log)) {
+                assertThat(System.nanoTime()).as("access log reopened").isLessThan(deadline);
+                Thread.sleep(10);
+            }
+            Http.get(server.port, "www.example.com", "/?after-rotation");
+            awaitLine(log, "after-rotation");
+            assertThat(Files.readString(rotated)).contains("before-rotation").doesNotContain("after-rotation");
+            assertThat(server.terminate(Duration.ofSeconds(15))).isZero();
+        }
+    }
+
+    private static void awaitLine(Path file, String text) throws Exception {
+        long deadline = System.nanoTime() + 3_000_000_000L;
+        while (!Files.exists(file) || !Files.readString(file).contains(text)) {
+            assertThat(System.nanoTime()).as("%s logged in %s", text, file).isLessThan(deadline);
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
     void aPortInUseIsOneClearLineAndExitCodeOne() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             Project.Result result = Project.run(httpd(Project.exampleVhosts().toString(),

@@ -230,7 +230,7 @@ public final class Httpd implements Callable<Integer> {
                 defaults.maxPipelinedResponses(), maxRequestsPerConnection, defaults.maxRanges(),
                 requestHeadTimeout, keepAliveTimeout, sendTimeout);
         SystemDateSource dates = new SystemDateSource();
-        installSignalHandlers(errors);
+        installSignalHandlers(errors, access);
         try {
             model.start(remote -> new HttpConnection(registry, limits, dates, access, remote));
         } catch (IOException e) {
@@ -259,16 +259,35 @@ public final class Httpd implements Callable<Integer> {
         };
     }
 
-    /** SIGTERM and SIGINT start an orderly stop; a second one while stopping ends the process at once. */
-    private void installSignalHandlers(ErrorLog errors) {
+    /**
+     * SIGTERM and SIGINT start an orderly stop (a second one while stopping ends the process at once);
+     * SIGHUP reopens the log files, for logrotate. Handling the signals ourselves, rather than in a
+     * shutdown hook, is what lets an orderly stop exit 0 instead of the JVM's 143.
+     */
+    private void installSignalHandlers(ErrorLog errors, AccessLog access) {
         for (String name : new String[] {"TERM", "INT"}) {
-            Signal.handle(new Signal(name), signal -> {
+            handle(name, errors, signal -> {
                 if (!stopSignal.compareAndSet(null, signal.getName())) {
                     errors.log("received SIG" + signal.getName() + " while stopping: exiting now");
                     Runtime.getRuntime().halt(EXIT_RUNTIME);
                 }
                 stopRequested.countDown();
             });
+        }
+        handle("HUP", errors, signal -> {
+            errors.reopen();
+            if (access instanceof AsyncAccessLog async) {
+                async.reopen();
+            }
+            errors.log("received SIGHUP: reopening the log files");
+        });
+    }
+
+    private static void handle(String name, ErrorLog errors, sun.misc.SignalHandler handler) {
+        try {
+            Signal.handle(new Signal(name), handler);
+        } catch (IllegalArgumentException e) {
+            errors.log("cannot handle SIG" + name + " (" + e.getMessage() + "); the JVM's default applies");
         }
     }
 

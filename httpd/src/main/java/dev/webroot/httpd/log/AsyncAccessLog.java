@@ -33,18 +33,20 @@ public final class AsyncAccessLog implements AccessLog, AutoCloseable {
     private final CombinedLogFormat format = new CombinedLogFormat();
     private final ArrayBlockingQueue<Line> free;
     private final ArrayBlockingQueue<Line> queued;
-    private final OutputStream out;
-    private final boolean ownsStream;
+    private final Path file;
     private final ErrorLog errors;
+    private OutputStream out;
     private final AtomicLong dropped = new AtomicLong();
     private final Thread writer;
     private volatile boolean closing;
+    private volatile boolean reopenRequested;
     private long droppedReported;
     private boolean failed;
 
-    AsyncAccessLog(OutputStream out, boolean ownsStream, int capacity, ErrorLog errors) {
+    /** @param file the file {@code out} appends to, reopened on request; null when {@code out} is not ours to reopen or close */
+    AsyncAccessLog(OutputStream out, Path file, int capacity, ErrorLog errors) {
         this.out = new BufferedOutputStream(out, 64 * 1024);
-        this.ownsStream = ownsStream;
+        this.file = file;
         this.errors = errors;
         this.free = new ArrayBlockingQueue<>(capacity);
         this.queued = new ArrayBlockingQueue<>(capacity);
@@ -55,14 +57,24 @@ public final class AsyncAccessLog implements AccessLog, AutoCloseable {
     }
 
     public static AsyncAccessLog toStdout(ErrorLog errors) {
-        return new AsyncAccessLog(new FileOutputStream(FileDescriptor.out), false, DEFAULT_CAPACITY, errors);
+        return new AsyncAccessLog(new FileOutputStream(FileDescriptor.out), null, DEFAULT_CAPACITY, errors);
     }
 
     /** Appends to a file, creating it if needed. */
     public static AsyncAccessLog toFile(Path file, ErrorLog errors) throws IOException {
-        OutputStream stream = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND,
-                StandardOpenOption.WRITE);
-        return new AsyncAccessLog(stream, true, DEFAULT_CAPACITY, errors);
+        return new AsyncAccessLog(openAppending(file), file, DEFAULT_CAPACITY, errors);
+    }
+
+    private static OutputStream openAppending(Path file) throws IOException {
+        return Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+    }
+
+    /**
+     * Asks the writer to close and reopen the file by name (after logrotate moved it), within a
+     * tenth of a second; lines already queued go to the old file. Nothing to do for standard output.
+     */
+    public void reopen() {
+        reopenRequested = true;
     }
 
     @Override
@@ -103,6 +115,11 @@ public final class AsyncAccessLog implements AccessLog, AutoCloseable {
                 dirty = false;
                 lastFlush = now;
             }
+            if (reopenRequested) {
+                reopenRequested = false;
+                reopenFile();
+                dirty = false;
+            }
             if (now - lastDropReport >= DROP_REPORT_INTERVAL_NANOS) {
                 reportDrops();
                 lastDropReport = now;
@@ -112,6 +129,27 @@ public final class AsyncAccessLog implements AccessLog, AutoCloseable {
                 return;
             }
         }
+    }
+
+    private void reopenFile() {
+        if (file == null) {
+            return;
+        }
+        OutputStream reopened;
+        try {
+            reopened = new BufferedOutputStream(openAppending(file), 64 * 1024);
+        } catch (IOException e) {
+            errors.log("access log: cannot reopen " + file + " (" + e.getMessage() + "); still writing to the old file");
+            return;
+        }
+        flush();
+        try {
+            out.close();
+        } catch (IOException e) {
+            fail(e);
+        }
+        out = reopened;
+        failed = false;
     }
 
     private void write(Line line) {
@@ -148,7 +186,7 @@ public final class AsyncAccessLog implements AccessLog, AutoCloseable {
     private void finish() {
         reportDrops();
         flush();
-        if (ownsStream) {
+        if (file != null) {
             try {
                 out.close();
             } catch (IOException e) {

@@ -16,45 +16,57 @@ import java.time.temporal.ChronoUnit;
  * stamp in a file. Not on the request path.
  */
 public final class ErrorLog implements AutoCloseable {
-    private final PrintStream out;
-    private final boolean timestamps;
-    private final boolean ownsStream;
+    private final Path file;
+    private PrintStream out;
 
-    private ErrorLog(PrintStream out, boolean timestamps, boolean ownsStream) {
+    /** @param file the file {@code out} appends to (time-stamped lines, reopened on request), or null */
+    private ErrorLog(PrintStream out, Path file) {
         this.out = out;
-        this.timestamps = timestamps;
-        this.ownsStream = ownsStream;
+        this.file = file;
     }
 
     public static ErrorLog toStderr() {
-        return new ErrorLog(System.err, false, false);
+        return new ErrorLog(System.err, null);
     }
 
     /** Appends to a file, creating it if needed. */
     public static ErrorLog toFile(Path file) throws IOException {
+        return new ErrorLog(openAppending(file), file);
+    }
+
+    private static PrintStream openAppending(Path file) throws IOException {
         OutputStream stream = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND,
                 StandardOpenOption.WRITE);
-        return new ErrorLog(new PrintStream(stream, true, StandardCharsets.UTF_8), true, true);
+        return new PrintStream(stream, true, StandardCharsets.UTF_8);
+    }
+
+    /** Closes and reopens the file by name (after logrotate moved it); nothing to do for stderr. */
+    public synchronized void reopen() {
+        if (file == null) {
+            return;
+        }
+        try {
+            PrintStream reopened = openAppending(file);
+            out.close();
+            out = reopened;
+        } catch (IOException e) {
+            log("cannot reopen " + file + " (" + e.getMessage() + "); still writing to the old file");
+        }
     }
 
     /** A log that writes to a stream it does not own (tests). */
     public static ErrorLog to(PrintStream out) {
-        return new ErrorLog(out, false, false);
+        return new ErrorLog(out, null);
     }
 
-    public void log(String message) {
-        String line = timestamps
-                ? Instant.now().truncatedTo(ChronoUnit.MILLIS) + " httpd: " + message
-                : "httpd: " + message;
-        synchronized (out) {
-            out.println(line);
-            out.flush();
-        }
+    public synchronized void log(String message) {
+        out.println(file != null ? Instant.now().truncatedTo(ChronoUnit.MILLIS) + " httpd: " + message : "httpd: " + message);
+        out.flush();
     }
 
     @Override
-    public void close() {
-        if (ownsStream) {
+    public synchronized void close() {
+        if (file != null) {
             out.close();
         }
     }

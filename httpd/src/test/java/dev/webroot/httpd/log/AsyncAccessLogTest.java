@@ -56,15 +56,39 @@ class AsyncAccessLogTest {
     }
 
     @Test
+    void reopensTheFileByNameAfterItWasMoved(@TempDir Path temp) throws Exception {
+        Path file = temp.resolve("access.log");
+        Path rotated = temp.resolve("access.log.1");
+        try (AsyncAccessLog log = AsyncAccessLog.toFile(file, errorLog)) {
+            log.log(TYPICAL);
+            awaitContent(file);
+            Files.move(file, rotated);
+            log.reopen();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (!Files.exists(file)) {
+                assertThat(System.nanoTime()).as("reopened").isLessThan(deadline);
+                Thread.sleep(10);
+            }
+            log.log(TYPICAL);
+        }
+        assertThat(Files.readAllLines(rotated)).hasSize(1);
+        assertThat(Files.readAllLines(file)).hasSize(1);
+    }
+
+    private static void awaitContent(Path file) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        while (Files.size(file) == 0) {
+            assertThat(System.nanoTime()).as("flushed within a second").isLessThan(deadline);
+            Thread.sleep(10);
+        }
+    }
+
+    @Test
     void flushesWithinASecondWithoutBeingClosed(@TempDir Path temp) throws Exception {
         Path file = temp.resolve("access.log");
         try (AsyncAccessLog log = AsyncAccessLog.toFile(file, errorLog)) {
             log.log(TYPICAL);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-            while (Files.size(file) == 0) {
-                assertThat(System.nanoTime()).isLessThan(deadline);
-                Thread.sleep(10);
-            }
+            awaitContent(file);
         }
     }
 
@@ -86,7 +110,7 @@ class AsyncAccessLogTest {
                 }
             }
         };
-        try (AsyncAccessLog log = new AsyncAccessLog(stuck, false, 4, errorLog)) {
+        try (AsyncAccessLog log = new AsyncAccessLog(stuck, null, 4, errorLog)) {
             try {
                 long started = System.nanoTime();
                 for (int i = 0; i < 100_000; i++) {
