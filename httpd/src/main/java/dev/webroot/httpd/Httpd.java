@@ -242,6 +242,9 @@ public final class Httpd implements Callable<Integer> {
         errors.log("listening on " + url(bound) + " (io=" + modelName + ", vhosts=" + registry.directory() + ", "
                 + sites + (sites == 1 ? " site" : " sites")
                 + (account == null ? "" : ", user=" + account.name()) + ")");
+        if (!registry.names().contains("__default__")) {
+            errors.log("no __default__ entry in " + registry.directory() + ": requests for other hosts get 404");
+        }
         awaitStop();
         errors.log("received SIG" + stopSignal.get() + ": no longer accepting; finishing "
                 + model.openConnections() + " open connections within " + shutdownGrace.toMillis() + " ms");

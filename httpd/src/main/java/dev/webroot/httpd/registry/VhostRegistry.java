@@ -54,7 +54,7 @@ public final class VhostRegistry implements Sites, AutoCloseable {
     private volatile HostTable table = HostTable.EMPTY;
     private volatile boolean closed;
     private boolean listingFailed;
-    private WatchService watchService;
+    private volatile WatchService watchService;
     private Thread watcher;
 
     private VhostRegistry(Path directory, ErrorLog log, Duration rescanInterval) {
