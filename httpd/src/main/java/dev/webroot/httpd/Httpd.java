@@ -34,7 +34,7 @@ import sun.misc.Signal;
             "Serves every webroot in VHOSTS_DIR as a virtual host named after its entry (__default__ answers "
                 + "unknown hosts). Replacing an entry (ln -s NEW .tmp && mv -T .tmp NAME) deploys a site atomically, "
                 + "without a restart. SIGTERM or SIGINT stops accepting, lets in-flight responses finish within "
-                + "--shutdown-grace, and exits 0.",
+                + "--shutdown-grace, and exits 0; SIGHUP reopens the log files.",
             "Durations take a unit: 500ms, 60s, 2m (a bare number means seconds)."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
