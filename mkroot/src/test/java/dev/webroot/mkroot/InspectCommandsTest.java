@@ -68,16 +68,38 @@ class InspectCommandsTest {
         try (Webroot webroot = Webroot.open(copy)) {
             offset = webroot.dataOffset(webroot.representation(webroot.lookup("/my file.txt"), 0));
         }
-        try (FileChannel channel = FileChannel.open(copy, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        flipByte(copy, offset);
+        Cli.Result bad = Cli.run("verify", copy.toString());
+        assertThat(bad.exitCode()).isEqualTo(1);
+        assertThat(bad.stderr()).contains("/my file.txt (identity)").contains("does not match its SHA-256");
+        assertThat(bad.stdout()).isEmpty();
+    }
+
+    @Test
+    void verifyChecksTheFileStoredRightAfterAnEmptyOne() throws IOException {
+        Path src = dir.resolve("with-empty");
+        write(src, "a-empty.txt", new byte[0]);
+        write(src, "b.txt", "after the empty file");
+        Path packed = dir.resolve("with-empty.webroot");
+        assertThat(Cli.run(src.toString(), packed.toString()).exitCode()).isZero();
+        long offset;
+        try (Webroot webroot = Webroot.open(packed)) {
+            offset = webroot.dataOffset(webroot.representation(webroot.lookup("/b.txt"), 0));
+            assertThat(webroot.dataOffset(webroot.representation(webroot.lookup("/a-empty.txt"), 0))).isEqualTo(offset);
+        }
+        flipByte(packed, offset);
+        Cli.Result bad = Cli.run("verify", packed.toString());
+        assertThat(bad.exitCode()).isEqualTo(1);
+        assertThat(bad.stderr()).contains("/b.txt (identity)").contains("does not match its SHA-256");
+    }
+
+    private static void flipByte(Path file, long offset) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             var one = java.nio.ByteBuffer.allocate(1);
             channel.read(one, offset);
             one.put(0, (byte) (one.get(0) ^ 1)).rewind();
             channel.write(one, offset);
         }
-        Cli.Result bad = Cli.run("verify", copy.toString());
-        assertThat(bad.exitCode()).isEqualTo(1);
-        assertThat(bad.stderr()).contains("/my file.txt (identity)").contains("does not match its SHA-256");
-        assertThat(bad.stdout()).isEmpty();
     }
 
     @Test

@@ -320,9 +320,10 @@ public final class Webroot implements AutoCloseable {
         for (int r = 0; r < representationCount; r++) {
             long offset = dataOffset(r);
             byte[] expected = sha256(r);
-            if (checked.add(offset)) {
+            long length = length(r);
+            // An empty body shares its offset with the next blob, which must still be checked.
+            if (length == 0 || checked.add(offset)) {
                 MessageDigest digest = Digests.newSha256();
-                long length = length(r);
                 for (long done = 0; done < length; done += VERIFY_CHUNK) {
                     int n = (int) Math.min(VERIFY_CHUNK, length - done);
                     digest.update(map.asSlice(offset + done, n).asByteBuffer());
