@@ -4,7 +4,7 @@ import java.time.Duration;
 
 /**
  * How an I/O model runs: {@code workers} event loops or carrier threads (0 = one per core),
- * {@code maxConnections} open at once (past it, new connections are closed at once), and
+ * {@code maxConnections} open at once (past it, new connections are accepted and closed at once), and
  * {@code sendfileThreshold}: file spans at least this long go through {@code transferTo} or direct
  * I/O where the model supports it; smaller ones are copied from the mapping in one gathering write.
  */

@@ -28,7 +28,11 @@ public interface Output {
     /** For a file span: the file's channel (shared; use positional I/O only). */
     FileChannel channel(int segment);
 
-    /** For a file span: the file's path, for models that open it their own way (O_DIRECT). */
+    /**
+     * For a file span: the file's path, for models that open it their own way (O_DIRECT). It must
+     * name the mapped file itself for as long as the mapping is in use (an immutable file, never
+     * replaced under the same name); the direct model checks only that the sizes agree.
+     */
     java.nio.file.Path file(int segment);
 
     /** For a file span: the whole file's mapping. */

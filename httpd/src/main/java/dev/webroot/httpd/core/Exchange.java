@@ -1,0 +1,142 @@
+package dev.webroot.httpd.core;
+
+/**
+ * One queued response and what the access log needs about it. A connection owns a fixed ring of
+ * these and reuses them: the header and part buffers grow when a response needs more and then stay.
+ */
+final class Exchange implements AccessRecord {
+    private static final int LOG_LINE = 2048;
+    private static final int LOG_FIELD = 512;
+
+    private final String remoteAddress;
+    byte[] header = new byte[512];
+    int headerLength;
+    /** Multipart part headers and the closing delimiter, one after another. */
+    byte[] parts = new byte[0];
+    int partsLength;
+
+    Generation generation;
+    int status;
+    long bodyBytes;
+    String encoding;
+    long startNanos;
+    long durationNanos;
+
+    private final ByteChars requestLine;
+    private final ByteChars host;
+    private final ByteChars referer;
+    private final ByteChars userAgent;
+
+    Exchange(String remoteAddress, boolean logged) {
+        this.remoteAddress = remoteAddress;
+        this.requestLine = logged ? new ByteChars(LOG_LINE) : null;
+        this.host = logged ? new ByteChars(LOG_FIELD) : null;
+        this.referer = logged ? new ByteChars(LOG_FIELD) : null;
+        this.userAgent = logged ? new ByteChars(LOG_FIELD) : null;
+    }
+
+    void begin(long startNanos) {
+        this.startNanos = startNanos;
+        headerLength = 0;
+        partsLength = 0;
+        generation = null;
+        status = 0;
+        bodyBytes = 0;
+        encoding = "identity";
+        if (requestLine != null) {
+            requestLine.clear();
+            host.clear();
+            referer.clear();
+            userAgent.clear();
+        }
+    }
+
+    /** Copies what the access log shows of the request, when there is a log. */
+    void describe(RequestHead head, boolean hasRequestLine) {
+        if (requestLine == null || !hasRequestLine) {
+            return;
+        }
+        byte[] b = head.buffer;
+        requestLine.set(b, head.base + head.requestLineStart, head.base + head.requestLineEnd);
+        copyFirst(head, RequestHead.REFERER, referer);
+        copyFirst(head, RequestHead.USER_AGENT, userAgent);
+    }
+
+    private static void copyFirst(RequestHead head, int field, ByteChars into) {
+        if (head.count(field) > 0) {
+            into.set(head.buffer, head.valueStart(field, 0), head.valueEnd(field, 0));
+        }
+    }
+
+    void describeHost(byte[] b, int length) {
+        if (host != null) {
+            host.set(b, 0, length);
+        }
+    }
+
+    /** Makes room for {@code n} more header bytes. */
+    void reserveHeader(int n) {
+        if (headerLength + n > header.length) {
+            header = java.util.Arrays.copyOf(header, Math.max(header.length * 2, headerLength + n));
+        }
+    }
+
+    void reserveParts(int n) {
+        if (partsLength + n > parts.length) {
+            parts = java.util.Arrays.copyOf(parts, Math.max(parts.length * 2, partsLength + n));
+        }
+    }
+
+    void releaseGeneration() {
+        if (generation != null) {
+            Generation g = generation;
+            generation = null;
+            g.release();
+        }
+    }
+
+    @Override
+    public String remoteAddress() {
+        return remoteAddress;
+    }
+
+    @Override
+    public CharSequence requestLine() {
+        return requestLine == null ? "" : requestLine;
+    }
+
+    @Override
+    public CharSequence host() {
+        return host == null ? "" : host;
+    }
+
+    @Override
+    public int status() {
+        return status;
+    }
+
+    @Override
+    public long bodyBytes() {
+        return bodyBytes;
+    }
+
+    @Override
+    public CharSequence referer() {
+        return referer == null ? "" : referer;
+    }
+
+    @Override
+    public CharSequence userAgent() {
+        return userAgent == null ? "" : userAgent;
+    }
+
+    @Override
+    public CharSequence encoding() {
+        return encoding;
+    }
+
+    @Override
+    public long durationNanos() {
+        return durationNanos;
+    }
+}

@@ -1,0 +1,207 @@
+package dev.webroot.httpd.core;
+
+import dev.webroot.format.Webroot;
+
+/**
+ * Decides the response to one complete request head: framing and method checks, Host and target,
+ * then, from the webroot's precomputed data, existence, redirect, Accept-Encoding, preconditions
+ * and Range, in RFC 9110's order (a 404 or redirect wins over preconditions). Every refusal of the
+ * request's framing or syntax closes the connection; semantic answers (304, 404, 412, 416) do not.
+ */
+final class ResponsePlanner {
+    private static final byte[] CLOSE = Ascii.bytes("close");
+    private static final byte[] KEEP_ALIVE = Ascii.bytes("keep-alive");
+
+    private final Sites sites;
+    private final DateSource dates;
+    private final ResponseWriter writer;
+    private final MappedView mapped;
+    private final TargetDecoder target;
+    private final HostNormalizer host = new HostNormalizer();
+    private final EncodingNegotiator negotiator = new EncodingNegotiator();
+    private final RangeSet ranges;
+    private byte[] etag = new byte[96];
+
+    ResponsePlanner(Sites sites, Limits limits, DateSource dates, ResponseWriter writer, MappedView mapped) {
+        this.sites = sites;
+        this.dates = dates;
+        this.writer = writer;
+        this.mapped = mapped;
+        this.target = new TargetDecoder(limits.maxRequestLineBytes());
+        this.ranges = new RangeSet(limits.maxRanges());
+    }
+
+    /**
+     * Queues the response to {@code head} into {@code x}; {@code lastRequest} forces
+     * {@code Connection: close}. Returns true when the connection must close after this response.
+     */
+    boolean plan(RequestHead head, Exchange x, boolean lastRequest) {
+        boolean headOnly = head.isHead();
+        int refusal = refusal(head);
+        if (refusal != 0) {
+            writer.error(x, refusal, headOnly, ResponseWriter.CONNECTION_CLOSE);
+            return true;
+        }
+        byte[] b = head.buffer;
+        if (!target.decode(b, head.base + head.targetStart, head.base + head.targetEnd)) {
+            writer.error(x, 400, headOnly, ResponseWriter.CONNECTION_CLOSE);
+            return true;
+        }
+        boolean hostValid = target.authorityStart >= 0
+                ? host.normalize(b, target.authorityStart, target.authorityEnd)
+                : head.count(RequestHead.HOST) == 0
+                        || host.normalize(b, head.valueStart(RequestHead.HOST, 0), head.valueEnd(RequestHead.HOST, 0));
+        if (!hostValid) {
+            writer.error(x, 400, headOnly, ResponseWriter.CONNECTION_CLOSE);
+            return true;
+        }
+        x.describeHost(host.host(), host.length());
+        boolean close = lastRequest || !persistent(head);
+        int connection = close ? ResponseWriter.CONNECTION_CLOSE
+                : head.minorVersion == 0 ? ResponseWriter.CONNECTION_KEEP_ALIVE : ResponseWriter.CONNECTION_NONE;
+        Generation generation = sites.acquire(host.host(), 0, host.length());
+        if (generation == null) {
+            writer.error(x, 404, headOnly, connection);
+            return close;
+        }
+        x.generation = generation;
+        respond(head, x, generation.webroot(), headOnly, connection);
+        return close;
+    }
+
+    /** The status refusing the request before its target is looked at, or 0. */
+    private static int refusal(RequestHead head) {
+        // Any Transfer-Encoding, or a Content-Length that is malformed or disagrees with itself, is a
+        // framing doubt: nothing after this head can be trusted to be a request.
+        if (head.count(RequestHead.TRANSFER_ENCODING) > 0) {
+            return 400;
+        }
+        long contentLength = contentLength(head);
+        if (contentLength < 0) {
+            return 400;
+        }
+        if (head.method == RequestHead.METHOD_NOT_ALLOWED) {
+            return 405;
+        }
+        if (head.method == RequestHead.METHOD_UNKNOWN) {
+            return 501;
+        }
+        if (contentLength > 0) {
+            return 413;
+        }
+        int hosts = head.count(RequestHead.HOST);
+        if (hosts > 1 || hosts == 0 && head.minorVersion == 1) {
+            return 400;
+        }
+        return 0;
+    }
+
+    /** The agreed Content-Length (0 when absent), or -1 when malformed or contradictory. */
+    private static long contentLength(RequestHead head) {
+        long value = 0;
+        boolean seen = false;
+        byte[] b = head.buffer;
+        for (int k = 0; k < head.count(RequestHead.CONTENT_LENGTH); k++) {
+            int from = head.valueStart(RequestHead.CONTENT_LENGTH, k);
+            int to = head.valueEnd(RequestHead.CONTENT_LENGTH, k);
+            int i = from;
+            while (true) {
+                int elementEnd = i;
+                while (elementEnd < to && b[elementEnd] != ',') {
+                    elementEnd++;
+                }
+                long v = Ascii.parseDecimal(b, Ascii.skipOws(b, i, elementEnd), Ascii.trimOwsEnd(b, i, elementEnd));
+                if (v < 0 || seen && v != value) {
+                    return -1;
+                }
+                value = v;
+                seen = true;
+                if (elementEnd == to) {
+                    break;
+                }
+                i = elementEnd + 1;
+            }
+        }
+        return value;
+    }
+
+    /** HTTP/1.1 persists unless {@code close}; HTTP/1.0 only with {@code keep-alive} (RFC 9112 §9.3). */
+    private static boolean persistent(RequestHead head) {
+        boolean close = false;
+        boolean keepAlive = false;
+        byte[] b = head.buffer;
+        for (int k = 0; k < head.count(RequestHead.CONNECTION); k++) {
+            int to = head.valueEnd(RequestHead.CONNECTION, k);
+            int i = head.valueStart(RequestHead.CONNECTION, k);
+            while (i <= to) {
+                int elementEnd = i;
+                while (elementEnd < to && b[elementEnd] != ',') {
+                    elementEnd++;
+                }
+                int from = Ascii.skipOws(b, i, elementEnd);
+                int end = Ascii.trimOwsEnd(b, from, elementEnd);
+                close |= Ascii.equalsIgnoreCase(b, from, end, CLOSE);
+                keepAlive |= Ascii.equalsIgnoreCase(b, from, end, KEEP_ALIVE);
+                i = elementEnd + 1;
+            }
+        }
+        return !close && (head.minorVersion == 1 || keepAlive);
+    }
+
+    private void respond(RequestHead head, Exchange x, Webroot w, boolean headOnly, int connection) {
+        int entry = w.lookup(target.path(), 0, target.pathLength);
+        if (entry >= 0 && w.isRedirect(entry)) {
+            writer.redirect(x, w, entry, head.buffer, target.queryStart, target.queryEnd, connection);
+            return;
+        }
+        if (entry < 0 || !w.isFile(entry)) {
+            int notFound = w.notFoundEntry();
+            if (notFound < 0) {
+                writer.error(x, 404, headOnly, connection);
+            } else {
+                int representation = w.representation(notFound, negotiator.choose(head, w, notFound));
+                x.encoding = w.encoding(representation).token();
+                writer.full(x, 404, w, representation, headOnly, connection);
+            }
+            return;
+        }
+        int representation = w.representation(entry, negotiator.choose(head, w, entry));
+        x.encoding = w.encoding(representation).token();
+        int etagLength = w.etagLength(representation);
+        if (etagLength > etag.length) {
+            etag = new byte[etagLength];
+        }
+        mapped.copy(w, w.etagOffset(representation), etag, 0, etagLength);
+        long lastModified = w.lastModified(entry);
+        int year = HttpDates.year(dates.imfFixdate());
+        int condition = Conditionals.evaluate(head, etag, etagLength, lastModified, year);
+        if (condition == Conditionals.PRECONDITION_FAILED) {
+            writer.error(x, 412, headOnly, connection);
+            return;
+        }
+        if (condition == Conditionals.NOT_MODIFIED) {
+            writer.notModified(x, w, representation, connection);
+            return;
+        }
+        // Range is defined for GET only; a repeated Range field is ambiguous and ignored.
+        if (!headOnly && head.count(RequestHead.RANGE) == 1
+                && Conditionals.ifRangeHolds(head, etag, etagLength, lastModified, year)) {
+            long length = w.length(representation);
+            int outcome = ranges.parse(head.buffer, head.valueStart(RequestHead.RANGE, 0),
+                    head.valueEnd(RequestHead.RANGE, 0), length);
+            if (outcome == RangeSet.UNSATISFIABLE) {
+                writer.rangeNotSatisfiable(x, length, connection);
+                return;
+            }
+            if (outcome == RangeSet.SATISFIABLE) {
+                if (ranges.count() == 1) {
+                    writer.singleRange(x, w, representation, ranges.first(0), ranges.last(0), connection);
+                } else {
+                    writer.multipart(x, w, entry, representation, ranges, connection);
+                }
+                return;
+            }
+        }
+        writer.full(x, 200, w, representation, headOnly, connection);
+    }
+}

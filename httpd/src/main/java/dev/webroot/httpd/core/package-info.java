@@ -1,0 +1,33 @@
+/**
+ * The HTTP/1.1 protocol core: an I/O-free connection state machine ({@link dev.webroot.httpd.core.HttpConnection})
+ * that answers GET and HEAD from webroot generations.
+ *
+ * <p>Where RFC 9110/9112 leave a choice, this package decides:
+ * <ul>
+ *   <li>Requests have no bodies. Any Transfer-Encoding, or a malformed or self-contradicting
+ *       Content-Length, is 400; a positive Content-Length on GET/HEAD is 413; other standard methods
+ *       are 405 with {@code Allow: GET, HEAD} (OPTIONS included), unknown ones 501. Every refusal of
+ *       framing or syntax (400, 405, 413, 414, 431, 501, 505) says {@code Connection: close} and
+ *       nothing after it is parsed. 304, 404, 412 and 416 keep the connection.</li>
+ *   <li>One empty line before a request line is ignored, a second is 400. Line endings must be CRLF.
+ *       obs-fold, whitespace before a colon and control characters in values are 400.</li>
+ *   <li>Limits: the request line (without CRLF) up to {@code maxRequestLineBytes} else 414; the header
+ *       section (field lines and the final empty line) up to {@code maxHeaderBytes} else 431; more than
+ *       {@code maxHeaderCount} fields, or one of the fields this server reads repeated more than eight
+ *       times, is 431. A version {@code HTTP/1.x} with x ≥ 2 is handled as HTTP/1.1; a major version
+ *       other than 1 is 505; anything else is 400.</li>
+ *   <li>Targets: the query is kept only for a redirect's Location; dot segments are removed per RFC
+ *       3986 ({@code /../x} is {@code /x}); {@code //} is not collapsed and so finds nothing (404).</li>
+ *   <li>An unknown Host without a default site is 404 (not 421). An empty Host means the default site.</li>
+ *   <li>Accept-Encoding: when nothing is acceptable the identity form is sent (no 406). Preconditions
+ *       compare the selected representation's ETag only. A date field present twice is ignored.</li>
+ *   <li>Range: bad syntax, other units, an empty representation, more specifiers than
+ *       {@code maxRanges}, or specifiers adding up to more than the representation mean 200. Several
+ *       ranges that coalesce into one are sent as a plain single-range 206. Multipart boundaries are
+ *       24 hex digits of a SplitMix64 sequence seeded per connection.</li>
+ *   <li>Read-ahead stops once {@code maxPipelinedResponses} responses are queued.</li>
+ *   <li>The access log gets the request line, Host, Referer and User-Agent truncated to 2048/512 bytes.
+ *       Responses cut short by a close or a send timeout are not logged.</li>
+ * </ul>
+ */
+package dev.webroot.httpd.core;

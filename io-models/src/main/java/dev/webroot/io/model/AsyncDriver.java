@@ -1,0 +1,187 @@
+package dev.webroot.io.model;
+
+import dev.webroot.io.Connection;
+import dev.webroot.io.Output;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousSocketChannel;
+import java.nio.channels.CompletionHandler;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * An asynchronous socket with at most one read or write outstanding: the completion handler that
+ * ends it is the connection's next owner, so the connection is never called concurrently.
+ *
+ * <p>No direct buffer of the connection's is ever handed to the channel. JDK 25's
+ * {@code UnixAsynchronousSocketChannelImpl.finishRead/finishWrite} release the buffers' memory
+ * sessions only on success: a pending operation that fails (peer reset, channel closed) leaves the
+ * arena acquired for good, so a webroot mapping could never be unmapped. Output with direct
+ * buffers is therefore copied into a pooled staging buffer (heap buffers go as they are), and a
+ * direct read buffer is filled through a small heap buffer.
+ */
+final class AsyncDriver extends ThreadedDriver {
+    static final int GATHER_BUFFERS = 16;
+    /** Staging used when the pool is exhausted, allocated only for as long as output is in flight. */
+    private static final int FALLBACK_STAGING_BYTES = 16 * 1024;
+    private static final int READ_STAGING_BYTES = 4096;
+
+    private final AsynchronousSocketChannel socket;
+    private final BufferPool stagingPool;
+    private final GatheringWrite gather = new GatheringWrite(GATHER_BUFFERS);
+    private int gathered;
+    private ByteBuffer writeStaging;
+    private boolean writeStagingPooled;
+    private ByteBuffer readStaging;
+    /** The connection's read buffer while a staged read is outstanding (no connection call happens meanwhile). */
+    private ByteBuffer readTarget;
+
+    private final CompletionHandler<Integer, AsyncDriver> onRead = new CompletionHandler<>() {
+        @Override
+        public void completed(Integer n, AsyncDriver driver) {
+            try {
+                unstage(n);
+                afterRead(n, System.nanoTime());
+            } catch (RuntimeException e) {
+                fail(e);
+                return;
+            }
+            drive();
+        }
+
+        @Override
+        public void failed(Throwable failure, AsyncDriver driver) {
+            afterFailure(failure);
+        }
+    };
+
+    private final CompletionHandler<Long, AsyncDriver> onWrite = new CompletionHandler<>() {
+        @Override
+        public void completed(Long n, AsyncDriver driver) {
+            gather.clear(gathered);
+            try {
+                if (!afterWrite(n, System.nanoTime())) {
+                    return;
+                }
+            } catch (RuntimeException e) {
+                fail(e);
+                return;
+            }
+            drive();
+        }
+
+        @Override
+        public void failed(Throwable failure, AsyncDriver driver) {
+            gather.clear(gathered);
+            afterFailure(failure);
+        }
+    };
+
+    AsyncDriver(Connection connection, ConnectionTable table, AsynchronousSocketChannel socket, BufferPool stagingPool) {
+        super(connection, table, socket);
+        this.socket = socket;
+        this.stagingPool = stagingPool;
+    }
+
+    /** Owner: starts the next operation, or closes. */
+    void drive() {
+        try {
+            switch (next()) {
+                case WRITE -> {
+                    Output output = connection.output();
+                    gathered = gather.fill(output, GatheringWrite.firstPending(output), output.segmentCount());
+                    if (holdsDirect(gather.buffers(), gathered)) {
+                        gathered = stage(gather.buffers(), gathered);
+                    }
+                    enter(Phase.WRITING);
+                    socket.write(gather.buffers(), 0, gathered, 0, TimeUnit.MILLISECONDS, this, onWrite);
+                }
+                case READ -> {
+                    ByteBuffer target = connection.readBuffer();
+                    ByteBuffer into = target;
+                    if (target.isDirect()) {
+                        readTarget = target;
+                        if (readStaging == null) {
+                            readStaging = ByteBuffer.allocate(READ_STAGING_BYTES);
+                        }
+                        into = readStaging.clear().limit(Math.min(READ_STAGING_BYTES, target.remaining()));
+                    }
+                    enter(Phase.READING);
+                    socket.read(into, this, onRead);
+                }
+                case WAIT -> enter(Phase.WAITING);
+                case CLOSE -> close();
+            }
+        } catch (RuntimeException e) {
+            afterFailure(e);
+        }
+    }
+
+    private static boolean holdsDirect(ByteBuffer[] buffers, int n) {
+        for (int i = 0; i < n; i++) {
+            if (buffers[i].isDirect()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Copies as much of the gathered buffers as fits into the staging buffer; it becomes the only one. */
+    private int stage(ByteBuffer[] buffers, int n) {
+        if (writeStaging == null) {
+            writeStaging = stagingPool.acquire();
+            writeStagingPooled = writeStaging != null;
+            if (writeStaging == null) {
+                writeStaging = ByteBuffer.allocateDirect(FALLBACK_STAGING_BYTES);
+            }
+        }
+        ByteBuffer staging = writeStaging.clear();
+        for (int i = 0; i < n && staging.hasRemaining(); i++) {
+            ByteBuffer buffer = buffers[i];
+            int length = Math.min(staging.remaining(), buffer.remaining());
+            staging.put(staging.position(), buffer, buffer.position(), length);
+            staging.position(staging.position() + length);
+        }
+        gather.clear(n);
+        buffers[0] = staging.flip();
+        return 1;
+    }
+
+    private void unstage(int n) {
+        if (readTarget != null) {
+            if (n > 0) {
+                readTarget.put(readStaging.flip());
+            }
+            readTarget = null;
+        }
+    }
+
+    @Override
+    void wake() {
+        try {
+            afterWait(System.nanoTime());
+        } catch (RuntimeException e) {
+            fail(e);
+            return;
+        }
+        drive();
+    }
+
+    @Override
+    void shutdownInput() {
+        try {
+            socket.shutdownInput();
+        } catch (IOException e) {
+            abortChannel();
+        }
+    }
+
+    @Override
+    void releaseBuffers() {
+        if (writeStaging != null) {
+            if (writeStagingPooled) {
+                stagingPool.release(writeStaging);
+            }
+            writeStaging = null;
+        }
+    }
+}

@@ -1,0 +1,119 @@
+package dev.webroot.io.model;
+
+import dev.webroot.io.Connection;
+import dev.webroot.io.ConnectionFactory;
+import dev.webroot.io.IoSettings;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.channels.AsynchronousChannelGroup;
+import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.AsynchronousServerSocketChannel;
+import java.nio.channels.AsynchronousSocketChannel;
+import java.nio.channels.CompletionHandler;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Asynchronous channels in a group of {@code workerCount()} threads, completion handlers, gathering
+ * writes; direct buffers (the mapping among them) are copied into pooled staging buffers first, to
+ * work around a JDK bug described in {@link AsyncDriver}. Deadlines by
+ * {@link ThreadedModel}'s sweeper. Past {@code maxConnections}, new sockets are accepted and
+ * closed at once.
+ */
+public final class AsyncModel extends ThreadedModel {
+    /** Staging buffers for output (see {@link AsyncDriver}): at most 16 MiB. */
+    private static final int STAGING_BUFFERS = 64;
+    private static final int STAGING_BYTES = 256 * 1024;
+
+    private final BufferPool stagingPool = new BufferPool(STAGING_BYTES, 64, STAGING_BUFFERS);
+    private AsynchronousChannelGroup group;
+    private AsynchronousServerSocketChannel listener;
+    private ConnectionFactory factory;
+
+    private final CompletionHandler<AsynchronousSocketChannel, Void> onAccept = new CompletionHandler<>() {
+        @Override
+        public void completed(AsynchronousSocketChannel socket, Void unused) {
+            acceptNext();
+            serve(socket);
+        }
+
+        @Override
+        public void failed(Throwable failure, Void unused) {
+            if (listener.isOpen() && !(failure instanceof AsynchronousCloseException)) {
+                acceptFailed(failure);
+                CompletableFuture.delayedExecutor(ACCEPT_RETRY_MILLIS, TimeUnit.MILLISECONDS)
+                        .execute(AsyncModel.this::acceptNext);
+            }
+        }
+    };
+
+    public AsyncModel(IoSettings settings) {
+        super("async", settings);
+    }
+
+    @Override
+    SocketAddress openListener(InetSocketAddress address, int backlog) throws IOException {
+        group = AsynchronousChannelGroup.withFixedThreadPool(settings.workerCount(),
+                Thread.ofPlatform().name("io-async-", 0).daemon().factory());
+        listener = reuseAddress(AsynchronousServerSocketChannel.open(group)).bind(address, backlog);
+        return listener.getLocalAddress();
+    }
+
+    @Override
+    void startServing(ConnectionFactory factory) {
+        this.factory = factory;
+        startSweeper();
+        acceptNext();
+    }
+
+    private void acceptNext() {
+        try {
+            listener.accept(null, onAccept);
+        } catch (RuntimeException e) {
+            if (listener.isOpen()) {
+                acceptFailed(e);
+            }
+        }
+    }
+
+    private void serve(AsynchronousSocketChannel socket) {
+        if (!table.admit(socket)) {
+            return;
+        }
+        Connection connection = table.connect(factory, socket, socket::getRemoteAddress);
+        if (connection == null) {
+            return;
+        }
+        AsyncDriver driver = new AsyncDriver(connection, table, socket, stagingPool);
+        table.add(driver);
+        try {
+            driver.opened(System.nanoTime());
+        } catch (RuntimeException e) {
+            driver.fail(e);
+            return;
+        }
+        driver.drive();
+    }
+
+    @Override
+    void stopAccepting() {
+        closeQuietly(listener);
+    }
+
+    @Override
+    void stopThreads() {
+        if (group == null) {
+            return;
+        }
+        try {
+            group.shutdownNow();
+            group.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            Driver.LOG.log(Level.WARNING, "async channel group did not shut down cleanly: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,211 @@
+package dev.webroot.io.model;
+
+import dev.webroot.io.Connection;
+import dev.webroot.io.ConnectionFactory;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * One selector thread owning its connections. The first loop also accepts and hands sockets out
+ * round-robin. Deadlines: the loop remembers the earliest deadline it has seen and sweeps its
+ * connections when it passes (at most every {@link #MIN_SWEEP_NANOS}); the select timeout is the
+ * time to that deadline, at most {@link #MAX_SELECT_MILLIS}.
+ */
+final class EventLoop implements Runnable {
+    private static final long MAX_SELECT_MILLIS = 1000;
+    private static final long MIN_SWEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    private static final long HOUSEKEEPING_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** Accepts per readiness event, so that a connection storm cannot starve the loop's own sockets. */
+    private static final int MAX_ACCEPTS_PER_EVENT = 64;
+
+    private final Selector selector;
+    private final ConnectionTable table;
+    private final BodyTransfer transfer;
+    private final Queue<SocketChannel> arrivals = new ConcurrentLinkedQueue<>();
+    private final Thread thread;
+    private volatile boolean aborting;
+    private ConnectionFactory factory;
+    private ServerSocketChannel listener;
+    private SelectionKey acceptKey;
+    /** While accepting is paused after a failure: when to resume (nanoTime), else MAX_VALUE. */
+    private long acceptResume = Long.MAX_VALUE;
+    private EventLoop[] loops;
+    private int nextLoop;
+    private boolean drainSeen;
+    private long earliestDeadline = Long.MAX_VALUE;
+    private long lastSweep;
+    private long lastHousekeeping = System.nanoTime();
+
+    EventLoop(String name, ConnectionTable table, BodyTransfer transfer) throws IOException {
+        this.selector = Selector.open();
+        this.table = table;
+        this.transfer = transfer;
+        this.thread = Thread.ofPlatform().name(name).daemon().unstarted(this);
+    }
+
+    void start(ConnectionFactory factory) {
+        this.factory = factory;
+        thread.start();
+    }
+
+    /** Makes this loop the acceptor for {@code listener}, distributing sockets over {@code loops}. */
+    void accept(ServerSocketChannel listener, EventLoop[] loops) throws IOException {
+        this.listener = listener;
+        this.loops = loops;
+        listener.configureBlocking(false);
+        acceptKey = listener.register(selector, SelectionKey.OP_ACCEPT);
+    }
+
+    void wakeup() {
+        selector.wakeup();
+    }
+
+    /** Makes the loop close every connection it owns and end. */
+    void abort() {
+        aborting = true;
+        selector.wakeup();
+    }
+
+    void join() {
+        AbstractIoModel.join(thread);
+    }
+
+    @Override
+    public void run() {
+        try {
+            while (!aborting) {
+                long wakeAt = Math.min(earliestDeadline, acceptResume);
+                long timeout = Math.clamp(TimeUnit.NANOSECONDS.toMillis(wakeAt - System.nanoTime()) + 1,
+                        1, MAX_SELECT_MILLIS);
+                selector.select(this::ready, timeout);
+                long now = System.nanoTime();
+                registerArrivals(now);
+                if (now >= acceptResume) {
+                    acceptResume = Long.MAX_VALUE;
+                    if (acceptKey.isValid()) {
+                        acceptKey.interestOps(SelectionKey.OP_ACCEPT);
+                    }
+                }
+                if (table.draining() && !drainSeen) {
+                    drainSeen = true;
+                    forEachDriver(d -> d.turn(false, now));
+                }
+                if (now >= earliestDeadline && now - lastSweep >= MIN_SWEEP_NANOS) {
+                    sweep(now);
+                }
+                if (now - lastHousekeeping >= HOUSEKEEPING_NANOS) {
+                    lastHousekeeping = now;
+                    transfer.housekeeping();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            Driver.LOG.log(Level.ERROR, "event loop " + thread.getName() + " failed; closing its connections", e);
+        } finally {
+            forEachDriver(Driver::close);
+            closeArrivals();
+            transfer.close();
+            AbstractIoModel.closeQuietly(selector);
+        }
+    }
+
+    private void ready(SelectionKey key) {
+        if (!key.isValid()) {
+            return;
+        }
+        if (key.attachment() instanceof LoopDriver driver) {
+            driver.turn(key.isReadable(), System.nanoTime());
+            noteDeadline(driver);
+        } else if (key.isAcceptable()) {
+            acceptSome();
+        }
+    }
+
+    private void acceptSome() {
+        for (int i = 0; i < MAX_ACCEPTS_PER_EVENT; i++) {
+            SocketChannel socket;
+            try {
+                socket = listener.accept();
+            } catch (IOException e) {
+                if (listener.isOpen()) {
+                    AbstractIoModel.acceptFailed(e);
+                    acceptKey.interestOps(0);
+                    acceptResume = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(AbstractIoModel.ACCEPT_RETRY_MILLIS);
+                }
+                return;
+            }
+            if (socket == null) {
+                return;
+            }
+            if (!table.admit(socket)) {
+                continue;
+            }
+            EventLoop target = loops[nextLoop];
+            nextLoop = (nextLoop + 1) % loops.length;
+            target.arrivals.add(socket);
+            if (target != this) {
+                target.selector.wakeup();
+            }
+        }
+    }
+
+    private void registerArrivals(long now) {
+        SocketChannel socket;
+        while ((socket = arrivals.poll()) != null) {
+            Connection connection = table.connect(factory, socket, socket::getRemoteAddress);
+            if (connection == null) {
+                continue;
+            }
+            LoopDriver driver = new LoopDriver(connection, table, socket, transfer.newSender());
+            table.add(driver);
+            try {
+                socket.configureBlocking(false);
+                driver.attach(socket.register(selector, 0, driver));
+                driver.opened(now);
+            } catch (IOException | RuntimeException e) {
+                driver.fail(e);
+                continue;
+            }
+            driver.turn(false, now);
+            noteDeadline(driver);
+        }
+    }
+
+    private void closeArrivals() {
+        SocketChannel socket;
+        while ((socket = arrivals.poll()) != null) {
+            AbstractIoModel.closeQuietly(socket);
+            table.release(null);
+        }
+    }
+
+    private void noteDeadline(LoopDriver driver) {
+        earliestDeadline = Math.min(earliestDeadline, driver.deadline);
+    }
+
+    private void sweep(long now) {
+        lastSweep = now;
+        earliestDeadline = Long.MAX_VALUE;
+        forEachDriver(driver -> {
+            if (driver.deadline <= now) {
+                driver.expire(now);
+            }
+            noteDeadline(driver);
+        });
+    }
+
+    private void forEachDriver(Consumer<LoopDriver> action) {
+        for (SelectionKey key : selector.keys()) {
+            if (key.isValid() && key.attachment() instanceof LoopDriver driver) {
+                action.accept(driver);
+            }
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package dev.webroot.io.model;
+
+import dev.webroot.io.ConnectionFactory;
+import dev.webroot.io.IoSettings;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.util.function.Supplier;
+
+/**
+ * Non-blocking selector loops, one per worker; the first also accepts. The models built on it
+ * differ only in their {@link BodyTransfer}: {@code sendfile} ({@code transferTo} for large file
+ * spans) and {@code direct} (O_DIRECT reads into pooled aligned buffers). Past
+ * {@code maxConnections}, new sockets are accepted and closed at once, so clients see a prompt
+ * close rather than a stall in the backlog.
+ */
+public final class SelectorModel extends AbstractIoModel {
+    /** Buffers per gathering write: enough for a few pipelined responses of a few segments each. */
+    static final int LOOP_GATHER_BUFFERS = 64;
+    /** O_DIRECT buffers per loop (256 KiB each): at most 8 MiB per loop. */
+    static final int DIRECT_BUFFERS_PER_LOOP = 32;
+
+    private final Supplier<BodyTransfer> transfers;
+    private ServerSocketChannel listener;
+    private EventLoop[] loops;
+
+    private SelectorModel(String name, IoSettings settings, Supplier<BodyTransfer> transfers) {
+        super(name, settings);
+        this.transfers = transfers;
+    }
+
+    public static SelectorModel sendfile(IoSettings settings) {
+        return new SelectorModel("sendfile", settings,
+                () -> new SendfileTransfer(settings.sendfileThreshold(), LOOP_GATHER_BUFFERS));
+    }
+
+    public static SelectorModel direct(IoSettings settings) {
+        return new SelectorModel("direct", settings,
+                () -> new DirectTransfer(settings.sendfileThreshold(), LOOP_GATHER_BUFFERS, DIRECT_BUFFERS_PER_LOOP));
+    }
+
+    @Override
+    SocketAddress openListener(InetSocketAddress address, int backlog) throws IOException {
+        listener = reuseAddress(ServerSocketChannel.open()).bind(address, backlog);
+        return listener.getLocalAddress();
+    }
+
+    @Override
+    void startServing(ConnectionFactory factory) throws IOException {
+        loops = new EventLoop[settings.workerCount()];
+        for (int i = 0; i < loops.length; i++) {
+            loops[i] = new EventLoop("io-" + name() + "-" + i, table, transfers.get());
+        }
+        loops[0].accept(listener, loops);
+        for (EventLoop loop : loops) {
+            loop.start(factory);
+        }
+    }
+
+    @Override
+    void stopAccepting() {
+        closeQuietly(listener);
+    }
+
+    @Override
+    void wakeForDrain() {
+        for (EventLoop loop : loops) {
+            loop.wakeup();
+        }
+    }
+
+    @Override
+    void abortAll() {
+        for (EventLoop loop : loops) {
+            loop.abort();
+        }
+    }
+
+    @Override
+    void stopWorkers() {
+        if (loops == null) {
+            return;
+        }
+        for (EventLoop loop : loops) {
+            loop.join();
+        }
+    }
+}

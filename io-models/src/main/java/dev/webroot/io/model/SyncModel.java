@@ -1,0 +1,77 @@
+package dev.webroot.io.model;
+
+import dev.webroot.io.Connection;
+import dev.webroot.io.ConnectionFactory;
+import dev.webroot.io.IoSettings;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Blocking sockets, one virtual thread per connection, bodies copied from the mapping in gathering
+ * writes; a platform thread accepts. Deadlines by {@link ThreadedModel}'s sweeper. Past
+ * {@code maxConnections}, new sockets are accepted and closed at once. {@code workers} does not
+ * apply: virtual threads run on the JVM-wide scheduler ({@code jdk.virtualThreadScheduler.parallelism}).
+ */
+public final class SyncModel extends ThreadedModel {
+    private ServerSocketChannel listener;
+    private Thread acceptor;
+    private Thread.Builder connectionThreads;
+
+    public SyncModel(IoSettings settings) {
+        super("sync", settings);
+    }
+
+    @Override
+    SocketAddress openListener(InetSocketAddress address, int backlog) throws IOException {
+        listener = reuseAddress(ServerSocketChannel.open()).bind(address, backlog);
+        return listener.getLocalAddress();
+    }
+
+    @Override
+    void startServing(ConnectionFactory factory) {
+        connectionThreads = Thread.ofVirtual().name("io-sync-connection");
+        startSweeper();
+        acceptor = Thread.ofPlatform().name("io-sync-accept").daemon().start(() -> acceptLoop(factory));
+    }
+
+    private void acceptLoop(ConnectionFactory factory) {
+        while (listener.isOpen()) {
+            SocketChannel socket;
+            try {
+                socket = listener.accept();
+            } catch (IOException e) {
+                if (listener.isOpen()) {
+                    acceptFailed(e);
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(ACCEPT_RETRY_MILLIS));
+                }
+                continue;
+            }
+            if (!table.admit(socket)) {
+                continue;
+            }
+            Connection connection = table.connect(factory, socket, socket::getRemoteAddress);
+            if (connection != null) {
+                SyncDriver driver = new SyncDriver(connection, table, socket);
+                table.add(driver);
+                connectionThreads.start(driver);
+            }
+        }
+    }
+
+    @Override
+    void stopAccepting() {
+        closeQuietly(listener);
+    }
+
+    @Override
+    void stopThreads() {
+        if (acceptor != null) {
+            join(acceptor);
+        }
+    }
+}

@@ -1,0 +1,289 @@
+package dev.webroot.io;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.FieldSource;
+
+/** One suite, every model, real loopback sockets. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class IoModelConformanceTest {
+    static final List<String> MODELS = IoModels.NAMES;
+    static final long MIB = 1 << 20;
+    static final long THRESHOLD = 64 * 1024;
+    static final Duration IDLE = Duration.ofSeconds(5);
+    static final Duration SEND = Duration.ofSeconds(5);
+
+    @TempDir
+    static Path dir;
+    static TestFile file;
+
+    @BeforeAll
+    static void createFile() throws IOException {
+        file = new TestFile(dir.resolve("webroot.bin"), 101 * MIB);
+    }
+
+    @AfterAll
+    static void closeFile() throws IOException {
+        file.close();
+    }
+
+    static IoSettings settings(int maxConnections) {
+        return new IoSettings(2, maxConnections, THRESHOLD, Duration.ofSeconds(5));
+    }
+
+    static TestServer server(String model) throws IOException {
+        return new TestServer(model, settings(2000), file, IDLE, SEND);
+    }
+
+    @ParameterizedTest
+    @FieldSource("MODELS")
+    void answersSpansWithExactBytes(String model) throws Exception {
+        long[][] spans = {{100, 0}, {10, 4097}, {300_000, 4096}, {200_000, 12_345}, {THRESHOLD, 3 * MIB + 1}};
+        try (TestServer server = server(model); LineClient client = new LineClient(server.address)) {
+            for (long[] span : spans) {
+                assertServes(client, span[0], span[1]);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @FieldSource("MODELS")
+    void sendsHundredMegabytesIntact(String model) throws Exception {
+        long length = 100 * MIB;
+        try (TestServer server = server(model); LineClient client = new LineClient(server.address)) {
+            client.send("GET " + length + " 4096\n");
+            assertThat(client.readLine()).isEqualTo("OK " + length);
+            assertThat(client.readDigest(length, 1 << 16, 0)).isEqualTo(file.sha256(4096, length));
+        }
+    }
+
+    @ParameterizedTest
+    @FieldSource("MODELS")
+    void answersPipelinedRequestsInOrder(String model) throws Exception {
+        try (TestServer server = server(model); LineClient client = new LineClient(server.address)) {
+            client.send("GET 10 0\nGET 70000 5\nGET 3 99\n");
+            for (long[] span : new long[][] {{10, 0}, {70_000, 5}, {3, 99}}) {
+                assertAnswer(client, span[0], span[1]);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @FieldSource("MODELS")
+    void waitsForWritabilityWithoutSpinning(String model) throws Exception {
+        long length = 6 * MIB;
+        try (TestServer server = server(model); LineClient client = new LineClient(server.address, 16 * 1024)) {
+            client.send("GET " + length + " 0\n");
+            assertThat(client.readLine()).isEqualTo("OK " + length);
+            assertThat(client.readDigest(length, 64 * 1024, 3)).isEqualTo(file.sha256(0, length));
+            LineConnection.Record record = server.connections().getFirst().record;
+            assertThat(record.outputCalls.get())
+                    .as("write attempts against %s successful writes", record.writtenCalls.get())
+                    .isLessThanOrEqualTo(2 * record.writtenCalls.get() + 8);
+        }
+    }
+
+    @ParameterizedTest
+    @FieldSource("MODELS")
+    void servesThousandConcurrentConnections(String model) throws Exception {
+        int count = 1000;
+        try (TestServer server = server(model);
+                ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<LineClient> sockets = new ArrayList<>();
+            try {
+                for (int i = 0; i < count; i++) {
+                    sockets.add(new LineClient(server.address));
+                }
+                List<Future<byte[]>> answers = new ArrayList<>();
+                for (LineClient client : sockets) {
+                    answers.add(clients.submit(() -> {
+                        client.send("GET 1000 777\n");
+                        assertThat(client.readLine()).isEqualTo("OK 1000");
+                        return client.readBytes(1000);
+                    }));
+                }
+                byte[] expected = file.bytes(777, 1000);
+                for (Future<byte[]> answer : answers) {
+                    assertThat(answer.get(30, TimeUnit.SECONDS)).isEqualTo(expected);
+                }
+                assertThat(server.model.openConnections()).isEqualTo(count);
+            } finally {
+                for (LineClient client : sockets) {
+                    client.close();
+                }
+            }
+            awaitTrue(() -> server.model.openConnections() == 0, "all connections closed after the clients left");
+        }
+    }
+
+    @ParameterizedTest
+    @FieldSource("MODELS")
+    void closesIdleConnectionOnTimeWhileServingOthers(String model) throws Exception {
+        Duration idle = Duration.ofMillis(400);
+        try (TestServer server = new TestServer(model, settings(100), file, idle, SEND);
+                LineClient idler = new LineClient(server.address);
+                LineClient busy = new LineClient(server.address)) {
+            long start = System.nanoTime();
+            Future<String> idlerEnd = Executors.newVirtualThreadPerTaskExecutor().submit(() -> {
+                String line = idler.readLine();
+                idler.drainToEnd();
+                return line;
+            });
+            long end = start + Duration.ofMillis(1200).toNanos();
+            int requests = 0;
+            while (System.nanoTime() < end) {
+                assertServes(busy, 5000, 1);
+                requests++;
+                Thread.sleep(50);
+            }
+            assertThat(idlerEnd.get(5, TimeUnit.SECONDS)).isEqualTo("TIMEOUT");
+            long closedAfter = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertThat(closedAfter).isGreaterThanOrEqualTo(idle.toMillis());
+            assertThat(requests).isGreaterThan(5);
+            awaitTrue(() -> server.connections().stream().anyMatch(c -> c.record.closed.get() == 1),
+                    "the idle connection closed");
+            assertThat(server.connections()).filteredOn(c -> c.record.timedOut.get() > 0).hasSize(1);
+            assertServes(busy, 7, 7);
+        }
+    }
+
+    @ParameterizedTest
+    @FieldSource("MODELS")
+    void closesStalledReaderWhenSendDeadlinePasses(String model) throws Exception {
+        Duration send = Duration.ofMillis(300);
+        try (TestServer server = new TestServer(model, settings(100), file, IDLE, send);
+                LineClient stalled = new LineClient(server.address, 16 * 1024)) {
+            stalled.send("GET " + 50 * MIB + " 0\n");
+            assertThat(stalled.readLine()).isEqualTo("OK " + 50 * MIB);
+            long start = System.nanoTime();
+            LineClient other = new LineClient(server.address);
+            awaitTrue(() -> server.connections().getFirst().record.closed.get() == 1, "the stalled connection closed");
+            long closedAfter = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertThat(closedAfter).isBetween(send.toMillis() - 50, 3000L);
+            assertThat(server.connections().getFirst().record.timedOut).hasValue(1);
+            assertServes(other, 300_000, 1);
+            assertThat(stalled.drainToEnd()).isLessThan((int) (50 * MIB));
+            other.close();
+        }
+    }
+
+    @ParameterizedTest
+    @FieldSource("MODELS")
+    void enforcesMaxConnections(String model) throws Exception {
+        try (TestServer server = new TestServer(model, settings(2), file, IDLE, SEND)) {
+            LineClient first = new LineClient(server.address);
+            try (LineClient second = new LineClient(server.address)) {
+                for (LineClient client : List.of(first, second)) {
+                    assertServes(client, 1, 0);
+                }
+                try (LineClient refused = new LineClient(server.address)) {
+                    assertThat(refused.drainToEnd()).isZero();
+                }
+                first.close();
+                awaitTrue(() -> server.model.openConnections() == 1, "a slot freed");
+                try (LineClient third = new LineClient(server.address)) {
+                    assertServes(third, 2, 0);
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @FieldSource("MODELS")
+    void survivesPeerResetMidTransfer(String model) throws Exception {
+        try (TestServer server = server(model)) {
+            try (LineClient resetter = new LineClient(server.address)) {
+                resetter.send("GET " + 50 * MIB + " 0\n");
+                assertThat(resetter.readLine()).startsWith("OK");
+                resetter.readBytes(1 << 20);
+                resetter.socket.setSoLinger(true, 0);
+            }
+            awaitTrue(() -> server.connections().getFirst().record.closed.get() == 1, "the reset connection closed");
+            try (LineClient next = new LineClient(server.address)) {
+                assertServes(next, 300_000, 0);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @FieldSource("MODELS")
+    void shutdownFinishesInFlightOutputAndClosesIdleConnections(String model) throws Exception {
+        long length = 50 * MIB;
+        try (TestServer server = server(model);
+                LineClient loader = new LineClient(server.address);
+                LineClient idler = new LineClient(server.address)) {
+            assertServes(idler, 1, 0);
+            loader.send("GET " + length + " 0\n");
+            assertThat(loader.readLine()).isEqualTo("OK " + length);
+            byte[] head = loader.readBytes(1 << 20);
+            Thread shutdown = Thread.ofPlatform().start(server::shutdown);
+            long start = System.nanoTime();
+            assertThat(idler.drainToEnd()).isZero();
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(2000);
+            assertThat(head).isEqualTo(file.bytes(0, 1 << 20));
+            assertThat(loader.readDigest(length - head.length, 1 << 16, 0))
+                    .isEqualTo(file.sha256(head.length, length - head.length));
+            assertThat(loader.drainToEnd()).isZero();
+            shutdown.join(10_000);
+            assertThat(shutdown.isAlive()).isFalse();
+            assertThatThrownBy(() -> new LineClient(server.address)).isInstanceOf(ConnectException.class);
+        }
+    }
+
+    @Test
+    void directModelCopiesFromTheMappingWhenDirectIoIsUnavailable() throws Exception {
+        Path unopenable = dir.resolve("not-there.bin");
+        try (TestServer server = new TestServer("direct", settings(100), file, IDLE, SEND, unopenable);
+                LineClient client = new LineClient(server.address)) {
+            assertServes(client, 300_000, 12_345);
+            assertServes(client, 2 * THRESHOLD, 0);
+        }
+    }
+
+    @Test
+    void refusesUnknownModelNames() {
+        assertThatThrownBy(() -> IoModels.create("epoll", IoSettings.defaults()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("sync, sendfile, async, direct");
+    }
+
+    /** Asks for {@code length} bytes at {@code offset} and checks the answer byte for byte. */
+    static void assertServes(LineClient client, long length, long offset) throws IOException {
+        client.send("GET " + length + " " + offset + "\n");
+        assertAnswer(client, length, offset);
+    }
+
+    static void assertAnswer(LineClient client, long length, long offset) throws IOException {
+        assertThat(client.readLine()).isEqualTo("OK " + length);
+        assertThat(client.readBytes((int) length)).as("%d bytes at %d", length, offset)
+                .isEqualTo(file.bytes(offset, (int) length));
+    }
+
+    static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("timed out waiting until " + what);
+            }
+            Thread.sleep(10);
+        }
+    }
+}
