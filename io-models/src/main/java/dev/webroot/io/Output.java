@@ -11,6 +11,9 @@ import java.nio.channels.FileChannel;
  * next {@link Connection#written} call.
  */
 public interface Output {
+    /** The most bytes one {@link #buffer} covers: the JDK's largest buffer view of a memory segment. */
+    int MAX_BUFFER_BYTES = Integer.MAX_VALUE - 8;
+
     int segmentCount();
 
     /** Bytes left in this segment. */
@@ -21,7 +24,7 @@ public interface Output {
 
     /**
      * The segment's remaining bytes as a buffer (position..limit). For a file span this is a view of
-     * the mapping, so a model may always use it; it may cover at most {@link Integer#MAX_VALUE} bytes.
+     * the mapping, so a model may always use it; it covers at most {@link #MAX_BUFFER_BYTES} bytes.
      */
     ByteBuffer buffer(int segment);
 

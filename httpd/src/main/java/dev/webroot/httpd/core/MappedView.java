@@ -1,6 +1,7 @@
 package dev.webroot.httpd.core;
 
 import dev.webroot.format.Webroot;
+import dev.webroot.io.Output;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
@@ -17,7 +18,7 @@ final class MappedView {
     ByteBuffer of(Webroot w) {
         if (w != webroot) {
             webroot = w;
-            view = w.segment().asSlice(0, Math.min(w.fileLength(), Integer.MAX_VALUE)).asByteBuffer();
+            view = w.segment().asSlice(0, Math.min(w.fileLength(), Output.MAX_BUFFER_BYTES)).asByteBuffer();
         }
         return view;
     }

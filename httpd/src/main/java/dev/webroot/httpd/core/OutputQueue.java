@@ -155,7 +155,7 @@ final class OutputQueue implements Output {
         }
         ByteBuffer whole = mapped.of(w);
         if (end[i] > whole.capacity()) {
-            long length = Math.min(end[i] - position[i], Integer.MAX_VALUE);
+            long length = Math.min(end[i] - position[i], MAX_BUFFER_BYTES);
             return w.segment().asSlice(position[i], length).asByteBuffer();
         }
         if (viewSources[i] != whole) {
