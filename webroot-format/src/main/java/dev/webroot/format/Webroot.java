@@ -6,12 +6,14 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.zip.CRC32C;
 
@@ -25,7 +27,9 @@ import java.util.zip.CRC32C;
  * must make sure nothing uses the webroot by then (httpd counts references per generation).
  */
 public final class Webroot implements AutoCloseable {
-    private static final int CHECKSUM_CHUNK = 1 << 20;
+    /** The largest index a reader accepts: it is copied to the heap once for validation. */
+    private static final long MAX_INDEX_BYTES = Integer.MAX_VALUE - 8;
+    private static final byte[] CONTENT_LENGTH_PREFIX = "Content-Length: ".getBytes(StandardCharsets.US_ASCII);
     private static final int VERIFY_CHUNK = 1 << 20;
 
     private final Path file;
@@ -370,11 +374,29 @@ public final class Webroot implements AutoCloseable {
         private final long size;
         private final long[] offset = new long[SECTION_COUNT + 1];
         private final long[] length = new long[SECTION_COUNT + 1];
+        private byte[] index;
+        private ByteBuffer idx;
 
         Validator(Path file, MemorySegment map) {
             this.file = file;
             this.map = map;
             this.size = map.byteSize();
+        }
+
+        private int u8(long offset) {
+            return index[(int) offset];
+        }
+
+        private short u16(long offset) {
+            return idx.getShort((int) offset);
+        }
+
+        private int u32(long offset) {
+            return idx.getInt((int) offset);
+        }
+
+        private long u64(long offset) {
+            return idx.getLong((int) offset);
         }
 
         private WebrootFormatException fail(String problem) {
@@ -410,19 +432,25 @@ public final class Webroot implements AutoCloseable {
             if (map.get(U32, H_RESERVED) != 0) {
                 throw fail("reserved header field is not zero");
             }
-            checkChecksum(indexEnd);
+            if (indexEnd > MAX_INDEX_BYTES) {
+                throw fail("index of " + indexEnd + " bytes is larger than this reader accepts (" + MAX_INDEX_BYTES + ")");
+            }
+            // Validation reads a heap copy of the index: a cold JVM scans an array many times faster than a mapping.
+            index = map.asSlice(0, indexEnd).toArray(U8);
+            idx = ByteBuffer.wrap(index).order(ByteOrder.LITTLE_ENDIAN);
+            checkChecksum();
             readSections(tableEnd, indexEnd);
             int entryCount = count(H_ENTRY_COUNT, SECTION_ENTRIES, ENTRY_SIZE, "entry");
             int representationCount = count(H_REPRESENTATION_COUNT, SECTION_REPRESENTATIONS, REPRESENTATION_SIZE, "representation");
-            int slotCount = map.get(U32, H_SLOT_COUNT);
+            int slotCount = u32(H_SLOT_COUNT);
             if (slotCount <= 0 || Integer.bitCount(slotCount) != 1 || (long) slotCount * SLOT_SIZE != length[SECTION_HASH]) {
                 throw fail("hash slot count " + Integer.toUnsignedString(slotCount) + " is not a power of two matching the hash section");
             }
-            int maxProbe = map.get(U32, H_MAX_PROBE);
+            int maxProbe = u32(H_MAX_PROBE);
             if (maxProbe < 0 || maxProbe > slotCount) {
                 throw fail("maximum probe length " + Integer.toUnsignedString(maxProbe) + " exceeds the slot count");
             }
-            int notFound = map.get(U32, H_NOT_FOUND_ENTRY);
+            int notFound = u32(H_NOT_FOUND_ENTRY);
             if (notFound != NONE && (notFound < 0 || notFound >= entryCount)) {
                 throw fail("not-found entry " + Integer.toUnsignedString(notFound) + " is out of range");
             }
@@ -436,20 +464,12 @@ public final class Webroot implements AutoCloseable {
             return new Sections(offset, length);
         }
 
-        private void checkChecksum(long indexEnd) throws WebrootFormatException {
+        private void checkChecksum() throws WebrootFormatException {
+            int stored = u32(H_CHECKSUM);
+            idx.putInt(H_CHECKSUM, 0);
             CRC32C crc = new CRC32C();
-            for (long at = 0; at < indexEnd; at += CHECKSUM_CHUNK) {
-                int n = (int) Math.min(CHECKSUM_CHUNK, indexEnd - at);
-                ByteBuffer chunk = map.asSlice(at, n).asByteBuffer();
-                if (at == 0) {
-                    ByteBuffer head = ByteBuffer.allocate(n);
-                    head.put(chunk).putInt(H_CHECKSUM, 0).flip();
-                    crc.update(head);
-                } else {
-                    crc.update(chunk);
-                }
-            }
-            int stored = map.get(U32, H_CHECKSUM);
+            crc.update(index, 0, index.length);
+            idx.putInt(H_CHECKSUM, stored);
             if ((int) crc.getValue() != stored) {
                 throw fail("index checksum mismatch (stored " + Integer.toHexString(stored) + ", computed "
                         + Integer.toHexString((int) crc.getValue()) + "): the file is corrupt");
@@ -460,16 +480,16 @@ public final class Webroot implements AutoCloseable {
             boolean[] seen = new boolean[SECTION_COUNT + 1];
             for (int i = 0; i < SECTION_COUNT; i++) {
                 long at = HEADER_SIZE + (long) i * SECTION_ENTRY_SIZE;
-                int id = map.get(U32, at + S_ID);
+                int id = u32(at + S_ID);
                 if (id < 1 || id > SECTION_COUNT || seen[id]) {
                     throw fail("section table entry " + i + " has an unknown or repeated id " + Integer.toUnsignedString(id));
                 }
-                if (map.get(U32, at + S_RESERVED) != 0) {
+                if (u32(at + S_RESERVED) != 0) {
                     throw fail("section " + id + " has a non-zero reserved field");
                 }
                 seen[id] = true;
-                long start = map.get(U64, at + S_OFFSET);
-                long len = map.get(U64, at + S_LENGTH);
+                long start = u64(at + S_OFFSET);
+                long len = u64(at + S_LENGTH);
                 boolean data = id == SECTION_DATA;
                 long lower = data ? indexEnd : tableEnd;
                 long upper = data ? size : indexEnd;
@@ -492,7 +512,7 @@ public final class Webroot implements AutoCloseable {
         }
 
         private int count(int headerField, int section, int recordSize, String what) throws WebrootFormatException {
-            int n = map.get(U32, headerField);
+            int n = u32(headerField);
             if (n < 0 || (long) n * recordSize != length[section]) {
                 throw fail(what + " count " + Integer.toUnsignedString(n) + " does not match its section length " + length[section]);
             }
@@ -501,74 +521,73 @@ public final class Webroot implements AutoCloseable {
 
         private void checkSlots(int slotCount, int entryCount) throws WebrootFormatException {
             for (int s = 0; s < slotCount; s++) {
-                int entryPlusOne = map.get(U32, offset[SECTION_HASH] + (long) s * SLOT_SIZE + SLOT_ENTRY);
+                int entryPlusOne = u32(offset[SECTION_HASH] + (long) s * SLOT_SIZE + SLOT_ENTRY);
                 if (entryPlusOne < 0 || entryPlusOne > entryCount) {
                     throw fail("hash slot " + s + " points at entry " + Integer.toUnsignedString(entryPlusOne - 1) + " of " + entryCount);
                 }
             }
         }
 
-        private void checkString(String what, long relative, long len) throws WebrootFormatException {
+        private void checkString(int entry, String field, long relative, long len) throws WebrootFormatException {
             if (relative < 0 || len < 0 || relative > length[SECTION_STRINGS] || len > length[SECTION_STRINGS] - relative) {
-                throw fail(what + " lies outside the string section");
+                throw fail("entry " + entry + " " + field + " lies outside the string section");
             }
         }
 
-        private void checkFieldBytes(String what, long absolute, long len) throws WebrootFormatException {
-            for (long i = 0; i < len; i++) {
-                int c = map.get(U8, absolute + i) & 0xff;
+        private void checkFieldBytes(int entry, String field, long absolute, long len) throws WebrootFormatException {
+            for (int i = (int) absolute, end = (int) (absolute + len); i < end; i++) {
+                int c = index[i] & 0xff;
                 if (c < 0x20 && c != '\t' || c == 0x7f) {
-                    throw fail(what + " contains a control character");
+                    throw fail("entry " + entry + " " + field + " contains a control character");
                 }
             }
         }
 
         private void checkEntry(int e, int notFound, int representationCount) throws WebrootFormatException {
             long at = offset[SECTION_ENTRIES] + (long) e * ENTRY_SIZE;
-            String name = "entry " + e;
-            long pathOffset = map.get(U64, at + E_PATH_OFFSET);
-            long pathLength = Integer.toUnsignedLong(map.get(U32, at + E_PATH_LENGTH));
-            checkString(name + " path", pathOffset, pathLength);
-            EntryKind kind = EntryKind.ofCode(map.get(U8, at + E_KIND));
+            long pathOffset = u64(at + E_PATH_OFFSET);
+            long pathLength = Integer.toUnsignedLong(u32(at + E_PATH_LENGTH));
+            checkString(e, "path", pathOffset, pathLength);
+            EntryKind kind = EntryKind.ofCode(u8(at + E_KIND));
             if (kind == null) {
-                throw fail(name + " has an unknown kind " + map.get(U8, at + E_KIND));
+                throw fail("entry " + e + " has an unknown kind " + u8(at + E_KIND));
             }
             if ((kind == EntryKind.NOT_FOUND) != (e == notFound)) {
-                throw fail(name + " disagrees with the header about the not-found page");
+                throw fail("entry " + e + " disagrees with the header about the not-found page");
             }
             if (kind != EntryKind.NOT_FOUND) {
-                if (pathLength == 0 || map.get(U8, offset[SECTION_STRINGS] + pathOffset) != '/') {
-                    throw fail(name + " has a path that does not start with '/'");
+                if (pathLength == 0 || u8(offset[SECTION_STRINGS] + pathOffset) != '/') {
+                    throw fail("entry " + e + " has a path that does not start with '/'");
                 }
             }
-            if (map.get(U8, at + E_FLAGS) != 0 || map.get(U32, at + E_RESERVED) != 0 || map.get(U64, at + E_RESERVED + 4) != 0) {
-                throw fail(name + " has non-zero reserved fields");
+            if (u8(at + E_FLAGS) != 0 || u32(at + E_RESERVED) != 0 || u64(at + E_RESERVED + 4) != 0) {
+                throw fail("entry " + e + " has non-zero reserved fields");
             }
-            int count = Short.toUnsignedInt(map.get(U16, at + E_REPRESENTATION_COUNT));
-            long first = Integer.toUnsignedLong(map.get(U32, at + E_FIRST_REPRESENTATION));
-            long typeOffset = map.get(U64, at + E_CONTENT_TYPE_OFFSET);
-            long typeLength = Integer.toUnsignedLong(map.get(U32, at + E_CONTENT_TYPE_LENGTH));
-            long locationOffset = map.get(U64, at + E_LOCATION_OFFSET);
-            long locationLength = Integer.toUnsignedLong(map.get(U32, at + E_LOCATION_LENGTH));
-            checkString(name + " content type", typeOffset, typeLength);
-            checkString(name + " location", locationOffset, locationLength);
-            checkFieldBytes(name + " content type", offset[SECTION_STRINGS] + typeOffset, typeLength);
-            checkFieldBytes(name + " location", offset[SECTION_STRINGS] + locationOffset, locationLength);
+            int count = Short.toUnsignedInt(u16(at + E_REPRESENTATION_COUNT));
+            long first = Integer.toUnsignedLong(u32(at + E_FIRST_REPRESENTATION));
+            long typeOffset = u64(at + E_CONTENT_TYPE_OFFSET);
+            long typeLength = Integer.toUnsignedLong(u32(at + E_CONTENT_TYPE_LENGTH));
+            long locationOffset = u64(at + E_LOCATION_OFFSET);
+            long locationLength = Integer.toUnsignedLong(u32(at + E_LOCATION_LENGTH));
+            checkString(e, "content type", typeOffset, typeLength);
+            checkString(e, "location", locationOffset, locationLength);
+            checkFieldBytes(e, "content type", offset[SECTION_STRINGS] + typeOffset, typeLength);
+            checkFieldBytes(e, "location", offset[SECTION_STRINGS] + locationOffset, locationLength);
             if (kind == EntryKind.REDIRECT) {
                 if (count != 0 || locationLength == 0) {
-                    throw fail(name + " is a redirect without a location or with representations");
+                    throw fail("entry " + e + " is a redirect without a location or with representations");
                 }
                 return;
             }
             if (count == 0 || first + count > representationCount || typeLength == 0) {
-                throw fail(name + " has representations " + first + ".." + (first + count) + " of " + representationCount
+                throw fail("entry " + e + " has representations " + first + ".." + (first + count) + " of " + representationCount
                         + " or no content type");
             }
             int seen = 0;
             for (long r = first; r < first + count; r++) {
-                int code = map.get(U8, offset[SECTION_REPRESENTATIONS] + r * REPRESENTATION_SIZE + R_ENCODING);
+                int code = u8(offset[SECTION_REPRESENTATIONS] + r * REPRESENTATION_SIZE + R_ENCODING);
                 if (!Encoding.isValidCode(code) || (seen & (1 << code)) != 0 || (r == first) != (code == Encoding.IDENTITY.code())) {
-                    throw fail(name + " has a missing, repeated or unknown encoding");
+                    throw fail("entry " + e + " has a missing, repeated or unknown encoding");
                 }
                 seen |= 1 << code;
             }
@@ -576,72 +595,97 @@ public final class Webroot implements AutoCloseable {
 
         private void checkRepresentation(int r) throws WebrootFormatException {
             long at = offset[SECTION_REPRESENTATIONS] + (long) r * REPRESENTATION_SIZE;
-            String name = "representation " + r;
             for (int i = R_RESERVED; i < R_HEADER_LENGTH; i++) {
-                if (map.get(U8, at + i) != 0) {
-                    throw fail(name + " has non-zero reserved fields");
+                if (u8(at + i) != 0) {
+                    throw fail("representation " + r + " has non-zero reserved fields");
                 }
             }
             for (int i = R_RESERVED_TAIL; i < REPRESENTATION_SIZE; i++) {
-                if (map.get(U8, at + i) != 0) {
-                    throw fail(name + " has non-zero reserved fields");
+                if (u8(at + i) != 0) {
+                    throw fail("representation " + r + " has non-zero reserved fields");
                 }
             }
-            long data = map.get(U64, at + R_DATA_OFFSET);
-            long len = map.get(U64, at + R_LENGTH);
+            long data = u64(at + R_DATA_OFFSET);
+            long len = u64(at + R_LENGTH);
             long dataStart = offset[SECTION_DATA];
             long dataEnd = dataStart + length[SECTION_DATA];
             if (data < dataStart || data % DATA_ALIGNMENT != 0 || len < 0 || data > dataEnd || len > dataEnd - data) {
-                throw fail(name + " data (offset " + Long.toUnsignedString(data) + ", length " + Long.toUnsignedString(len)
+                throw fail("representation " + r + " data (offset " + Long.toUnsignedString(data) + ", length " + Long.toUnsignedString(len)
                         + ") lies outside the data section");
             }
-            long header = map.get(U64, at + R_HEADER_OFFSET);
-            long headerLength = Integer.toUnsignedLong(map.get(U32, at + R_HEADER_LENGTH));
+            long header = u64(at + R_HEADER_OFFSET);
+            long headerLength = Integer.toUnsignedLong(u32(at + R_HEADER_LENGTH));
             if (header < 0 || header > length[SECTION_HEADERS] || headerLength > length[SECTION_HEADERS] - header) {
-                throw fail(name + " header block lies outside the header section");
+                throw fail("representation " + r + " header block lies outside the header section");
             }
-            long notModified = Integer.toUnsignedLong(map.get(U32, at + R_NOT_MODIFIED_END));
-            long common = Integer.toUnsignedLong(map.get(U32, at + R_COMMON_END));
-            long contentType = Integer.toUnsignedLong(map.get(U32, at + R_CONTENT_TYPE_END));
-            long etag = Integer.toUnsignedLong(map.get(U32, at + R_ETAG_OFFSET));
-            long etagLength = Integer.toUnsignedLong(map.get(U32, at + R_ETAG_LENGTH));
+            long notModified = Integer.toUnsignedLong(u32(at + R_NOT_MODIFIED_END));
+            long common = Integer.toUnsignedLong(u32(at + R_COMMON_END));
+            long contentType = Integer.toUnsignedLong(u32(at + R_CONTENT_TYPE_END));
+            long etag = Integer.toUnsignedLong(u32(at + R_ETAG_OFFSET));
+            long etagLength = Integer.toUnsignedLong(u32(at + R_ETAG_LENGTH));
             if (notModified > common || common > contentType || contentType > headerLength || etag > headerLength
                     || etagLength > headerLength - etag) {
-                throw fail(name + " header block cut points are out of order or out of bounds");
+                throw fail("representation " + r + " header block cut points are out of order or out of bounds");
             }
             long block = offset[SECTION_HEADERS] + header;
-            checkHeaderLines(name, block, headerLength, notModified, common, contentType);
-            byte[] expected = ("Content-Length: " + len + "\r\n").getBytes(StandardCharsets.US_ASCII);
-            if (headerLength - contentType != expected.length
-                    || MemorySegment.mismatch(map, block + contentType, block + headerLength, MemorySegment.ofArray(expected), 0,
-                            expected.length) != -1) {
-                throw fail(name + " header block does not end with its own Content-Length");
+            checkHeaderLines(r, block, headerLength, notModified, common, contentType);
+            if (!isContentLengthLine((int) (block + contentType), (int) (block + headerLength), len)) {
+                throw fail("representation " + r + " header block does not end with its own Content-Length");
             }
         }
 
         /** A block is whole field lines: visible bytes, each line ending in CRLF, cut points at line starts. */
-        private void checkHeaderLines(String name, long block, long blockLength, long... cuts) throws WebrootFormatException {
-            long lineStart = 0;
-            for (long i = 0; i < blockLength; i++) {
-                int c = map.get(U8, block + i) & 0xff;
+        private void checkHeaderLines(int r, long block, long blockLength, long notModified, long common, long contentType) throws WebrootFormatException {
+            int start = (int) block;
+            int end = (int) (block + blockLength);
+            int lineStart = start;
+            for (int i = start; i < end; i++) {
+                int c = index[i] & 0xff;
                 if (c == '\r') {
-                    if (i + 1 >= blockLength || map.get(U8, block + i + 1) != '\n' || i == lineStart) {
-                        throw fail(name + " header block has a malformed line end");
+                    if (i + 1 >= end || index[i + 1] != '\n' || i == lineStart) {
+                        throw fail("representation " + r + " header block has a malformed line end");
                     }
                     i++;
                     lineStart = i + 1;
                 } else if (c < 0x20 && c != '\t' || c == 0x7f) {
-                    throw fail(name + " header block contains a control character");
+                    throw fail("representation " + r + " header block contains a control character");
                 }
             }
-            if (lineStart != blockLength) {
-                throw fail(name + " header block does not end with CRLF");
+            if (lineStart != end) {
+                throw fail("representation " + r + " header block does not end with CRLF");
             }
-            for (long cut : cuts) {
-                if (cut > 0 && (map.get(U8, block + cut - 1) != '\n' || map.get(U8, block + cut - 2) != '\r')) {
-                    throw fail(name + " header block cut point " + cut + " is not at a line boundary");
+            checkCut(r, start, notModified);
+            checkCut(r, start, common);
+            checkCut(r, start, contentType);
+        }
+
+        private void checkCut(int r, int start, long cut) throws WebrootFormatException {
+            if (cut > 0 && (index[start + (int) cut - 1] != '\n' || index[start + (int) cut - 2] != '\r')) {
+                throw fail("representation " + r + " header block cut point " + cut + " is not at a line boundary");
+            }
+        }
+
+        /** Whether index[start, end) is exactly "Content-Length: LENGTH" CRLF. */
+        private boolean isContentLengthLine(int start, int end, long length) {
+            int at = start + CONTENT_LENGTH_PREFIX.length;
+            if (at > end || Arrays.mismatch(index, start, at, CONTENT_LENGTH_PREFIX, 0, CONTENT_LENGTH_PREFIX.length) != -1) {
+                return false;
+            }
+            int digitsEnd = end - 2;
+            if (digitsEnd <= at || index[digitsEnd] != '\r' || index[digitsEnd + 1] != '\n') {
+                return false;
+            }
+            long remaining = length;
+            for (int i = digitsEnd - 1; i >= at; i--) {
+                if (index[i] != '0' + (int) (remaining % 10)) {
+                    return false;
+                }
+                remaining /= 10;
+                if (remaining == 0 && i > at) {
+                    return false;
                 }
             }
+            return remaining == 0;
         }
     }
 }
