@@ -37,6 +37,7 @@ public final class HttpConnection implements Connection {
     private final ResponseWriter writer;
     private final ResponsePlanner planner;
     private final Exchange[] exchanges;
+    private final String remoteAddress;
     private final int maxReadBuffer;
     private final long headTimeout;
     private final long keepAliveTimeout;
@@ -69,10 +70,9 @@ public final class HttpConnection implements Connection {
         this.parser = new RequestParser(head, limits);
         this.writer = new ResponseWriter(dates, mapped, output, limits.maxRanges(), boundarySeed);
         this.planner = new ResponsePlanner(sites, limits, dates, writer, mapped);
+        // Slots are created when pipelining first needs them: an idle connection holds one at most.
         this.exchanges = new Exchange[Math.max(1, limits.maxPipelinedResponses())];
-        for (int i = 0; i < exchanges.length; i++) {
-            exchanges[i] = new Exchange(remoteAddress, log != AccessLog.DISABLED);
-        }
+        this.remoteAddress = remoteAddress;
         // Room for one tolerated empty line, the longest request line and the largest header section.
         this.maxReadBuffer = 2 + limits.maxRequestLineBytes() + 2 + limits.maxHeaderBytes() + 1;
         this.headTimeout = limits.requestHeadTimeout().toNanos();
@@ -280,7 +280,11 @@ public final class HttpConnection implements Connection {
             // Without pipelining every response reuses the first slot, whose buffer views are cached.
             firstExchange = 0;
         }
-        Exchange x = exchanges[(firstExchange + queued) % exchanges.length];
+        int slot = (firstExchange + queued) % exchanges.length;
+        Exchange x = exchanges[slot];
+        if (x == null) {
+            x = exchanges[slot] = new Exchange(remoteAddress, log != AccessLog.DISABLED);
+        }
         queued++;
         x.begin(startNanos);
         return x;

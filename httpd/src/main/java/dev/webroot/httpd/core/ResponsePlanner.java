@@ -27,7 +27,7 @@ final class ResponsePlanner {
         this.dates = dates;
         this.writer = writer;
         this.mapped = mapped;
-        this.target = new TargetDecoder(limits.maxRequestLineBytes());
+        this.target = new TargetDecoder();
         this.ranges = new RangeSet(limits.maxRanges());
     }
 

@@ -25,9 +25,12 @@ final class TargetDecoder {
     int authorityStart = -1;
     int authorityEnd = -1;
 
-    TargetDecoder(int maxTargetLength) {
-        path = new byte[maxTargetLength + 1];
-        segmentStarts = new int[maxTargetLength + 2];
+    /** Typical targets fit; a longer one grows the buffers once for the connection. */
+    private static final int INITIAL_CAPACITY = 256;
+
+    TargetDecoder() {
+        path = new byte[INITIAL_CAPACITY];
+        segmentStarts = new int[INITIAL_CAPACITY + 1];
     }
 
     byte[] path() {

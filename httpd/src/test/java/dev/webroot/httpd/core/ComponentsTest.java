@@ -3,6 +3,7 @@ package dev.webroot.httpd.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -46,6 +47,19 @@ class ComponentsTest {
         assertThat(EncodingNegotiator.qvalue(bytes, 0, bytes.length)).isEqualTo(expected);
     }
 
+    @Test
+    void decodesTargetsLongerThanItsInitialBuffersAndStillShortOnes() {
+        TargetDecoder decoder = new TargetDecoder();
+        String longPath = "/" + "segment/".repeat(500) + "%41";
+        byte[] bytes = b(longPath);
+        assertThat(decoder.decode(bytes, 0, bytes.length)).isTrue();
+        assertThat(new String(decoder.path(), 0, decoder.pathLength, StandardCharsets.ISO_8859_1))
+                .isEqualTo("/" + "segment/".repeat(500) + "A");
+        byte[] shortTarget = b("/a/../b");
+        assertThat(decoder.decode(shortTarget, 0, shortTarget.length)).isTrue();
+        assertThat(new String(decoder.path(), 0, decoder.pathLength, StandardCharsets.ISO_8859_1)).isEqualTo("/b");
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
         "/|/|",
@@ -64,7 +78,7 @@ class ComponentsTest {
         "http://h|/|",
     })
     void decodesAndNormalizesTargets(String target, String path, String query) {
-        TargetDecoder decoder = new TargetDecoder(64);
+        TargetDecoder decoder = new TargetDecoder();
         byte[] bytes = b(target);
         assertThat(decoder.decode(bytes, 0, bytes.length)).isTrue();
         assertThat(new String(decoder.path(), 0, decoder.pathLength, StandardCharsets.ISO_8859_1)).isEqualTo(path);
