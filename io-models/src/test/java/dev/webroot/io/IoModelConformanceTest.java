@@ -3,7 +3,12 @@ package dev.webroot.io;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.sun.management.UnixOperatingSystemMXBean;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.net.ConnectException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -256,6 +261,25 @@ class IoModelConformanceTest {
             assertServes(client, 300_000, 12_345);
             assertServes(client, 2 * THRESHOLD, 0);
         }
+    }
+
+    @ParameterizedTest
+    @FieldSource("MODELS")
+    void failedBindLeavesNothingOpen(String model) throws Exception {
+        try (ServerSocketChannel taken = ServerSocketChannel.open()) {
+            taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            InetSocketAddress address = (InetSocketAddress) taken.getLocalAddress();
+            long before = openDescriptors();
+            for (int i = 0; i < 20; i++) {
+                IoModel failing = IoModels.create(model, settings(10));
+                assertThatThrownBy(() -> failing.bind(address, 16)).isInstanceOf(IOException.class);
+            }
+            assertThat(openDescriptors()).isLessThan(before + 10);
+        }
+    }
+
+    private static long openDescriptors() {
+        return ((UnixOperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getOpenFileDescriptorCount();
     }
 
     @Test

@@ -42,8 +42,8 @@ public final class SelectorModel extends AbstractIoModel {
 
     @Override
     SocketAddress openListener(InetSocketAddress address, int backlog) throws IOException {
-        listener = reuseAddress(ServerSocketChannel.open()).bind(address, backlog);
-        return listener.getLocalAddress();
+        listener = reuseAddress(ServerSocketChannel.open());
+        return listener.bind(address, backlog).getLocalAddress();
     }
 
     @Override
