@@ -63,6 +63,14 @@ class VhostRegistryTest {
         Files.move(tmp, vhosts.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
+    /** Opens {@link #registry} on a new vhosts directory whose only entry, site, links to {@code target}. */
+    private Path openWithSite(Path target, Duration rescanInterval) throws IOException {
+        Path vhosts = vhosts();
+        link(vhosts, "site", target);
+        registry = VhostRegistry.open(vhosts, log, rescanInterval);
+        return vhosts;
+    }
+
     private static String marker(Generation generation) {
         Webroot webroot = generation.webroot();
         int representation = webroot.representation(webroot.lookup("/index.html"), 0);
@@ -132,9 +140,7 @@ class VhostRegistryTest {
 
     @Test
     void aReplacedSymlinkIsServedWithinASecondWhileHeldGenerationsStayMappedUntilReleased() throws Exception {
-        Path vhosts = vhosts();
-        link(vhosts, "site", webroot("v1.webroot", "v1"));
-        registry = VhostRegistry.open(vhosts, log, Duration.ofMillis(500));
+        Path vhosts = openWithSite(webroot("v1.webroot", "v1"), Duration.ofMillis(500));
         byte[] host = "site".getBytes(StandardCharsets.US_ASCII);
         Generation held = registry.acquire(host, 0, host.length);
 
@@ -152,9 +158,7 @@ class VhostRegistryTest {
 
     @Test
     void aCorruptReplacementIsRefusedOnceAndThePreviousGenerationKeepsServing() throws Exception {
-        Path vhosts = vhosts();
-        link(vhosts, "site", webroot("good.webroot", "good"));
-        registry = VhostRegistry.open(vhosts, log, Duration.ofMillis(50));
+        Path vhosts = openWithSite(webroot("good.webroot", "good"), Duration.ofMillis(50));
         Path corrupt = temp.resolve("webroots/corrupt.webroot");
         Files.write(corrupt, "this is not a webroot at all, just some text that is long enough".repeat(4)
                 .getBytes(StandardCharsets.US_ASCII));
@@ -190,11 +194,8 @@ class VhostRegistryTest {
 
     @Test
     void aNonAtomicRelinkDoesNotRemoveTheVhost() throws Exception {
-        Path vhosts = vhosts();
-        Path v1 = webroot("v1.webroot", "v1");
         Path v2 = webroot("v2.webroot", "v2");
-        link(vhosts, "site", v1);
-        registry = VhostRegistry.open(vhosts, log, Duration.ofMillis(500));
+        Path vhosts = openWithSite(webroot("v1.webroot", "v1"), Duration.ofMillis(500));
         Files.delete(vhosts.resolve("site"));
         Thread.sleep(15);
         Files.createSymbolicLink(vhosts.resolve("site"), v2);
@@ -211,11 +212,9 @@ class VhostRegistryTest {
 
     @Test
     void twoThousandSwapsLeaveNoMappingsOrDescriptorsBehind() throws Exception {
-        Path vhosts = vhosts();
         Path a = webroot("swap-a.webroot", "a");
         Path b = webroot("swap-b.webroot", "b");
-        link(vhosts, "site", a);
-        registry = VhostRegistry.open(vhosts, log, Duration.ofSeconds(30));
+        Path vhosts = openWithSite(a, Duration.ofSeconds(30));
         long fdsBefore = openDescriptors();
         long mapsBefore = mappingsOf("swap-");
 
@@ -243,16 +242,20 @@ class VhostRegistryTest {
         byte[] unknown = "other.example.net".getBytes(StandardCharsets.US_ASCII);
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long id = Thread.currentThread().threadId();
-        for (int i = 0; i < 200_000; i++) {
-            registry.acquire(i % 2 == 0 ? known : unknown, 0, i % 2 == 0 ? known.length : unknown.length).release();
-        }
+        acquireAndRelease(200_000, known, unknown);
         long before = threads.getThreadAllocatedBytes(id);
-        for (int i = 0; i < 100_000; i++) {
-            registry.acquire(i % 2 == 0 ? known : unknown, 0, i % 2 == 0 ? known.length : unknown.length).release();
-        }
+        acquireAndRelease(100_000, known, unknown);
         long allocated = threads.getThreadAllocatedBytes(id) - before;
         assertThat(allocated).as("bytes allocated by 100,000 acquire/release pairs").isLessThan(4096);
         assertThat(registry.holds("www.example.com")).isEqualTo(1);
+    }
+
+    /** {@code pairs} acquire/release pairs, alternating between two hosts that both resolve. */
+    private void acquireAndRelease(int pairs, byte[] host, byte[] otherHost) {
+        for (int i = 0; i < pairs; i++) {
+            byte[] h = i % 2 == 0 ? host : otherHost;
+            registry.acquire(h, 0, h.length).release();
+        }
     }
 
     private static long openDescriptors() throws IOException {
