@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -65,8 +66,15 @@ class VhostRegistryTest {
 
     /** Opens {@link #registry} on a new vhosts directory whose only entry, site, links to {@code target}. */
     private Path openWithSite(Path target, Duration rescanInterval) throws IOException {
+        return openWith(rescanInterval, Map.of("site", target));
+    }
+
+    /** Opens {@link #registry} on a new vhosts directory whose entries link to the given webroots. */
+    private Path openWith(Duration rescanInterval, Map<String, Path> entries) throws IOException {
         Path vhosts = vhosts();
-        link(vhosts, "site", target);
+        for (Map.Entry<String, Path> entry : entries.entrySet()) {
+            link(vhosts, entry.getKey(), entry.getValue());
+        }
         registry = VhostRegistry.open(vhosts, log, rescanInterval);
         return vhosts;
     }
@@ -178,10 +186,8 @@ class VhostRegistryTest {
 
     @Test
     void aDanglingLinkIsRefusedAndARemovedEntryFallsBackToTheDefault() throws Exception {
-        Path vhosts = vhosts();
-        link(vhosts, "site", webroot("site.webroot", "site"));
-        link(vhosts, "__default__", webroot("default.webroot", "default"));
-        registry = VhostRegistry.open(vhosts, log, Duration.ofMillis(50));
+        Path vhosts = openWith(Duration.ofMillis(50),
+                Map.of("site", webroot("site.webroot", "site"), "__default__", webroot("default.webroot", "default")));
 
         link(vhosts, "site", temp.resolve("missing.webroot"));
         awaitTrue(Duration.ofSeconds(1), () -> logText().contains("dangling"));
@@ -234,10 +240,8 @@ class VhostRegistryTest {
 
     @Test
     void acquireAndReleaseDoNotAllocate() throws Exception {
-        Path vhosts = vhosts();
-        link(vhosts, "www.example.com", webroot("www.webroot", "www"));
-        link(vhosts, "__default__", webroot("default.webroot", "default"));
-        registry = VhostRegistry.open(vhosts, log, Duration.ofSeconds(30));
+        openWith(Duration.ofSeconds(30),
+                Map.of("www.example.com", webroot("www.webroot", "www"), "__default__", webroot("default.webroot", "default")));
         byte[] known = "www.example.com".getBytes(StandardCharsets.US_ASCII);
         byte[] unknown = "other.example.net".getBytes(StandardCharsets.US_ASCII);
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
