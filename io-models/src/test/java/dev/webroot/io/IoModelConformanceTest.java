@@ -8,7 +8,10 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.file.StandardOpenOption;
 import java.net.ConnectException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -257,6 +260,19 @@ class IoModelConformanceTest {
     void directModelCopiesFromTheMappingWhenDirectIoIsUnavailable() throws Exception {
         Path unopenable = dir.resolve("not-there.bin");
         try (TestServer server = new TestServer("direct", settings(100), file, IDLE, SEND, unopenable);
+                LineClient client = new LineClient(server.address)) {
+            assertServes(client, 300_000, 12_345);
+            assertServes(client, 2 * THRESHOLD, 0);
+        }
+    }
+
+    @Test
+    void directModelReadsOnlyTheMappedFileNotAnotherOfTheSameSizeAtItsPath() throws Exception {
+        Path impostor = dir.resolve("impostor.bin");
+        try (FileChannel out = FileChannel.open(impostor, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            out.write(ByteBuffer.wrap(new byte[] {1}), file.mapping.byteSize() - 1);
+        }
+        try (TestServer server = new TestServer("direct", settings(100), file, IDLE, SEND, impostor);
                 LineClient client = new LineClient(server.address)) {
             assertServes(client, 300_000, 12_345);
             assertServes(client, 2 * THRESHOLD, 0);
