@@ -2,6 +2,7 @@ package dev.webroot.io;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.sun.management.UnixOperatingSystemMXBean;
 import java.io.IOException;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** One suite, every model, real loopback sockets. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -292,6 +294,21 @@ class IoModelConformanceTest {
             }
             assertThat(openDescriptors()).isLessThan(before + 10);
         }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sendfile", "direct"})
+    void aLoopModelThatCannotStartLeavesNothingOpenAndShutsDown(String model) throws Exception {
+        var os = (UnixOperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        assumeTrue(os.getMaxFileDescriptorCount() <= 65_536, "few enough descriptors to run out of them quickly");
+        // Every loop's selector takes at least two descriptors: these many loops cannot all be created.
+        int workers = (int) (os.getMaxFileDescriptorCount() / 2) + 1;
+        IoModel starving = IoModels.create(model, new IoSettings(workers, 10, THRESHOLD, Duration.ofSeconds(1)));
+        starving.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+        long before = openDescriptors();
+        assertThatThrownBy(() -> starving.start(remote -> null)).isInstanceOf(IOException.class);
+        assertThat(openDescriptors()).isLessThan(before + 10);
+        starving.shutdown();
     }
 
     private static long openDescriptors() {

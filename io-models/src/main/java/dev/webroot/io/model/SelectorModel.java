@@ -46,13 +46,24 @@ public final class SelectorModel extends AbstractIoModel {
         return listener.bind(address, backlog).getLocalAddress();
     }
 
+    /** Creates and starts the loops; if one cannot be created, those created so far are discarded. */
     @Override
     void startServing(ConnectionFactory factory) throws IOException {
-        loops = new EventLoop[settings.workerCount()];
-        for (int i = 0; i < loops.length; i++) {
-            loops[i] = new EventLoop("io-" + name() + "-" + i, table, transfers.get());
+        EventLoop[] created = new EventLoop[settings.workerCount()];
+        try {
+            for (int i = 0; i < created.length; i++) {
+                created[i] = new EventLoop("io-" + name() + "-" + i, table, transfers.get());
+            }
+            created[0].accept(listener, created);
+        } catch (IOException | RuntimeException e) {
+            for (EventLoop loop : created) {
+                if (loop != null) {
+                    loop.discard();
+                }
+            }
+            throw e;
         }
-        loops[0].accept(listener, loops);
+        loops = created;
         for (EventLoop loop : loops) {
             loop.start(factory);
         }
@@ -65,6 +76,9 @@ public final class SelectorModel extends AbstractIoModel {
 
     @Override
     void wakeForDrain() {
+        if (loops == null) {
+            return;
+        }
         for (EventLoop loop : loops) {
             loop.wakeup();
         }
@@ -72,6 +86,9 @@ public final class SelectorModel extends AbstractIoModel {
 
     @Override
     void abortAll() {
+        if (loops == null) {
+            return;
+        }
         for (EventLoop loop : loops) {
             loop.abort();
         }
