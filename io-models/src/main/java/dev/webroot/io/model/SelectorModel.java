@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.channels.ServerSocketChannel;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -76,31 +77,25 @@ public final class SelectorModel extends AbstractIoModel {
 
     @Override
     void wakeForDrain() {
-        if (loops == null) {
-            return;
-        }
-        for (EventLoop loop : loops) {
-            loop.wakeup();
-        }
+        forEachLoop(EventLoop::wakeup);
     }
 
     @Override
     void abortAll() {
-        if (loops == null) {
-            return;
-        }
-        for (EventLoop loop : loops) {
-            loop.abort();
-        }
+        forEachLoop(EventLoop::abort);
     }
 
     @Override
     void stopWorkers() {
-        if (loops == null) {
-            return;
-        }
-        for (EventLoop loop : loops) {
-            loop.join();
+        forEachLoop(EventLoop::join);
+    }
+
+    /** Applies {@code action} to every loop (there are none unless {@link #startServing} created them all). */
+    private void forEachLoop(Consumer<EventLoop> action) {
+        if (loops != null) {
+            for (EventLoop loop : loops) {
+                action.accept(loop);
+            }
         }
     }
 }
