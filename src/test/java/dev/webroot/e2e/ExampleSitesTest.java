@@ -78,34 +78,35 @@ class ExampleSitesTest {
     @FieldSource("MODELS")
     void picksTheSiteByHostAndFallsBackToTheDefault(String model) throws Exception {
         int port = port(model);
-        assertThat(Http.get(port, "blog.example.org", "/").body()).isEqualTo(source("blog.example.org", "index.html"));
-        assertThat(Http.get(port, "BLOG.Example.ORG:8080", "/feed.xml").body())
-                .isEqualTo(source("blog.example.org", "feed.xml"));
-        assertThat(Http.get(port, "unknown.example.net", "/").body()).isEqualTo(source("www.example.com", "index.html"));
-        assertThat(Http.get(port, "blog.example.org", "/posts/hello-world/").body())
-                .isEqualTo(source("blog.example.org", "posts/hello-world/index.html"));
+        assertServes(port, "blog.example.org", "/", 200, "blog.example.org", "index.html");
+        assertServes(port, "BLOG.Example.ORG:8080", "/feed.xml", 200, "blog.example.org", "feed.xml");
+        assertServes(port, "unknown.example.net", "/", 200, "www.example.com", "index.html");
+        assertServes(port, "blog.example.org", "/posts/hello-world/", 200, "blog.example.org", "posts/hello-world/index.html");
     }
 
     @ParameterizedTest
     @FieldSource("MODELS")
     void answersNotFoundWithTheSitePageAndRedirectsDirectories(String model) throws Exception {
         int port = port(model);
-        Http.Response missing = Http.get(port, "www.example.com", "/no/such/page");
-        assertThat(missing.status()).isEqualTo(404);
-        assertThat(missing.body()).isEqualTo(source("www.example.com", "404.html"));
+        assertServes(port, "www.example.com", "/no/such/page", 404, "www.example.com", "404.html");
         Http.Response dotfile = Http.get(port, "www.example.com", "/.env");
         assertThat(dotfile.status()).isEqualTo(404);
         assertThat(dotfile.text()).doesNotContain("SECRET");
         assertThat(Http.get(port, "blog.example.org", "/.DS_Store").status()).isEqualTo(404);
-        Http.Response wellKnown = Http.get(port, "www.example.com", "/.well-known/security.txt");
-        assertThat(wellKnown.status()).isEqualTo(200);
-        assertThat(wellKnown.body()).isEqualTo(source("www.example.com", ".well-known/security.txt"));
+        assertServes(port, "www.example.com", "/.well-known/security.txt", 200, "www.example.com", ".well-known/security.txt");
 
         Http.Response redirect = Http.get(port, "www.example.com", "/docs");
         assertThat(redirect.status()).isEqualTo(301);
         assertThat(redirect.header("Location")).isEqualTo("docs/");
-        assertThat(Http.get(port, "www.example.com", "/docs/").body())
-                .isEqualTo(source("www.example.com", "docs/index.html"));
+        assertServes(port, "www.example.com", "/docs/", 200, "www.example.com", "docs/index.html");
+    }
+
+    /** GETs {@code path} with {@code host} and expects {@code status} and the bytes of {@code file} in {@code site}'s sources. */
+    private static void assertServes(int port, String host, String path, int status, String site, String file)
+            throws IOException {
+        Http.Response response = Http.get(port, host, path);
+        assertThat(response.status()).as("%s %s", host, path).isEqualTo(status);
+        assertThat(response.body()).as("%s %s", host, path).isEqualTo(source(site, file));
     }
 
     @ParameterizedTest

@@ -69,6 +69,13 @@ class HotSwapTest {
         Files.move(tmp, vhosts.resolve(name), StandardCopyOption.ATOMIC_MOVE);
     }
 
+    /** A fresh vhosts directory for one test and model, whose site.example is version A. */
+    private static Path vhostsServingVersionA(String test, String model) throws IOException {
+        Path vhosts = Project.freshDirectory("hot-swap/vhosts-" + test + "-" + model);
+        flip(vhosts, "site.example", versionA);
+        return vhosts;
+    }
+
     private static char servedVersion(int port) throws IOException {
         return (char) Http.get(port, "site.example", "/index.html").body()[0];
     }
@@ -76,8 +83,7 @@ class HotSwapTest {
     @ParameterizedTest
     @FieldSource("MODELS")
     void flipsUnderLoadWithoutFailuresOrMixedResponses(String model) throws Exception {
-        Path vhosts = Project.freshDirectory("hot-swap/vhosts-load-" + model);
-        flip(vhosts, "site.example", versionA);
+        Path vhosts = vhostsServingVersionA("load", model);
         try (Server server = Server.start(vhosts, model)) {
             List<String> failures = new CopyOnWriteArrayList<>();
             Map<String, String> etags = new ConcurrentHashMap<>();
@@ -155,8 +161,7 @@ class HotSwapTest {
     @ParameterizedTest
     @FieldSource("MODELS")
     void aCorruptWebrootIsRefusedOnceAndTheOldVersionKeepsServing(String model) throws Exception {
-        Path vhosts = Project.freshDirectory("hot-swap/vhosts-corrupt-" + model);
-        flip(vhosts, "site.example", versionA);
+        Path vhosts = vhostsServingVersionA("corrupt", model);
         try (Server server = Server.start(vhosts, model)) {
             assertThat(servedVersion(server.port)).isEqualTo('A');
             flip(vhosts, "site.example", corrupt);

@@ -12,8 +12,9 @@ import com.sun.jna.Pointer;
  * The order matters: supplementary groups, then the group, then the user (after which the group
  * could no longer be changed), then no-new-privileges so no later exec can regain any. glibc's
  * wrappers apply the id changes to every thread of the process; no-new-privileges is per thread, so
- * it covers the calling thread and the threads it starts afterwards: every serving thread, since the
- * I/O model starts after the drop.
+ * it covers the calling thread and the threads it starts afterwards (the sync and selector models'
+ * threads), but not those started before the drop: the access-log writer, the vhost watcher and the
+ * async model's channel group. The server never execs, so no-new-privileges is only a safeguard.
  */
 final class PrivilegeDrop {
     private static final int PR_SET_NO_NEW_PRIVS = 38;

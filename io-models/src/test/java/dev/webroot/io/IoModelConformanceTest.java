@@ -2,8 +2,17 @@ package dev.webroot.io;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.sun.management.UnixOperatingSystemMXBean;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.file.StandardOpenOption;
 import java.net.ConnectException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,6 +30,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** One suite, every model, real loopback sockets. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -256,6 +266,53 @@ class IoModelConformanceTest {
             assertServes(client, 300_000, 12_345);
             assertServes(client, 2 * THRESHOLD, 0);
         }
+    }
+
+    @Test
+    void directModelReadsOnlyTheMappedFileNotAnotherOfTheSameSizeAtItsPath() throws Exception {
+        Path impostor = dir.resolve("impostor.bin");
+        try (FileChannel out = FileChannel.open(impostor, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            out.write(ByteBuffer.wrap(new byte[] {1}), file.mapping.byteSize() - 1);
+        }
+        try (TestServer server = new TestServer("direct", settings(100), file, IDLE, SEND, impostor);
+                LineClient client = new LineClient(server.address)) {
+            assertServes(client, 300_000, 12_345);
+            assertServes(client, 2 * THRESHOLD, 0);
+        }
+    }
+
+    @ParameterizedTest
+    @FieldSource("MODELS")
+    void failedBindLeavesNothingOpen(String model) throws Exception {
+        try (ServerSocketChannel taken = ServerSocketChannel.open()) {
+            taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            InetSocketAddress address = (InetSocketAddress) taken.getLocalAddress();
+            long before = openDescriptors();
+            for (int i = 0; i < 20; i++) {
+                IoModel failing = IoModels.create(model, settings(10));
+                assertThatThrownBy(() -> failing.bind(address, 16)).isInstanceOf(IOException.class);
+            }
+            assertThat(openDescriptors()).isLessThan(before + 10);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sendfile", "direct"})
+    void aLoopModelThatCannotStartLeavesNothingOpenAndShutsDown(String model) throws Exception {
+        var os = (UnixOperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        assumeTrue(os.getMaxFileDescriptorCount() <= 65_536, "few enough descriptors to run out of them quickly");
+        // Every loop's selector takes at least two descriptors: these many loops cannot all be created.
+        int workers = (int) (os.getMaxFileDescriptorCount() / 2) + 1;
+        IoModel starving = IoModels.create(model, new IoSettings(workers, 10, THRESHOLD, Duration.ofSeconds(1)));
+        starving.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+        long before = openDescriptors();
+        assertThatThrownBy(() -> starving.start(remote -> null)).isInstanceOf(IOException.class);
+        assertThat(openDescriptors()).isLessThan(before + 10);
+        starving.shutdown();
+    }
+
+    private static long openDescriptors() {
+        return ((UnixOperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getOpenFileDescriptorCount();
     }
 
     @Test

@@ -2,35 +2,24 @@ package dev.webroot.mkroot;
 
 import dev.webroot.format.EntryKind;
 import dev.webroot.format.Webroot;
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
 
 /** {@code mkroot ls FILE}: one line per entry, in the file's (sorted) order. */
 @Command(name = "ls", mixinStandardHelpOptions = true,
         description = {"Lists every entry of a webroot file: path, kind (file, redirect, 404), content type, "
                 + "identity size, sizes of the precompressed variants and the identity ETag; redirects show their Location."})
-final class ListCommand implements Callable<Integer> {
-    private final Io io;
-
-    @Parameters(index = "0", paramLabel = "FILE", description = "The webroot file.")
-    private Path file;
-
+final class ListCommand extends WebrootFileCommand {
     ListCommand(Io io) {
-        this.io = io;
+        super(io);
     }
 
     @Override
-    public Integer call() throws IOException {
+    int run(Webroot webroot) {
         List<String[]> rows = new ArrayList<>();
-        try (Webroot webroot = Webroot.open(file)) {
-            for (int e = 0; e < webroot.entryCount(); e++) {
-                rows.add(row(webroot, e));
-            }
+        for (int e = 0; e < webroot.entryCount(); e++) {
+            rows.add(row(webroot, e));
         }
         int[] widths = new int[5];
         for (String[] row : rows) {

@@ -25,6 +25,13 @@ class FilesystemCasesTest {
         return dir.resolve("out.webroot");
     }
 
+    /** Packs src() into out(), expecting exit code 1. */
+    private Cli.Result packExpectingFailure() {
+        Cli.Result result = Cli.run(src().toString(), out().toString());
+        assertThat(result.exitCode()).as(result.stderr()).isEqualTo(1);
+        return result;
+    }
+
     /** Nothing but the source tree is left in the directory: no output, no temporary file. */
     private void assertNothingWritten() throws IOException {
         try (var entries = Files.list(dir)) {
@@ -43,9 +50,8 @@ class FilesystemCasesTest {
         assertThat(result.exitCode()).isZero();
         try (Webroot webroot = Webroot.open(out())) {
             assertThat(PackRoundTripTest.paths(webroot)).contains("/alias.html", "/mirror/page.html", "/mirror/", "/mirror");
-            int alias = webroot.representation(webroot.lookup("/alias.html"), 0);
-            int page = webroot.representation(webroot.lookup("/real/page.html"), 0);
-            assertThat(webroot.dataOffset(alias)).isEqualTo(webroot.dataOffset(page));
+            assertThat(PackRoundTripTest.identityOffset(webroot, "/alias.html"))
+                    .isEqualTo(PackRoundTripTest.identityOffset(webroot, "/real/page.html"));
         }
     }
 
@@ -55,8 +61,7 @@ class FilesystemCasesTest {
         write(dir, "secret.txt", "secret");
         Files.createDirectories(src().resolve("assets"));
         Files.createSymbolicLink(src().resolve("assets/x"), dir.resolve("secret.txt"));
-        Cli.Result result = Cli.run(src().toString(), out().toString());
-        assertThat(result.exitCode()).isEqualTo(1);
+        Cli.Result result = packExpectingFailure();
         assertThat(result.stderr()).isEqualTo("mkroot: link assets/x -> " + dir.resolve("secret.txt")
                 + " points outside SRC_DIR" + System.lineSeparator());
         Files.delete(dir.resolve("secret.txt"));
@@ -67,8 +72,7 @@ class FilesystemCasesTest {
     void aDirectoryCycleIsRefused() throws IOException {
         write(src(), "a/page.html", "p");
         Files.createSymbolicLink(src().resolve("a/loop"), Path.of(".."));
-        Cli.Result result = Cli.run(src().toString(), out().toString());
-        assertThat(result.exitCode()).isEqualTo(1);
+        Cli.Result result = packExpectingFailure();
         assertThat(result.stderr()).startsWith("mkroot: link a/loop -> .. makes a directory cycle").hasLineCount(1);
         assertNothingWritten();
     }
@@ -77,8 +81,7 @@ class FilesystemCasesTest {
     void aBrokenLinkIsRefused() throws IOException {
         Files.createDirectories(src());
         Files.createSymbolicLink(src().resolve("dangling"), Path.of("nowhere"));
-        Cli.Result result = Cli.run(src().toString(), out().toString());
-        assertThat(result.exitCode()).isEqualTo(1);
+        Cli.Result result = packExpectingFailure();
         assertThat(result.stderr()).contains("dangling -> nowhere is broken").hasLineCount(1);
         assertNothingWritten();
     }
@@ -103,8 +106,7 @@ class FilesystemCasesTest {
         Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("---------"));
         // Root (as in CI containers) reads files whatever their mode; IoErrorsTest covers the message there.
         assumeTrue(!Files.isReadable(locked), "chmod 000 makes the file unreadable for this user");
-        Cli.Result result = Cli.run(src().toString(), out().toString());
-        assertThat(result.exitCode()).isEqualTo(1);
+        Cli.Result result = packExpectingFailure();
         assertThat(result.stderr()).isEqualTo("mkroot: " + locked + ": permission denied" + System.lineSeparator());
         assertNothingWritten();
     }
@@ -115,8 +117,7 @@ class FilesystemCasesTest {
         Process touch = new ProcessBuilder("sh", "-c", "touch \"$(printf 'caf\\351.html')\"")
                 .directory(src().resolve("docs").toFile()).inheritIO().start();
         assumeTrue(touch.waitFor() == 0, "sh can create the file");
-        Cli.Result result = Cli.run(src().toString(), out().toString());
-        assertThat(result.exitCode()).isEqualTo(1);
+        Cli.Result result = packExpectingFailure();
         assertThat(result.stderr()).startsWith("mkroot: file name is not valid UTF-8: docs/caf").hasLineCount(1);
         assertNothingWritten();
     }

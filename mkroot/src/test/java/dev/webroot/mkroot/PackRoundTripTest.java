@@ -37,6 +37,11 @@ class PackRoundTripTest {
         return out;
     }
 
+    /** Where the identity body of the entry at {@code path} is stored (equal offsets: stored once). */
+    static long identityOffset(Webroot webroot, String path) {
+        return webroot.dataOffset(webroot.representation(webroot.lookup(path), 0));
+    }
+
     private static byte[] identity(Webroot webroot, String path) {
         int entry = webroot.lookup(path);
         assertThat(entry).as("entry %s", path).isNotNegative();
@@ -78,11 +83,9 @@ class PackRoundTripTest {
         write(src(), "copy/two.html", text);
         write(src(), "other.html", text + "different");
         try (Webroot webroot = Webroot.open(pack())) {
-            int one = webroot.representation(webroot.lookup("/one.html"), 0);
-            int two = webroot.representation(webroot.lookup("/copy/two.html"), 0);
-            int other = webroot.representation(webroot.lookup("/other.html"), 0);
-            assertThat(webroot.dataOffset(two)).isEqualTo(webroot.dataOffset(one));
-            assertThat(webroot.dataOffset(other)).isNotEqualTo(webroot.dataOffset(one));
+            long one = identityOffset(webroot, "/one.html");
+            assertThat(identityOffset(webroot, "/copy/two.html")).isEqualTo(one);
+            assertThat(identityOffset(webroot, "/other.html")).isNotEqualTo(one);
             int oneBr = webroot.representation(webroot.lookup("/one.html"), 1);
             int twoBr = webroot.representation(webroot.lookup("/copy/two.html"), 1);
             assertThat(webroot.dataOffset(twoBr)).isEqualTo(webroot.dataOffset(oneBr));
@@ -98,8 +101,7 @@ class PackRoundTripTest {
         try (Webroot webroot = Webroot.open(pack())) {
             assertThat(new String(identity(webroot, "/"), StandardCharsets.UTF_8)).isEqualTo("root");
             assertThat(new String(identity(webroot, "/docs/"), StandardCharsets.UTF_8)).isEqualTo("docs");
-            assertThat(webroot.dataOffset(webroot.representation(webroot.lookup("/docs/"), 0)))
-                    .isEqualTo(webroot.dataOffset(webroot.representation(webroot.lookup("/docs/index.html"), 0)));
+            assertThat(identityOffset(webroot, "/docs/")).isEqualTo(identityOffset(webroot, "/docs/index.html"));
             int redirect = webroot.lookup("/docs");
             assertThat(webroot.kind(redirect)).isEqualTo(EntryKind.REDIRECT);
             assertThat(webroot.location(redirect)).isEqualTo("docs/");

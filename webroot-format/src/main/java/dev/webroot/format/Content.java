@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 
 /**
  * The bytes of one representation: their length and SHA-256, and where to copy them from when the
@@ -65,9 +64,5 @@ public final class Content {
     /** Names the content in error messages (usually the source file). */
     public String description() {
         return description;
-    }
-
-    boolean sameBytesAs(Content other) {
-        return length == other.length && Arrays.equals(sha256, other.sha256);
     }
 }

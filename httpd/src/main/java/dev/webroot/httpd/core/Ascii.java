@@ -97,14 +97,6 @@ final class Ascii {
         return at + digits;
     }
 
-    static int decimalLength(long value) {
-        int digits = 1;
-        for (long v = value; v >= 10; v /= 10) {
-            digits++;
-        }
-        return digits;
-    }
-
     /**
      * Parses {@code 1*DIGIT} of at most 18 digits (so it cannot overflow); returns -1 for anything
      * else, including signs, spaces and non-ASCII digits.

@@ -144,15 +144,12 @@ final class RequestParser {
             return 400;
         }
         int end = lf - 1;
-        int i = from;
-        while (i < end && Ascii.isTchar(b[base + i])) {
-            i++;
-        }
-        if (i == from || i >= end || b[base + i] != ' ') {
+        int methodEnd = tokenBefore(b, base, from, end, ' ');
+        if (methodEnd < 0) {
             return 400;
         }
-        int methodEnd = i;
-        int targetStart = ++i;
+        int i = methodEnd + 1;
+        int targetStart = i;
         while (i < end) {
             int c = b[base + i] & 0xff;
             if (c == ' ') {
@@ -182,6 +179,18 @@ final class RequestParser {
         head.targetStart = targetStart;
         head.targetEnd = targetEnd;
         return 0;
+    }
+
+    /**
+     * The offset of the {@code delimiter} that ends a non-empty token (RFC 9110 tchar) starting at
+     * {@code from}, before {@code end}; -1 if there is no such token or delimiter. Relative offsets.
+     */
+    private static int tokenBefore(byte[] b, int base, int from, int end, char delimiter) {
+        int i = from;
+        while (i < end && Ascii.isTchar(b[base + i])) {
+            i++;
+        }
+        return i == from || i >= end || b[base + i] != delimiter ? -1 : i;
     }
 
     private static int method(byte[] b, int from, int to) {
@@ -220,16 +229,12 @@ final class RequestParser {
             return 431;
         }
         int end = lf - 1;
-        int i = from;
         // A leading SP/HTAB is obs-fold (or whitespace before the first field): refused, never unfolded.
-        while (i < end && Ascii.isTchar(b[base + i])) {
-            i++;
-        }
-        if (i == from || i >= end || b[base + i] != ':') {
+        int nameEnd = tokenBefore(b, base, from, end, ':');
+        if (nameEnd < 0) {
             return 400;
         }
-        int nameEnd = i;
-        int valueStart = Ascii.skipOws(b, base + i + 1, base + end) - base;
+        int valueStart = Ascii.skipOws(b, base + nameEnd + 1, base + end) - base;
         for (int j = valueStart; j < end; j++) {
             int c = b[base + j] & 0xff;
             if (c < 0x20 && c != '\t' || c == 0x7f) {

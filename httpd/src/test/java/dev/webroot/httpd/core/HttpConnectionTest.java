@@ -48,10 +48,16 @@ class HttpConnectionTest {
         return new Driver(connection(Limits.defaults()));
     }
 
+    /** Feeds {@code requests} to a new connection and expects exactly {@code responses} back. */
+    Driver answers(String requests, String responses) {
+        Driver d = driver().feed(requests);
+        assertThat(d.output()).isEqualTo(responses);
+        return d;
+    }
+
     @Test
     void servesAFileWithItsPrecomputedHeaders() {
-        Driver d = driver().feed(GET_PLAIN);
-        assertThat(d.output()).isEqualTo(PLAIN_200 + "\r\nhello world\n");
+        Driver d = answers(GET_PLAIN, PLAIN_200 + "\r\nhello world\n");
         assertThat(d.connection.nextRead()).isEqualTo(Operation.PROCEED);
         assertThat(d.connection.nextWrite()).isEqualTo(Operation.YIELD);
         sites.assertBalanced();
@@ -61,8 +67,7 @@ class HttpConnectionTest {
 
     @Test
     void headSendsTheSameHeadersWithoutABody() {
-        Driver d = driver().feed("HEAD /plain.txt HTTP/1.1\r\nHost: site.test\r\n\r\n");
-        assertThat(d.output()).isEqualTo(PLAIN_200 + "\r\n");
+        answers("HEAD /plain.txt HTTP/1.1\r\nHost: site.test\r\n\r\n", PLAIN_200 + "\r\n");
         sites.assertBalanced();
     }
 
@@ -70,8 +75,8 @@ class HttpConnectionTest {
     void pipelinedRequestsInOneReadAreAnsweredInOrder() {
         String head = "HEAD /plain.txt HTTP/1.1\r\nHost: site.test\r\n\r\n";
         String missing = "GET /nope HTTP/1.1\r\nHost: bare.test\r\n\r\n";
-        Driver d = driver().feed(GET_PLAIN + head + missing);
-        assertThat(d.output()).isEqualTo(PLAIN_200 + "\r\nhello world\n" + PLAIN_200 + "\r\n"
+        answers(GET_PLAIN + head + missing,
+                PLAIN_200 + "\r\nhello world\n" + PLAIN_200 + "\r\n"
                 + "HTTP/1.1 404 Not Found\r\n" + D + "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 10\r\n\r\n"
                 + "Not Found\n");
         sites.assertBalanced();
@@ -112,8 +117,8 @@ class HttpConnectionTest {
 
     @Test
     void connectionCloseEndsTheConnectionAfterTheResponse() {
-        Driver d = driver().feed("GET /plain.txt HTTP/1.1\r\nHost: site.test\r\nConnection: Keep-Alive, CLOSE\r\n\r\n" + GET_PLAIN);
-        assertThat(d.output()).isEqualTo(PLAIN_200 + "Connection: close\r\n\r\nhello world\n");
+        Driver d = answers("GET /plain.txt HTTP/1.1\r\nHost: site.test\r\nConnection: Keep-Alive, CLOSE\r\n\r\n" + GET_PLAIN,
+                PLAIN_200 + "Connection: close\r\n\r\nhello world\n");
         assertThat(d.closeRequested).isTrue();
         assertThat(d.connection.nextRead()).isEqualTo(Operation.CLOSE);
         sites.assertBalanced();
@@ -121,12 +126,12 @@ class HttpConnectionTest {
 
     @Test
     void http10ClosesUnlessKeepAliveIsAsked() {
-        Driver plain = driver().feed("GET /plain.txt HTTP/1.0\r\n\r\n" + GET_PLAIN);
-        assertThat(plain.output()).isEqualTo(PLAIN_200 + "Connection: close\r\n\r\nhello world\n");
+        Driver plain = answers("GET /plain.txt HTTP/1.0\r\n\r\n" + GET_PLAIN,
+                PLAIN_200 + "Connection: close\r\n\r\nhello world\n");
         assertThat(plain.closeRequested).isTrue();
 
-        Driver keepAlive = driver().feed("GET /plain.txt HTTP/1.0\r\nConnection: keep-alive\r\n\r\n" + GET_PLAIN);
-        assertThat(keepAlive.output()).isEqualTo(PLAIN_200 + "Connection: keep-alive\r\n\r\nhello world\n"
+        Driver keepAlive = answers("GET /plain.txt HTTP/1.0\r\nConnection: keep-alive\r\n\r\n" + GET_PLAIN,
+                PLAIN_200 + "Connection: keep-alive\r\n\r\nhello world\n"
                 + PLAIN_200 + "\r\nhello world\n");
         assertThat(keepAlive.closeRequested).isFalse();
         sites.assertBalanced();

@@ -6,16 +6,13 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -28,19 +25,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 class MalformedRequestsTest {
     static final String FOLLOW_UP = "GET /plain.txt HTTP/1.1\r\nHost: site.test\r\n\r\n";
 
-    @TempDir
-    static Path dir;
-    static TestSites sites;
-
-    @BeforeAll
-    static void setUp() throws IOException {
-        sites = TestSites.create(dir);
-    }
-
-    @AfterAll
-    static void tearDown() throws IOException {
-        sites.close();
-    }
+    @RegisterExtension
+    static final SharedTestSites fixture = new SharedTestSites();
 
     record Malformed(int status, byte[] request, String source) {
         @Override
@@ -114,7 +100,7 @@ class MalformedRequestsTest {
     }
 
     Driver driver() {
-        return new Driver(new HttpConnection(sites, Limits.defaults(), TestSites.DATES, AccessLog.DISABLED, "t", 1));
+        return new Driver(fixture.connection(1));
     }
 
     @Test
@@ -140,7 +126,7 @@ class MalformedRequestsTest {
         boolean head = new String(c.request(), StandardCharsets.ISO_8859_1).startsWith("HEAD ");
         assertThat(out.length() - headerEnd).isEqualTo(head ? 0 : Integer.parseInt(length.group(1)));
         assertThat(whole.closeRequested).isTrue();
-        sites.assertBalanced();
+        fixture.sites().assertBalanced();
 
         Driver bytewise = driver().feedBytewise(input);
         assertThat(bytewise.output()).isEqualTo(out);
@@ -149,6 +135,6 @@ class MalformedRequestsTest {
         slowWrites.writeChunk = 1;
         slowWrites.feed(input);
         assertThat(slowWrites.output()).isEqualTo(out);
-        sites.assertBalanced();
+        fixture.sites().assertBalanced();
     }
 }

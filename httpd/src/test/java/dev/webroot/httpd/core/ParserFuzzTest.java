@@ -3,17 +3,13 @@ package dev.webroot.httpd.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.webroot.io.Connection.Operation;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Seeded mutation fuzzing of whole requests (a bounded run of about two seconds): mutated requests,
@@ -32,19 +28,8 @@ class ParserFuzzTest {
     private static final Pattern STATUS_LINE = Pattern.compile("HTTP/1\\.1 (\\d{3}) [A-Za-z ]+\r\n");
     private static final Pattern FIELD_LINE = Pattern.compile("[A-Za-z-]+: [\\x20-\\x7e]*\r\n");
 
-    @TempDir
-    static Path dir;
-    static TestSites sites;
-
-    @BeforeAll
-    static void setUp() throws IOException {
-        sites = TestSites.create(dir);
-    }
-
-    @AfterAll
-    static void tearDown() throws IOException {
-        sites.close();
-    }
+    @RegisterExtension
+    static final SharedTestSites fixture = new SharedTestSites();
 
     static byte[] mutate(byte[] request, SplittableRandom random) {
         byte[] b = request.clone();
@@ -153,11 +138,11 @@ class ParserFuzzTest {
             assertThat(parts.output()).as(new String(input, StandardCharsets.ISO_8859_1)).isEqualTo(out);
             runs++;
         }
-        sites.assertBalanced();
+        fixture.sites().assertBalanced();
         assertThat(runs).isGreaterThan(500);
     }
 
     private static Driver driver() {
-        return new Driver(new HttpConnection(sites, Limits.defaults(), TestSites.DATES, AccessLog.DISABLED, "f", 9));
+        return new Driver(fixture.connection(9));
     }
 }

@@ -3,16 +3,12 @@ package dev.webroot.httpd.core;
 import static dev.webroot.httpd.core.TestSites.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -31,19 +27,8 @@ class SemanticsTableTest {
     /** Replaced by the boundary the response chose, which must be 24 lowercase hex digits. */
     static final String BOUNDARY = "@BOUNDARY@";
 
-    @TempDir
-    static Path dir;
-    static TestSites sites;
-
-    @BeforeAll
-    static void setUp() throws IOException {
-        sites = TestSites.create(dir);
-    }
-
-    @AfterAll
-    static void tearDown() throws IOException {
-        sites.close();
-    }
+    @RegisterExtension
+    static final SharedTestSites fixture = new SharedTestSites();
 
     record Case(String name, String request, String expected) {
         @Override
@@ -306,11 +291,11 @@ class SemanticsTableTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("table")
     void answersExactly(Case c) {
-        HttpConnection connection = new HttpConnection(sites, Limits.defaults(), DATES, AccessLog.DISABLED, "t", 7);
+        HttpConnection connection = fixture.connection(7);
         Driver d = new Driver(connection).feed(c.request());
         String actual = d.output();
         assertThat(actual).isEqualTo(withBoundary(c.expected(), actual));
         assertThat(d.closeRequested).isEqualTo(c.request().contains("HTTP/1.0\r\n") && !c.request().contains("keep-alive"));
-        sites.assertBalanced();
+        fixture.sites().assertBalanced();
     }
 }

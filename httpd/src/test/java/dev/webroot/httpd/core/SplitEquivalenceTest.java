@@ -2,34 +2,19 @@ package dev.webroot.httpd.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Every script gives the same bytes and the same close whether it is fed whole, byte by byte, or
  * split in two at any position, and whether writes complete whole or one byte at a time.
  */
 class SplitEquivalenceTest {
-    @TempDir
-    static Path dir;
-    static TestSites sites;
-
-    @BeforeAll
-    static void setUp() throws IOException {
-        sites = TestSites.create(dir);
-    }
-
-    @AfterAll
-    static void tearDown() throws IOException {
-        sites.close();
-    }
+    @RegisterExtension
+    static final SharedTestSites fixture = new SharedTestSites();
 
     static List<byte[]> scripts() {
         List<byte[]> scripts = new ArrayList<>();
@@ -54,7 +39,7 @@ class SplitEquivalenceTest {
     }
 
     static Driver driver() {
-        return new Driver(new HttpConnection(sites, Limits.defaults(), TestSites.DATES, AccessLog.DISABLED, "t", 3));
+        return new Driver(fixture.connection(3));
     }
 
     @Test
@@ -76,6 +61,6 @@ class SplitEquivalenceTest {
             }
         }
         assertThat(checked).isGreaterThan(10_000);
-        sites.assertBalanced();
+        fixture.sites().assertBalanced();
     }
 }

@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -61,6 +62,21 @@ class VhostRegistryTest {
         Files.deleteIfExists(tmp);
         Files.createSymbolicLink(tmp, target);
         Files.move(tmp, vhosts.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** Opens {@link #registry} on a new vhosts directory whose only entry, site, links to {@code target}. */
+    private Path openWithSite(Path target, Duration rescanInterval) throws IOException {
+        return openWith(rescanInterval, Map.of("site", target));
+    }
+
+    /** Opens {@link #registry} on a new vhosts directory whose entries link to the given webroots. */
+    private Path openWith(Duration rescanInterval, Map<String, Path> entries) throws IOException {
+        Path vhosts = vhosts();
+        for (Map.Entry<String, Path> entry : entries.entrySet()) {
+            link(vhosts, entry.getKey(), entry.getValue());
+        }
+        registry = VhostRegistry.open(vhosts, log, rescanInterval);
+        return vhosts;
     }
 
     private static String marker(Generation generation) {
@@ -132,9 +148,7 @@ class VhostRegistryTest {
 
     @Test
     void aReplacedSymlinkIsServedWithinASecondWhileHeldGenerationsStayMappedUntilReleased() throws Exception {
-        Path vhosts = vhosts();
-        link(vhosts, "site", webroot("v1.webroot", "v1"));
-        registry = VhostRegistry.open(vhosts, log, Duration.ofMillis(500));
+        Path vhosts = openWithSite(webroot("v1.webroot", "v1"), Duration.ofMillis(500));
         byte[] host = "site".getBytes(StandardCharsets.US_ASCII);
         Generation held = registry.acquire(host, 0, host.length);
 
@@ -152,9 +166,7 @@ class VhostRegistryTest {
 
     @Test
     void aCorruptReplacementIsRefusedOnceAndThePreviousGenerationKeepsServing() throws Exception {
-        Path vhosts = vhosts();
-        link(vhosts, "site", webroot("good.webroot", "good"));
-        registry = VhostRegistry.open(vhosts, log, Duration.ofMillis(50));
+        Path vhosts = openWithSite(webroot("good.webroot", "good"), Duration.ofMillis(50));
         Path corrupt = temp.resolve("webroots/corrupt.webroot");
         Files.write(corrupt, "this is not a webroot at all, just some text that is long enough".repeat(4)
                 .getBytes(StandardCharsets.US_ASCII));
@@ -174,10 +186,8 @@ class VhostRegistryTest {
 
     @Test
     void aDanglingLinkIsRefusedAndARemovedEntryFallsBackToTheDefault() throws Exception {
-        Path vhosts = vhosts();
-        link(vhosts, "site", webroot("site.webroot", "site"));
-        link(vhosts, "__default__", webroot("default.webroot", "default"));
-        registry = VhostRegistry.open(vhosts, log, Duration.ofMillis(50));
+        Path vhosts = openWith(Duration.ofMillis(50),
+                Map.of("site", webroot("site.webroot", "site"), "__default__", webroot("default.webroot", "default")));
 
         link(vhosts, "site", temp.resolve("missing.webroot"));
         awaitTrue(Duration.ofSeconds(1), () -> logText().contains("dangling"));
@@ -190,11 +200,8 @@ class VhostRegistryTest {
 
     @Test
     void aNonAtomicRelinkDoesNotRemoveTheVhost() throws Exception {
-        Path vhosts = vhosts();
-        Path v1 = webroot("v1.webroot", "v1");
         Path v2 = webroot("v2.webroot", "v2");
-        link(vhosts, "site", v1);
-        registry = VhostRegistry.open(vhosts, log, Duration.ofMillis(500));
+        Path vhosts = openWithSite(webroot("v1.webroot", "v1"), Duration.ofMillis(500));
         Files.delete(vhosts.resolve("site"));
         Thread.sleep(15);
         Files.createSymbolicLink(vhosts.resolve("site"), v2);
@@ -211,11 +218,9 @@ class VhostRegistryTest {
 
     @Test
     void twoThousandSwapsLeaveNoMappingsOrDescriptorsBehind() throws Exception {
-        Path vhosts = vhosts();
         Path a = webroot("swap-a.webroot", "a");
         Path b = webroot("swap-b.webroot", "b");
-        link(vhosts, "site", a);
-        registry = VhostRegistry.open(vhosts, log, Duration.ofSeconds(30));
+        Path vhosts = openWithSite(a, Duration.ofSeconds(30));
         long fdsBefore = openDescriptors();
         long mapsBefore = mappingsOf("swap-");
 
@@ -235,24 +240,26 @@ class VhostRegistryTest {
 
     @Test
     void acquireAndReleaseDoNotAllocate() throws Exception {
-        Path vhosts = vhosts();
-        link(vhosts, "www.example.com", webroot("www.webroot", "www"));
-        link(vhosts, "__default__", webroot("default.webroot", "default"));
-        registry = VhostRegistry.open(vhosts, log, Duration.ofSeconds(30));
+        openWith(Duration.ofSeconds(30),
+                Map.of("www.example.com", webroot("www.webroot", "www"), "__default__", webroot("default.webroot", "default")));
         byte[] known = "www.example.com".getBytes(StandardCharsets.US_ASCII);
         byte[] unknown = "other.example.net".getBytes(StandardCharsets.US_ASCII);
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long id = Thread.currentThread().threadId();
-        for (int i = 0; i < 200_000; i++) {
-            registry.acquire(i % 2 == 0 ? known : unknown, 0, i % 2 == 0 ? known.length : unknown.length).release();
-        }
+        acquireAndRelease(200_000, known, unknown);
         long before = threads.getThreadAllocatedBytes(id);
-        for (int i = 0; i < 100_000; i++) {
-            registry.acquire(i % 2 == 0 ? known : unknown, 0, i % 2 == 0 ? known.length : unknown.length).release();
-        }
+        acquireAndRelease(100_000, known, unknown);
         long allocated = threads.getThreadAllocatedBytes(id) - before;
         assertThat(allocated).as("bytes allocated by 100,000 acquire/release pairs").isLessThan(4096);
         assertThat(registry.holds("www.example.com")).isEqualTo(1);
+    }
+
+    /** {@code pairs} acquire/release pairs, alternating between two hosts that both resolve. */
+    private void acquireAndRelease(int pairs, byte[] host, byte[] otherHost) {
+        for (int i = 0; i < pairs; i++) {
+            byte[] h = i % 2 == 0 ? host : otherHost;
+            registry.acquire(h, 0, h.length).release();
+        }
     }
 
     private static long openDescriptors() throws IOException {

@@ -39,7 +39,13 @@ abstract class AbstractIoModel implements IoModel {
             throw new IllegalStateException(name + " model is already bound");
         }
         bound = true;
-        return (InetSocketAddress) openListener(address, backlog);
+        try {
+            return (InetSocketAddress) openListener(address, backlog);
+        } catch (IOException | RuntimeException e) {
+            // The channel (and the async model's channel group) opened before the bind failed.
+            shutdown();
+            throw e;
+        }
     }
 
     @Override
@@ -76,7 +82,10 @@ abstract class AbstractIoModel implements IoModel {
         stopWorkers();
     }
 
-    /** Opens and binds the listener with SO_REUSEADDR; returns the bound address. */
+    /**
+     * Opens and binds the listener with SO_REUSEADDR; returns the bound address. Whatever it opens
+     * is kept where {@link #stopAccepting} and {@link #stopWorkers} close it, also when binding fails.
+     */
     abstract SocketAddress openListener(InetSocketAddress address, int backlog) throws IOException;
 
     abstract void startServing(ConnectionFactory factory) throws IOException;

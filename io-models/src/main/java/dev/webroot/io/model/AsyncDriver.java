@@ -38,14 +38,11 @@ final class AsyncDriver extends ThreadedDriver {
     private final CompletionHandler<Integer, AsyncDriver> onRead = new CompletionHandler<>() {
         @Override
         public void completed(Integer n, AsyncDriver driver) {
-            try {
+            resume(() -> {
                 unstage(n);
                 afterRead(n, System.nanoTime());
-            } catch (RuntimeException e) {
-                fail(e);
-                return;
-            }
-            drive();
+                return true;
+            });
         }
 
         @Override
@@ -58,15 +55,7 @@ final class AsyncDriver extends ThreadedDriver {
         @Override
         public void completed(Long n, AsyncDriver driver) {
             gather.clear(gathered);
-            try {
-                if (!afterWrite(n, System.nanoTime())) {
-                    return;
-                }
-            } catch (RuntimeException e) {
-                fail(e);
-                return;
-            }
-            drive();
+            resume(() -> afterWrite(n, System.nanoTime()));
         }
 
         @Override
@@ -155,24 +144,36 @@ final class AsyncDriver extends ThreadedDriver {
         }
     }
 
-    @Override
-    void wake() {
+    /** What the owner does with an operation's outcome; returns whether it may go on. */
+    private interface Outcome {
+        boolean handle();
+    }
+
+    /** Owner: handles an outcome, then starts the next operation unless the outcome ended the connection. */
+    private void resume(Outcome outcome) {
+        boolean goOn;
         try {
-            afterWait(System.nanoTime());
+            goOn = outcome.handle();
         } catch (RuntimeException e) {
             fail(e);
             return;
         }
-        drive();
+        if (goOn) {
+            drive();
+        }
     }
 
     @Override
-    void shutdownInput() {
-        try {
-            socket.shutdownInput();
-        } catch (IOException e) {
-            abortChannel();
-        }
+    void wake() {
+        resume(() -> {
+            afterWait(System.nanoTime());
+            return true;
+        });
+    }
+
+    @Override
+    void shutdownSocketInput() throws IOException {
+        socket.shutdownInput();
     }
 
     @Override

@@ -57,8 +57,8 @@ public final class AsyncModel extends ThreadedModel {
     SocketAddress openListener(InetSocketAddress address, int backlog) throws IOException {
         group = AsynchronousChannelGroup.withFixedThreadPool(settings.workerCount(),
                 Thread.ofPlatform().name("io-async-", 0).daemon().factory());
-        listener = reuseAddress(AsynchronousServerSocketChannel.open(group)).bind(address, backlog);
-        return listener.getLocalAddress();
+        listener = reuseAddress(AsynchronousServerSocketChannel.open(group));
+        return listener.bind(address, backlog).getLocalAddress();
     }
 
     @Override

@@ -4,6 +4,7 @@ import com.sun.nio.file.ExtendedOpenOption;
 import dev.webroot.io.Output;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SocketChannel;
@@ -85,15 +86,20 @@ final class DirectTransfer implements BodyTransfer {
         FileChannel source = output.channel(segment);
         DirectFile file = files.get(source);
         if (file == null) {
-            file = new DirectFile(openDirect(output.file(segment), output.mapping(segment).byteSize()));
+            file = new DirectFile(openDirect(output.file(segment), output.mapping(segment)));
             files.put(source, file);
         }
         file.used = true;
         return file;
     }
 
-    /** Opens {@code path} with O_DIRECT if it still is the mapped file; null means use the copy path. */
-    private static FileChannel openDirect(Path path, long mappedSize) {
+    /**
+     * Opens {@code path} with O_DIRECT if it still is the mapped file; null means use the copy path.
+     * A file renamed over the path since it was mapped (a vhost entry replaced by another webroot)
+     * must not be read for the old mapping's offsets: its size and its first block (a webroot's
+     * header and index checksum) must match the mapping's.
+     */
+    private static FileChannel openDirect(Path path, MemorySegment mapping) {
         FileChannel channel = null;
         try {
             long blockSize = Files.getFileStore(path).getBlockSize();
@@ -102,8 +108,8 @@ final class DirectTransfer implements BodyTransfer {
                 return null;
             }
             channel = FileChannel.open(path, StandardOpenOption.READ, ExtendedOpenOption.DIRECT);
-            if (channel.size() != mappedSize) {
-                warnOnce(path, "it no longer has the mapped file's size");
+            if (channel.size() != mapping.byteSize() || !startsLike(channel, mapping)) {
+                warnOnce(path, "it is no longer the mapped file");
                 channel.close();
                 return null;
             }
@@ -119,6 +125,18 @@ final class DirectTransfer implements BodyTransfer {
             }
             return null;
         }
+    }
+
+    /** Whether the first block read through {@code channel} (O_DIRECT) equals the mapping's. */
+    private static boolean startsLike(FileChannel channel, MemorySegment mapping) throws IOException {
+        int length = (int) Math.min(ALIGNMENT, mapping.byteSize());
+        ByteBuffer block = ByteBuffer.allocateDirect(2 * ALIGNMENT).alignedSlice(ALIGNMENT).limit(ALIGNMENT);
+        while (block.position() < length) {
+            if (channel.read(block, block.position()) < 0) {
+                return false;
+            }
+        }
+        return block.flip().limit(length).equals(mapping.asSlice(0, length).asByteBuffer());
     }
 
     private static void warnOnce(Path path, String why) {

@@ -64,6 +64,12 @@ final class EventLoop implements Runnable {
         acceptKey = listener.register(selector, SelectionKey.OP_ACCEPT);
     }
 
+    /** Releases the selector and the transfer of a loop that will never start. */
+    void discard() {
+        transfer.close();
+        AbstractIoModel.closeQuietly(selector);
+    }
+
     void wakeup() {
         selector.wakeup();
     }

@@ -13,7 +13,10 @@ final class LoopDriver extends Driver {
     private final SocketChannel socket;
     private final BodyTransfer.Sender sender;
     private SelectionKey key;
-    /** The last write found the socket full; a deadline now means the peer stopped reading. */
+    /**
+     * The driver waits for the socket to become writable, with output pending (the last write found
+     * the socket full, or the turn's budget ran out): a deadline now means the peer stopped reading.
+     */
     private boolean writeBlocked;
 
     LoopDriver(Connection connection, ConnectionTable table, SocketChannel socket, BodyTransfer.Sender sender) {
@@ -37,9 +40,9 @@ final class LoopDriver extends Driver {
                 switch (next()) {
                     case WRITE -> {
                         long n = sender.send(connection.output(), socket);
-                        writeBlocked = n == 0;
                         sent(n, now);
-                        if (n == 0 || (budget -= n) <= 0) {
+                        writeBlocked = n == 0 || (budget -= n) <= 0;
+                        if (writeBlocked) {
                             interest(SelectionKey.OP_WRITE);
                             return;
                         }

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.channels.ServerSocketChannel;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -42,17 +43,28 @@ public final class SelectorModel extends AbstractIoModel {
 
     @Override
     SocketAddress openListener(InetSocketAddress address, int backlog) throws IOException {
-        listener = reuseAddress(ServerSocketChannel.open()).bind(address, backlog);
-        return listener.getLocalAddress();
+        listener = reuseAddress(ServerSocketChannel.open());
+        return listener.bind(address, backlog).getLocalAddress();
     }
 
+    /** Creates and starts the loops; if one cannot be created, those created so far are discarded. */
     @Override
     void startServing(ConnectionFactory factory) throws IOException {
-        loops = new EventLoop[settings.workerCount()];
-        for (int i = 0; i < loops.length; i++) {
-            loops[i] = new EventLoop("io-" + name() + "-" + i, table, transfers.get());
+        EventLoop[] created = new EventLoop[settings.workerCount()];
+        try {
+            for (int i = 0; i < created.length; i++) {
+                created[i] = new EventLoop("io-" + name() + "-" + i, table, transfers.get());
+            }
+            created[0].accept(listener, created);
+        } catch (IOException | RuntimeException e) {
+            for (EventLoop loop : created) {
+                if (loop != null) {
+                    loop.discard();
+                }
+            }
+            throw e;
         }
-        loops[0].accept(listener, loops);
+        loops = created;
         for (EventLoop loop : loops) {
             loop.start(factory);
         }
@@ -65,25 +77,25 @@ public final class SelectorModel extends AbstractIoModel {
 
     @Override
     void wakeForDrain() {
-        for (EventLoop loop : loops) {
-            loop.wakeup();
-        }
+        forEachLoop(EventLoop::wakeup);
     }
 
     @Override
     void abortAll() {
-        for (EventLoop loop : loops) {
-            loop.abort();
-        }
+        forEachLoop(EventLoop::abort);
     }
 
     @Override
     void stopWorkers() {
-        if (loops == null) {
-            return;
-        }
-        for (EventLoop loop : loops) {
-            loop.join();
+        forEachLoop(EventLoop::join);
+    }
+
+    /** Applies {@code action} to every loop (there are none unless {@link #startServing} created them all). */
+    private void forEachLoop(Consumer<EventLoop> action) {
+        if (loops != null) {
+            for (EventLoop loop : loops) {
+                action.accept(loop);
+            }
         }
     }
 }

@@ -71,11 +71,7 @@ final class SyncDriver extends ThreadedDriver implements Runnable {
     }
 
     @Override
-    void shutdownInput() {
-        try {
-            socket.shutdownInput();
-        } catch (IOException e) {
-            abortChannel();
-        }
+    void shutdownSocketInput() throws IOException {
+        socket.shutdownInput();
     }
 }

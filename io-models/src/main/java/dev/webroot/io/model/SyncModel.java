@@ -28,8 +28,8 @@ public final class SyncModel extends ThreadedModel {
 
     @Override
     SocketAddress openListener(InetSocketAddress address, int backlog) throws IOException {
-        listener = reuseAddress(ServerSocketChannel.open()).bind(address, backlog);
-        return listener.getLocalAddress();
+        listener = reuseAddress(ServerSocketChannel.open());
+        return listener.bind(address, backlog).getLocalAddress();
     }
 
     @Override

@@ -72,8 +72,17 @@ abstract class ThreadedDriver extends Driver {
     /** Sweeper: the owner was {@code WAITING} and has been handed back {@code BUSY}. */
     abstract void wake();
 
-    /** Ends a blocked read with end-of-input (the socket stays writable). */
-    abstract void shutdownInput();
+    /** Ends a blocked read with end-of-input (the socket stays writable), or failing that closes the socket. */
+    private void shutdownInput() {
+        try {
+            shutdownSocketInput();
+        } catch (IOException e) {
+            abortChannel();
+        }
+    }
+
+    /** Shuts down the input side of the socket. */
+    abstract void shutdownSocketInput() throws IOException;
 
     /** Owner: a read returned {@code n}; an end of input caused by the sweeper is not the peer's EOF. */
     final void afterRead(int n, long now) {
