@@ -3,18 +3,31 @@ package dev.webroot.httpd.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.webroot.io.Connection.Operation;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.SplittableRandom;
+import java.util.Comparator;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
+import java.util.stream.Stream;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
 
 /**
- * Seeded mutation fuzzing of whole requests (a bounded run of about two seconds): mutated requests,
- * followed by a valid one, never throw, always produce a sequence of well-formed HTTP/1.1 responses
- * that a close ends, produce the same bytes however the input is split, and release every generation.
+ * Property-based fuzzing of the parser with jqwik: requests built from valid templates by a few
+ * mutations (replaced, inserted, deleted, repeated or upper-cased bytes), followed by a valid
+ * request, never throw, always produce a sequence of well-formed HTTP/1.1 responses that a close
+ * ends, produce the same bytes however the input is split and written, and release every
+ * generation. jqwik shrinks a failing case to its smallest mutation list.
  */
 class ParserFuzzTest {
     private static final String[] TEMPLATES = {
@@ -28,44 +41,38 @@ class ParserFuzzTest {
     private static final Pattern STATUS_LINE = Pattern.compile("HTTP/1\\.1 (\\d{3}) [A-Za-z ]+\r\n");
     private static final Pattern FIELD_LINE = Pattern.compile("[A-Za-z-]+: [\\x20-\\x7e]*\r\n");
 
-    @RegisterExtension
-    static final SharedTestSites fixture = new SharedTestSites();
+    /** One edit of a request: {@code at} is a fraction of its length, so edits stay in range as it changes. */
+    record Mutation(int kind, double at, byte value, int length) {}
 
-    static byte[] mutate(byte[] request, SplittableRandom random) {
+    static byte[] mutate(byte[] request, List<Mutation> mutations) {
         byte[] b = request.clone();
-        int mutations = 1 + random.nextInt(4);
-        for (int m = 0; m < mutations; m++) {
-            int at = random.nextInt(b.length + 1);
-            switch (random.nextInt(5)) {
+        for (Mutation m : mutations) {
+            int at = (int) (m.at() * b.length);
+            int len = Math.min(b.length - at, m.length());
+            switch (m.kind()) {
                 case 0 -> {
                     if (at < b.length) {
-                        b[at] = random.nextBoolean() ? SPECIAL[random.nextInt(SPECIAL.length)] : (byte) random.nextInt(256);
+                        b[at] = m.value();
                     }
                 }
                 case 1 -> {
                     byte[] n = new byte[b.length + 1];
                     System.arraycopy(b, 0, n, 0, at);
-                    n[at] = SPECIAL[random.nextInt(SPECIAL.length)];
+                    n[at] = m.value();
                     System.arraycopy(b, at, n, at + 1, b.length - at);
                     b = n;
                 }
                 case 2 -> {
-                    if (at < b.length) {
-                        int len = Math.min(b.length - at, 1 + random.nextInt(6));
-                        byte[] n = new byte[b.length - len];
-                        System.arraycopy(b, 0, n, 0, at);
-                        System.arraycopy(b, at + len, n, at, b.length - at - len);
-                        b = n;
-                    }
+                    byte[] n = new byte[b.length - len];
+                    System.arraycopy(b, 0, n, 0, at);
+                    System.arraycopy(b, at + len, n, at, b.length - at - len);
+                    b = n;
                 }
                 case 3 -> {
-                    if (at < b.length) {
-                        int len = Math.min(b.length - at, 1 + random.nextInt(20));
-                        byte[] n = new byte[b.length + len];
-                        System.arraycopy(b, 0, n, 0, at + len);
-                        System.arraycopy(b, at, n, at + len, b.length - at);
-                        b = n;
-                    }
+                    byte[] n = new byte[b.length + len];
+                    System.arraycopy(b, 0, n, 0, at + len);
+                    System.arraycopy(b, at, n, at + len, b.length - at);
+                    b = n;
                 }
                 default -> {
                     if (at < b.length) {
@@ -75,6 +82,26 @@ class ParserFuzzTest {
             }
         }
         return b;
+    }
+
+    @Provide
+    Arbitrary<byte[]> mutatedRequests() {
+        Arbitrary<Byte> special = Arbitraries.of(toBoxed(SPECIAL));
+        Arbitrary<Mutation> mutation = Combinators.combine(
+                Arbitraries.integers().between(0, 4),
+                Arbitraries.doubles().between(0, 1).ofScale(4),
+                Arbitraries.oneOf(special, Arbitraries.bytes()),
+                Arbitraries.integers().between(1, 20)).as(Mutation::new);
+        return Combinators.combine(Arbitraries.of(TEMPLATES), mutation.list().ofMinSize(1).ofMaxSize(4))
+                .as((template, edits) -> mutate(template.getBytes(StandardCharsets.ISO_8859_1), edits));
+    }
+
+    private static Byte[] toBoxed(byte[] bytes) {
+        Byte[] boxed = new Byte[bytes.length];
+        for (int i = 0; i < bytes.length; i++) {
+            boxed[i] = bytes[i];
+        }
+        return boxed;
     }
 
     /** Checks the output is whole responses; returns how many, and that only the last may say close. */
@@ -111,38 +138,57 @@ class ParserFuzzTest {
         return responses;
     }
 
-    @Test
-    void mutatedRequestsNeverBreakTheConnection() {
-        SplittableRandom random = new SplittableRandom(0x5eedL);
-        byte[] followUp = MalformedRequestsTest.FOLLOW_UP.getBytes(StandardCharsets.ISO_8859_1);
-        long stop = System.nanoTime() + 2_000_000_000L;
-        int runs = 0;
-        while (runs < 20_000 && System.nanoTime() < stop) {
-            byte[] template = TEMPLATES[random.nextInt(TEMPLATES.length)].getBytes(StandardCharsets.ISO_8859_1);
-            byte[] request = mutate(template, random);
-            byte[] input = Arrays.copyOf(request, request.length + followUp.length);
-            System.arraycopy(followUp, 0, input, request.length, followUp.length);
+    private static Path dir;
+    private static TestSites sites;
 
-            Driver whole = driver().feed(input).eof();
-            String out = whole.output();
-            boolean head = new String(request, StandardCharsets.ISO_8859_1).startsWith("HEAD ");
-            int responses = assertWellFormed(out, head);
-            assertThat(responses).isBetween(0, 2);
-            assertThat(whole.closeRequested).isTrue();
-            assertThat(whole.connection.nextRead()).isEqualTo(Operation.CLOSE);
+    @BeforeContainer
+    static void createSites() throws IOException {
+        dir = Files.createTempDirectory("fuzz-sites");
+        sites = TestSites.create(dir);
+    }
 
-            int split = 1 + random.nextInt(input.length - 1);
-            Driver parts = driver();
-            parts.writeChunk = 1 + random.nextInt(64);
-            parts.feed(input, split).eof();
-            assertThat(parts.output()).as(new String(input, StandardCharsets.ISO_8859_1)).isEqualTo(out);
-            runs++;
+    @AfterContainer
+    static void deleteSites() throws IOException {
+        sites.assertBalanced();
+        sites.close();
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(file);
+            }
         }
-        fixture.sites().assertBalanced();
-        assertThat(runs).isGreaterThan(500);
+    }
+
+    @Property(tries = 3000, seed = "20261122")
+    void mutatedRequestsNeverBreakTheConnection(@ForAll("mutatedRequests") byte[] request,
+                                                @ForAll("splits") double splitAt, @ForAll("writeChunks") int writeChunk) {
+        byte[] followUp = MalformedRequestsTest.FOLLOW_UP.getBytes(StandardCharsets.ISO_8859_1);
+        byte[] input = Arrays.copyOf(request, request.length + followUp.length);
+        System.arraycopy(followUp, 0, input, request.length, followUp.length);
+
+        Driver whole = driver().feed(input).eof();
+        String out = whole.output();
+        boolean head = new String(request, StandardCharsets.ISO_8859_1).startsWith("HEAD ");
+        assertThat(assertWellFormed(out, head)).isBetween(0, 2);
+        assertThat(whole.closeRequested).isTrue();
+        assertThat(whole.connection.nextRead()).isEqualTo(Operation.CLOSE);
+
+        Driver parts = driver();
+        parts.writeChunk = writeChunk;
+        parts.feed(input, 1 + (int) (splitAt * (input.length - 1))).eof();
+        assertThat(parts.output()).as(new String(input, StandardCharsets.ISO_8859_1)).isEqualTo(out);
+    }
+
+    @Provide
+    Arbitrary<Double> splits() {
+        return Arbitraries.doubles().between(0, 0.999).ofScale(3);
+    }
+
+    @Provide
+    Arbitrary<Integer> writeChunks() {
+        return Arbitraries.integers().between(1, 64);
     }
 
     private static Driver driver() {
-        return new Driver(fixture.connection(9));
+        return new Driver(new HttpConnection(sites, Limits.defaults(), TestSites.DATES, AccessLog.DISABLED, "t", 9));
     }
 }
