@@ -2,6 +2,7 @@ package dev.webroot.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.webroot.httpd.core.MalformedCorpus;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,8 +10,6 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -27,55 +26,16 @@ import org.junit.jupiter.params.provider.FieldSource;
 @Timeout(180)
 class MalformedRequestsOverSocketsTest {
     static final List<String> MODELS = Project.MODELS;
-    private static final String CORPUS = "httpd/src/test/resources/dev/webroot/httpd/core/malformed-requests.txt";
     private static final byte[] FOLLOW_UP = "GET / HTTP/1.1\r\nHost: www.example.com\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final Pattern STATUS_LINE = Pattern.compile("HTTP/1\\.1 (\\d{3}) ");
-
-    record Case(int status, byte[] request, String source) {}
-
-    static List<Case> corpus() throws IOException {
-        List<Case> cases = new ArrayList<>();
-        for (String line : Files.readAllLines(Project.root().resolve(CORPUS), StandardCharsets.UTF_8)) {
-            if (!line.isEmpty() && !line.startsWith("#")) {
-                cases.add(new Case(Integer.parseInt(line.substring(0, 3)), unescape(line.substring(4)), line.substring(4)));
-            }
-        }
-        return cases;
-    }
-
-    /** The corpus's escapes: \r \n \t \0 \xHH \\. */
-    private static byte[] unescape(String s) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c != '\\') {
-                out.write(c);
-                continue;
-            }
-            char e = s.charAt(++i);
-            switch (e) {
-                case 'r' -> out.write('\r');
-                case 'n' -> out.write('\n');
-                case 't' -> out.write('\t');
-                case '0' -> out.write(0);
-                case '\\' -> out.write('\\');
-                case 'x' -> {
-                    out.write(Integer.parseInt(s.substring(i + 1, i + 3), 16));
-                    i += 2;
-                }
-                default -> throw new IllegalArgumentException("bad escape \\" + e + " in " + s);
-            }
-        }
-        return out.toByteArray();
-    }
 
     @ParameterizedTest
     @FieldSource("MODELS")
     void everyCorpusRequestIsRefusedWithCloseAndNothingBehindItIsAnswered(String model) throws Exception {
-        List<Case> corpus = corpus();
+        List<MalformedCorpus.Case> corpus = MalformedCorpus.load();
         assertThat(corpus).hasSizeGreaterThanOrEqualTo(100);
         try (Server server = Server.start(Project.exampleVhosts(), model)) {
-            for (Case c : corpus) {
+            for (MalformedCorpus.Case c : corpus) {
                 String answer = exchange(server.port, c.request());
                 Matcher statuses = STATUS_LINE.matcher(answer);
                 assertThat(statuses.lookingAt()).as("answer to %s: %s", c.source(), answer).isTrue();

@@ -2,9 +2,6 @@ package dev.webroot.httpd.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,27 +25,8 @@ class MalformedRequestsTest {
     @RegisterExtension
     static final SharedTestSites fixture = new SharedTestSites();
 
-    record Malformed(int status, byte[] request, String source) {
-        @Override
-        public String toString() {
-            return status + " " + (source.length() > 90 ? source.substring(0, 90) + "..." : source);
-        }
-    }
-
-    static List<Malformed> corpus() {
-        List<Malformed> cases = new ArrayList<>();
-        String text;
-        try (InputStream in = MalformedRequestsTest.class.getResourceAsStream("malformed-requests.txt")) {
-            text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        for (String line : text.split("\n")) {
-            if (line.isEmpty() || line.startsWith("#")) {
-                continue;
-            }
-            cases.add(new Malformed(Integer.parseInt(line.substring(0, 3)), unescape(line.substring(4)), line.substring(4)));
-        }
+    static List<MalformedCorpus.Case> corpus() {
+        List<MalformedCorpus.Case> cases = new ArrayList<>(MalformedCorpus.load());
         String host = "Host: site.test\r\n";
         cases.add(generated(414, "GET /" + "a".repeat(8188) + " HTTP/1.1\r\n" + host + "\r\n", "request line of 8193 bytes"));
         cases.add(generated(414, "GET /" + "a".repeat(20000), "endless request line"));
@@ -59,33 +37,8 @@ class MalformedRequestsTest {
         return cases;
     }
 
-    private static Malformed generated(int status, String request, String description) {
-        return new Malformed(status, request.getBytes(StandardCharsets.ISO_8859_1), description);
-    }
-
-    static byte[] unescape(String s) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c != '\\') {
-                out.write(c);
-                continue;
-            }
-            char e = s.charAt(++i);
-            switch (e) {
-                case 'r' -> out.write('\r');
-                case 'n' -> out.write('\n');
-                case 't' -> out.write('\t');
-                case '0' -> out.write(0);
-                case '\\' -> out.write('\\');
-                case 'x' -> {
-                    out.write(Integer.parseInt(s.substring(i + 1, i + 3), 16));
-                    i += 2;
-                }
-                default -> throw new IllegalArgumentException("bad escape \\" + e + " in " + s);
-            }
-        }
-        return out.toByteArray();
+    private static MalformedCorpus.Case generated(int status, String request, String description) {
+        return new MalformedCorpus.Case(status, request.getBytes(StandardCharsets.ISO_8859_1), description);
     }
 
     static Stream<Arguments> cases() {
@@ -110,7 +63,7 @@ class MalformedRequestsTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
-    void isRefusedAndNothingAfterItIsAnswered(Malformed c) {
+    void isRefusedAndNothingAfterItIsAnswered(MalformedCorpus.Case c) {
         byte[] input = withFollowUp(c.request());
         Driver whole = driver().feed(input);
         String out = whole.output();

@@ -27,7 +27,7 @@ class SplitEquivalenceTest {
             String three = table.get(i).request() + table.get(i + 1).request() + table.get(i + 2).request();
             scripts.add(three.getBytes(StandardCharsets.ISO_8859_1));
         }
-        for (MalformedRequestsTest.Malformed m : MalformedRequestsTest.corpus()) {
+        for (MalformedCorpus.Case m : MalformedRequestsTest.corpus()) {
             if (m.request().length < 1000) {
                 byte[] prefix = SemanticsTableTest.get("/plain.txt", "Range: bytes=0-1,5-5,9-").getBytes(StandardCharsets.ISO_8859_1);
                 byte[] script = java.util.Arrays.copyOf(prefix, prefix.length + m.request().length);
