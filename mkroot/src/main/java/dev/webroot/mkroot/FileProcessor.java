@@ -20,6 +20,7 @@ import java.util.List;
  */
 final class FileProcessor {
     private static final int READ_BUFFER = 64 * 1024;
+    private static final String SVGZ = ".svgz";
 
     private final Precompressor precompressor;
     private final VariantStore variants;
@@ -43,6 +44,9 @@ final class FileProcessor {
 
     PackedFile process(SourceFile source) throws IOException {
         String name = source.name();
+        if (name.toLowerCase(java.util.Locale.ROOT).endsWith(SVGZ)) {
+            return processSvgz(source);
+        }
         String type = MimeTypes.byName(name);
         if (type == null) {
             type = MimeTypes.detect(readPrefix(source.file()), name);
@@ -58,10 +62,52 @@ final class FileProcessor {
                 representations.add(new Representation(variant.encoding(), content));
             }
         }
-        long lastModified = clampMtime == null ? source.lastModified() : Math.min(source.lastModified(), clampMtime);
         progress.fileDone();
-        return new PackedFile(source, MimeTypes.contentType(type, m.validUtf8), lastModified,
+        return new PackedFile(source, MimeTypes.contentType(type, m.validUtf8), lastModified(source),
                 cachePolicy.cacheControl(source), List.copyOf(representations));
+    }
+
+    /**
+     * A {@code .svgz} file is an SVG image stored gzip-compressed. Served as is, its bytes would reach
+     * browsers labelled image/svg+xml with no Content-Encoding and fail to render; so its identity form
+     * is the decompressed SVG, and the original gzip bytes (or fresh variants) are its encodings.
+     */
+    private PackedFile processSvgz(SourceFile source) throws IOException {
+        if (source.size() > Precompressor.MAX_SIZE) {
+            throw new MkrootException(source.relativePath() + ": .svgz files over " + (Precompressor.MAX_SIZE >> 20)
+                    + " MiB are not supported");
+        }
+        byte[] original = Files.readAllBytes(source.file());
+        progress.bytesRead(original.length);
+        byte[] svg;
+        try (InputStream in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(original))) {
+            svg = in.readNBytes((int) Precompressor.MAX_SIZE + 1);
+        } catch (IOException e) {
+            throw new MkrootException(source.relativePath() + ": a .svgz file must be gzip-compressed SVG: " + e.getMessage());
+        }
+        if (svg.length > Precompressor.MAX_SIZE) {
+            throw new MkrootException(source.relativePath() + ": decompresses to more than "
+                    + (Precompressor.MAX_SIZE >> 20) + " MiB");
+        }
+        List<Representation> representations = new ArrayList<>();
+        representations.add(new Representation(Encoding.IDENTITY, Content.ofBytes(svg, source.relativePath())));
+        if (precompressor != null) {
+            for (Precompressor.Variant variant : precompressor.variants(svg)) {
+                representations.add(new Representation(variant.encoding(),
+                        variants.store(variant.bytes(), source.relativePath() + " (" + variant.encoding().token() + ")")));
+            }
+        } else {
+            representations.add(new Representation(Encoding.GZIP, Content.ofBytes(original, source.relativePath())));
+        }
+        Utf8Validator utf8 = new Utf8Validator();
+        utf8.update(svg, 0, svg.length);
+        progress.fileDone();
+        return new PackedFile(source, MimeTypes.contentType("image/svg+xml", utf8.finish()), lastModified(source),
+                cachePolicy.cacheControl(source), List.copyOf(representations));
+    }
+
+    private long lastModified(SourceFile source) {
+        return clampMtime == null ? source.lastModified() : Math.min(source.lastModified(), clampMtime);
     }
 
     private static byte[] readPrefix(Path file) throws IOException {

@@ -64,6 +64,32 @@ class PrecompressionTest {
     }
 
     @Test
+    void anSvgzFileIsServedAsSvgWithItsGzipBytesAsAnEncoding() throws IOException {
+        Path src = dir.resolve("site");
+        String svg = "<svg xmlns=\"http://www.w3.org/2000/svg\">" + "<circle r=\"1\"/>".repeat(100) + "</svg>";
+        java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+        try (var out = new java.util.zip.GZIPOutputStream(gz)) {
+            out.write(svg.getBytes(StandardCharsets.UTF_8));
+        }
+        java.nio.file.Files.createDirectories(src);
+        java.nio.file.Files.write(src.resolve("logo.svgz"), gz.toByteArray());
+        Path out = pack(src, "--no-compress");
+        try (Webroot webroot = Webroot.open(out)) {
+            int entry = webroot.lookup("/logo.svgz");
+            assertThat(webroot.contentType(entry)).isEqualTo("image/svg+xml; charset=utf-8");
+            assertThat(encodings(webroot, "/logo.svgz")).containsExactly(Encoding.IDENTITY, Encoding.GZIP);
+        }
+        assertThat(Cli.run("cat", out.toString(), "/logo.svgz").stdoutBytes()).isEqualTo(svg.getBytes(StandardCharsets.UTF_8));
+        assertThat(Cli.run("cat", out.toString(), "/logo.svgz", "--encoding", "gzip").stdoutBytes()).isEqualTo(gz.toByteArray());
+
+        java.nio.file.Files.writeString(src.resolve("broken.svgz"), "<svg>not compressed</svg>");
+        Cli.Result refused = Cli.run(src.toString(), dir.resolve("broken.webroot").toString());
+        assertThat(refused.exitCode()).isEqualTo(1);
+        assertThat(refused.stderr()).contains("broken.svgz: a .svgz file must be gzip-compressed SVG");
+        assertThat(dir.resolve("broken.webroot")).doesNotExist();
+    }
+
+    @Test
     void incompressibleSmallAndBinaryFilesGetNoVariants() throws IOException {
         Path src = dir.resolve("site");
         byte[] random = new byte[20_000];
