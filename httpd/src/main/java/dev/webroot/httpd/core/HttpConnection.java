@@ -25,7 +25,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * request received is answered with 408; the others close without a response.
  */
 public final class HttpConnection implements Connection {
-    private static final int INITIAL_READ_BUFFER = 4096;
     private static final AtomicLong BOUNDARY_SEEDS = new AtomicLong(System.nanoTime());
 
     private final Limits limits;
@@ -43,8 +42,10 @@ public final class HttpConnection implements Connection {
     private final long keepAliveTimeout;
     private final long sendTimeout;
 
-    private byte[] in = new byte[INITIAL_READ_BUFFER];
-    private ByteBuffer inView = ByteBuffer.wrap(in);
+    /** The pooled buffer behind {@link #in} while the connection has unparsed bytes, else null. */
+    private ReadBufferPool.ReadBuffer pooled;
+    private byte[] in;
+    private ByteBuffer inView;
     private int start;
     private int end;
     private int firstExchange;
@@ -78,7 +79,6 @@ public final class HttpConnection implements Connection {
         this.headTimeout = limits.requestHeadTimeout().toNanos();
         this.keepAliveTimeout = limits.keepAliveTimeout().toNanos();
         this.sendTimeout = limits.sendTimeout().toNanos();
-        head.buffer = in;
     }
 
     @Override
@@ -104,6 +104,12 @@ public final class HttpConnection implements Connection {
 
     @Override
     public ByteBuffer readBuffer() {
+        if (in == null) {
+            pooled = ReadBufferPool.SHARED.take();
+            in = pooled.bytes();
+            inView = pooled.view();
+            head.buffer = in;
+        }
         if (start > 0) {
             System.arraycopy(in, start, in, 0, end - start);
             end -= start;
@@ -113,6 +119,7 @@ public final class HttpConnection implements Connection {
             in = java.util.Arrays.copyOf(in, Math.min(in.length * 2, maxReadBuffer));
             inView = ByteBuffer.wrap(in);
             head.buffer = in;
+            returnPooledBuffer();
         }
         return inView.limit(in.length).position(end);
     }
@@ -236,6 +243,8 @@ public final class HttpConnection implements Connection {
         queued = 0;
         output.clear();
         mapped.clear();
+        start = end = 0;
+        releaseReadBuffer();
     }
 
     /** Parses and answers every complete request the buffer holds, as far as the queue allows. */
@@ -264,14 +273,35 @@ public final class HttpConnection implements Connection {
                 lastSendNanos = now;
             }
         }
-        if (start == end) {
-            start = end = 0;
-        }
         if (eof && !closing && queued < exchanges.length) {
             // The peer sent all it will: a partial head can never complete.
             closing = true;
             start = end = 0;
             parser.reset();
+        }
+        if (start == end) {
+            start = end = 0;
+            releaseReadBuffer();
+        }
+    }
+
+    /** Whether the connection holds a read buffer: only while it has bytes not yet answered. */
+    boolean holdsReadBuffer() {
+        return in != null;
+    }
+
+    /** Every byte read has been answered: hand the buffer back so an idle connection holds none. */
+    private void releaseReadBuffer() {
+        returnPooledBuffer();
+        in = null;
+        inView = null;
+        head.buffer = null;
+    }
+
+    private void returnPooledBuffer() {
+        if (pooled != null) {
+            ReadBufferPool.SHARED.giveBack(pooled);
+            pooled = null;
         }
     }
 

@@ -25,12 +25,13 @@ final class TargetDecoder {
     int authorityStart = -1;
     int authorityEnd = -1;
 
-    /** Typical targets fit; a longer one grows the buffers once for the connection. */
+    /** Typical targets fit; a longer or deeper one grows the buffers once for the connection. */
     private static final int INITIAL_CAPACITY = 256;
+    private static final int INITIAL_SEGMENTS = 32;
 
     TargetDecoder() {
         path = new byte[INITIAL_CAPACITY];
-        segmentStarts = new int[INITIAL_CAPACITY + 1];
+        segmentStarts = new int[INITIAL_SEGMENTS];
     }
 
     byte[] path() {
@@ -42,7 +43,6 @@ final class TargetDecoder {
         queryStart = queryEnd = authorityStart = authorityEnd = -1;
         if (to - from + 1 > path.length) {
             path = new byte[to - from + 1];
-            segmentStarts = new int[to - from + 2];
         }
         int pathFrom = from;
         if (from < to && b[from] != '/') {
@@ -119,6 +119,9 @@ final class TargetDecoder {
             } else if (length == 2 && path[segmentStart] == '.' && path[segmentStart + 1] == '.') {
                 out = depth > 0 ? segmentStarts[--depth] : segmentStart;
             } else {
+                if (depth == segmentStarts.length) {
+                    segmentStarts = java.util.Arrays.copyOf(segmentStarts, depth * 2);
+                }
                 segmentStarts[depth++] = segmentStart;
                 if (!last) {
                     path[out++] = '/';

@@ -66,6 +66,22 @@ class HttpConnectionTest {
     }
 
     @Test
+    void aConnectionHoldsAReadBufferOnlyWhileItHasUnansweredBytes() {
+        HttpConnection connection = connection(Limits.defaults());
+        Driver d = new Driver(connection).feed(GET_PLAIN);
+        assertThat(d.output()).isEqualTo(PLAIN_200 + "\r\nhello world\n");
+        assertThat(connection.holdsReadBuffer()).as("idle after a whole exchange").isFalse();
+        d.feed("GET /plain.txt HTTP/1.1\r\nHo");
+        assertThat(connection.holdsReadBuffer()).as("in the middle of a request head").isTrue();
+        d.feed("st: site.test\r\n\r\n");
+        assertThat(d.output()).isEqualTo((PLAIN_200 + "\r\nhello world\n").repeat(2));
+        assertThat(connection.holdsReadBuffer()).isFalse();
+        connection.closed();
+        assertThat(connection.holdsReadBuffer()).isFalse();
+        sites.assertBalanced();
+    }
+
+    @Test
     void headSendsTheSameHeadersWithoutABody() {
         answers("HEAD /plain.txt HTTP/1.1\r\nHost: site.test\r\n\r\n", PLAIN_200 + "\r\n");
         sites.assertBalanced();
