@@ -64,19 +64,8 @@ public class RequestBenchmark {
         webroot = Webroot.open(file);
         String etag = webroot.etag(webroot.representation(webroot.lookup("/page.html"), 0));
 
-        Generation generation = new Generation() {
-            @Override
-            public Webroot webroot() {
-                return webroot;
-            }
-
-            @Override
-            public void release() {}
-        };
-        Limits d = Limits.defaults();
-        Limits endless = new Limits(d.maxRequestLineBytes(), d.maxHeaderBytes(), d.maxHeaderCount(),
-                d.maxPipelinedResponses(), Integer.MAX_VALUE, d.maxRanges(), d.requestHeadTimeout(),
-                d.keepAliveTimeout(), d.sendTimeout());
+        Generation generation = Generation.pinned(webroot);
+        Limits endless = Limits.defaults().withMaxRequestsPerConnection(Integer.MAX_VALUE);
         connection = new HttpConnection((host, offset, length) -> generation, endless, () -> DATE,
                 AccessLog.DISABLED, "127.0.0.1:40000", 1);
         connection.opened(now);

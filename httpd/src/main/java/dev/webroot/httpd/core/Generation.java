@@ -11,4 +11,17 @@ public interface Generation {
 
     /** Gives back one hold taken by {@link Sites#acquire}. */
     void release();
+
+    /** A generation that is never replaced, for one fixed webroot served without a registry. */
+    static Generation pinned(Webroot webroot) {
+        return new Generation() {
+            @Override
+            public Webroot webroot() {
+                return webroot;
+            }
+
+            @Override
+            public void release() {}
+        };
+    }
 }

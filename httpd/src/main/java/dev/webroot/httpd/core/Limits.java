@@ -19,6 +19,12 @@ public record Limits(
         Duration keepAliveTimeout,
         Duration sendTimeout) {
 
+    /** These limits with another cap on requests per connection. */
+    public Limits withMaxRequestsPerConnection(int max) {
+        return new Limits(maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxPipelinedResponses, max, maxRanges,
+                requestHeadTimeout, keepAliveTimeout, sendTimeout);
+    }
+
     public static Limits defaults() {
         return new Limits(8192, 32768, 100, 16, 1000, 16,
                 Duration.ofSeconds(60), Duration.ofSeconds(75), Duration.ofSeconds(60));

@@ -2,7 +2,6 @@ package dev.webroot.httpd.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.webroot.format.Webroot;
 import dev.webroot.io.Connection.Operation;
 import dev.webroot.io.Output;
 import java.io.IOException;
@@ -30,19 +29,9 @@ class AllocationTest {
         org.junit.jupiter.api.Assumptions.assumeTrue(threads.isThreadAllocatedMemorySupported());
         threads.setThreadAllocatedMemoryEnabled(true);
         try (TestSites sites = TestSites.create(dir)) {
-            Webroot webroot = sites.site;
-            Generation generation = new Generation() {
-                @Override
-                public Webroot webroot() {
-                    return webroot;
-                }
-
-                @Override
-                public void release() {}
-            };
+            Generation generation = Generation.pinned(sites.site);
             Sites fixed = (host, offset, length) -> generation;
-            Limits limits = new Limits(8192, 32768, 100, 16, Integer.MAX_VALUE, 16,
-                    java.time.Duration.ofSeconds(60), java.time.Duration.ofSeconds(75), java.time.Duration.ofSeconds(60));
+            Limits limits = Limits.defaults().withMaxRequestsPerConnection(Integer.MAX_VALUE);
             HttpConnection connection = new HttpConnection(fixed, limits, TestSites.DATES, AccessLog.DISABLED, "a", 1);
             connection.opened(0);
             byte[][] requests = {
