@@ -17,6 +17,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
@@ -126,6 +127,20 @@ class LargeFileTest {
             assertThat(sha256).isEqualTo(expectedSha256);
             assertThat(server.awaitExit(Duration.ofSeconds(20))).isZero();
             assertThat(server.errorLog()).anyMatch(line -> line.startsWith("httpd: stopped after"));
+        }
+    }
+
+    @Test
+    void aSecondStopSignalExitsAtOnceWithOneWhileAResponseIsStillInFlight() throws Exception {
+        try (Server server = Server.start(vhosts, "sendfile", "--shutdown-grace", "60s");
+             Http.Client client = new Http.Client(server.port, 30_000)) {
+            client.send(Http.request("GET", "any.example", "/big.bin"));
+            Http.read(client.in, true);
+            // The client reads nothing more, so the 100 MiB response stays in flight.
+            server.sigterm();
+            server.awaitLog(line -> line.contains("received SIGTERM"), Duration.ofSeconds(5));
+            server.sigterm();
+            assertThat(server.awaitExit(Duration.ofSeconds(10))).isEqualTo(1);
         }
     }
 }

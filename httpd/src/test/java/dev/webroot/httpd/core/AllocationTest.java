@@ -41,6 +41,10 @@ class AllocationTest {
                 bytes("GET /big.bin HTTP/1.1\r\nHost: site.test\r\nRange: bytes=0-1\r\n\r\n"),
                 bytes("GET /missing HTTP/1.1\r\nHost: site.test\r\nIf-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n\r\n"),
             };
+            int[] expectedStatuses = {200, 304, 206, 404};
+            for (int i = 0; i < requests.length; i++) {
+                assertThat(status(connection, requests[i], i)).as("answer to request %d", i).isEqualTo(expectedStatuses[i]);
+            }
             long sink = 0;
             for (int i = 0; i < WARM_UP; i++) {
                 sink += exchange(connection, requests[i % requests.length], i);
@@ -57,6 +61,19 @@ class AllocationTest {
 
     private static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** The status code the connection answers {@code request} with (the request must be answered in one write). */
+    private static int status(HttpConnection c, byte[] request, long now) {
+        ByteBuffer in = c.readBuffer();
+        in.put(request);
+        c.read(request.length, now);
+        ByteBuffer head = c.output().buffer(0).duplicate();
+        byte[] statusLine = new byte[12];
+        head.get(statusLine);
+        c.written(c.output().totalRemaining(), now);
+        assertThat(c.nextWrite()).isNotEqualTo(Operation.PROCEED);
+        return Integer.parseInt(new String(statusLine, 9, 3, StandardCharsets.US_ASCII));
     }
 
     /** One request through the connection the way a gathering-write driver does it. */
