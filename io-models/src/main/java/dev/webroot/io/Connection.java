@@ -8,9 +8,9 @@ import java.nio.ByteBuffer;
  * that can change state carries the driver's current time ({@link System#nanoTime()} in production,
  * scripted in tests). One driver thread at a time calls a connection.
  *
- * <p>The driver loop, whatever the model: while {@link #nextWrite} is {@code WRITE}, write
+ * <p>The driver loop, whatever the model: while {@link #nextWrite} is {@code PROCEED}, write
  * {@link #output()} (fully or partly) and report with {@link #written}; when it is {@code YIELD}, ask
- * {@link #nextRead}: on {@code READ} read into {@link #readBuffer()} and report with {@link #read} or
+ * {@link #nextRead}: on {@code PROCEED} read into {@link #readBuffer()} and report with {@link #read} or
  * {@link #readEof}. {@code CLOSE} from either means close the socket. Enforce {@link #deadline()}
  * by calling {@link #timedOut} once it has passed.
  */

@@ -57,7 +57,7 @@ public final class Mkroot implements Runnable {
         return cli.execute(withImplicitPack(args));
     }
 
-    /** DESIGN.md's form {@code mkroot SRC_DIR OUT_FILE} means the pack command. */
+    /** The documented short form {@code mkroot SRC_DIR OUT_FILE} means the pack command. */
     private static String[] withImplicitPack(String[] args) {
         if (args.length == 0 || NOT_A_SOURCE_DIR.contains(args[0])) {
             return args;

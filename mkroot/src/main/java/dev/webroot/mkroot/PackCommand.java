@@ -29,7 +29,7 @@ import picocli.CommandLine.TypeConversionException;
             "Packs SRC_DIR into the webroot file OUT_FILE (written to a temporary file, synced, then renamed).",
             "index.html serves its directory (/dir/; /dir redirects there); a root 404.html is the not-found page; "
                     + "dotfiles are left out except .well-known/; fingerprinted names (a hash in the name) are cached "
-                    + "as immutable. Text files of 256 bytes to 64 MiB get gzip, br and zstd variants when they save "
+                    + "as immutable. Compressible files (text, wasm, fonts, icons) of 256 bytes to 64 MiB get gzip, br and zstd variants when they save "
                     + "enough; larger files are stored uncompressed.",
             "SOURCE_DATE_EPOCH, when set, caps every Last-Modified time (reproducible builds)."})
 final class PackCommand implements Callable<Integer> {

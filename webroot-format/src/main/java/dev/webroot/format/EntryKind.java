@@ -19,12 +19,10 @@ public enum EntryKind {
         return code;
     }
 
+    private static final EntryKind[] BY_CODE = {null, FILE, REDIRECT, NOT_FOUND};
+
+    /** The kind stored as {@code code}, or null for a code no kind has. */
     static EntryKind ofCode(int code) {
-        for (EntryKind kind : values()) {
-            if (kind.code == code) {
-                return kind;
-            }
-        }
-        return null;
+        return code >= 0 && code < BY_CODE.length ? BY_CODE[code] : null;
     }
 }

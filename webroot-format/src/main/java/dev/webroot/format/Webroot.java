@@ -384,7 +384,7 @@ public final class Webroot implements AutoCloseable {
         }
 
         private int u8(long offset) {
-            return index[(int) offset];
+            return index[(int) offset] & 0xff;
         }
 
         private short u16(long offset) {

@@ -22,6 +22,11 @@ final class HostNormalizer {
         return length;
     }
 
+    /** No Host at all: the default site answers. */
+    void clear() {
+        length = 0;
+    }
+
     /** False means the value is invalid (400). */
     boolean normalize(byte[] b, int from, int to) {
         length = 0;

@@ -47,10 +47,14 @@ final class ResponsePlanner {
             writer.error(x, 400, headOnly, ResponseWriter.CONNECTION_CLOSE);
             return true;
         }
-        boolean hostValid = target.authorityStart >= 0
-                ? host.normalize(b, target.authorityStart, target.authorityEnd)
-                : head.count(RequestHead.HOST) == 0
-                        || host.normalize(b, head.valueStart(RequestHead.HOST, 0), head.valueEnd(RequestHead.HOST, 0));
+        boolean hostValid = true;
+        if (target.authorityStart >= 0) {
+            hostValid = host.normalize(b, target.authorityStart, target.authorityEnd);
+        } else if (head.count(RequestHead.HOST) == 0) {
+            host.clear();
+        } else {
+            hostValid = host.normalize(b, head.valueStart(RequestHead.HOST, 0), head.valueEnd(RequestHead.HOST, 0));
+        }
         if (!hostValid) {
             writer.error(x, 400, headOnly, ResponseWriter.CONNECTION_CLOSE);
             return true;

@@ -82,6 +82,17 @@ class HttpConnectionTest {
     }
 
     @Test
+    void aRequestWithoutHostIsServedByTheDefaultSiteNotByThePreviousRequestsHost() {
+        Driver d = driver().feed("GET /nope HTTP/1.1\r\nHost: bare.test\r\n\r\n"
+                + "GET /nope HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+        String[] responses = d.output().split("(?=HTTP/1\\.1 )");
+        assertThat(responses).hasSize(2);
+        assertThat(responses[0]).startsWith("HTTP/1.1 404 ").contains("Content-Type: text/plain");
+        assertThat(responses[1]).startsWith("HTTP/1.1 404 ").contains("Content-Type: text/html");
+        sites.assertBalanced();
+    }
+
+    @Test
     void headSendsTheSameHeadersWithoutABody() {
         answers("HEAD /plain.txt HTTP/1.1\r\nHost: site.test\r\n\r\n", PLAIN_200 + "\r\n");
         sites.assertBalanced();
