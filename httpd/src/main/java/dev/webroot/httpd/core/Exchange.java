@@ -1,5 +1,7 @@
 package dev.webroot.httpd.core;
 
+import dev.webroot.format.Encoding;
+
 /**
  * One queued response and what the access log needs about it. A connection owns a fixed ring of
  * these and reuses them: the header and part buffers grow when a response needs more and then stay.
@@ -42,7 +44,7 @@ final class Exchange implements AccessRecord {
         generation = null;
         status = 0;
         bodyBytes = 0;
-        encoding = "identity";
+        encoding = Encoding.IDENTITY.token();
         if (requestLine != null) {
             requestLine.clear();
             host.clear();

@@ -221,7 +221,6 @@ public final class HttpConnection implements Connection {
         if (partialRequest) {
             boolean wasIdle = output.totalRemaining() == 0;
             Exchange x = enqueue(headStartNanos);
-            x.describe(head, false);
             writer.error(x, 408, false, ResponseWriter.CONNECTION_CLOSE);
             if (wasIdle) {
                 lastSendNanos = now;

@@ -1,5 +1,7 @@
 package dev.webroot.httpd.core;
 
+import java.util.Arrays;
+
 /**
  * An incremental, strict RFC 9112 request-head parser. It is given the unconsumed bytes of the read
  * buffer each time more arrive, validates every complete line once, and keeps its progress as
@@ -97,7 +99,7 @@ final class RequestParser {
         }
         while (true) {
             int lf = -1;
-            for (int i = start + Math.max(scanned, lineStart); i < end; i++) {
+            for (int i = start + scanned; i < end; i++) {
                 if (b[i] == '\n') {
                     lf = i - start;
                     break;
@@ -194,30 +196,18 @@ final class RequestParser {
     }
 
     private static int method(byte[] b, int from, int to) {
-        if (equals(b, from, to, GET)) {
+        if (Arrays.equals(b, from, to, GET, 0, GET.length)) {
             return RequestHead.METHOD_GET;
         }
-        if (equals(b, from, to, HEAD)) {
+        if (Arrays.equals(b, from, to, HEAD, 0, HEAD.length)) {
             return RequestHead.METHOD_HEAD;
         }
         for (byte[] name : NOT_ALLOWED) {
-            if (equals(b, from, to, name)) {
+            if (Arrays.equals(b, from, to, name, 0, name.length)) {
                 return RequestHead.METHOD_NOT_ALLOWED;
             }
         }
         return RequestHead.METHOD_UNKNOWN;
-    }
-
-    private static boolean equals(byte[] b, int from, int to, byte[] name) {
-        if (to - from != name.length) {
-            return false;
-        }
-        for (int i = 0; i < name.length; i++) {
-            if (b[from + i] != name[i]) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** Validates {@code field-name ":" OWS field-value OWS CRLF}; relative offsets; returns 0 or a status. */

@@ -171,21 +171,27 @@ final class ResponsePlanner {
         }
         int representation = w.representation(entry, negotiator.choose(head, w, entry));
         x.encoding = w.encoding(representation).token();
-        int etagLength = w.etagLength(representation);
-        if (etagLength > etag.length) {
-            etag = new byte[etagLength];
-        }
-        mapped.copy(w, w.etagOffset(representation), etag, 0, etagLength);
-        long lastModified = w.lastModified(entry);
-        int year = HttpDates.year(dates.imfFixdate());
-        int condition = Conditionals.evaluate(head, etag, etagLength, lastModified, year);
-        if (condition == Conditionals.PRECONDITION_FAILED) {
-            writer.error(x, 412, headOnly, connection);
-            return;
-        }
-        if (condition == Conditionals.NOT_MODIFIED) {
-            writer.notModified(x, w, representation, connection);
-            return;
+        // Validators are copied out and compared only when the request has a precondition.
+        int etagLength = 0;
+        long lastModified = 0;
+        int year = 0;
+        if (hasPreconditions(head)) {
+            etagLength = w.etagLength(representation);
+            if (etagLength > etag.length) {
+                etag = new byte[etagLength];
+            }
+            mapped.copy(w, w.etagOffset(representation), etag, 0, etagLength);
+            lastModified = w.lastModified(entry);
+            year = HttpDates.year(dates.imfFixdate());
+            int condition = Conditionals.evaluate(head, etag, etagLength, lastModified, year);
+            if (condition == Conditionals.PRECONDITION_FAILED) {
+                writer.error(x, 412, headOnly, connection);
+                return;
+            }
+            if (condition == Conditionals.NOT_MODIFIED) {
+                writer.notModified(x, w, representation, connection);
+                return;
+            }
         }
         // Range is defined for GET only; a repeated Range field is ambiguous and ignored.
         if (!headOnly && head.count(RequestHead.RANGE) == 1
@@ -207,5 +213,11 @@ final class ResponsePlanner {
             }
         }
         writer.full(x, 200, w, representation, headOnly, connection);
+    }
+
+    private static boolean hasPreconditions(RequestHead head) {
+        return head.count(RequestHead.IF_MATCH) + head.count(RequestHead.IF_NONE_MATCH)
+                + head.count(RequestHead.IF_MODIFIED_SINCE) + head.count(RequestHead.IF_UNMODIFIED_SINCE)
+                + head.count(RequestHead.IF_RANGE) > 0;
     }
 }

@@ -201,8 +201,9 @@ public final class AsyncAccessLog implements AccessLog, AutoCloseable {
      */
     @Override
     public void close() {
+        // No interrupt: it would close a file destination under a write in progress; the writer sees
+        // closing within one poll and stops once the queue is empty.
         closing = true;
-        writer.interrupt();
         try {
             writer.join(TimeUnit.SECONDS.toMillis(3));
         } catch (InterruptedException e) {
