@@ -9,6 +9,7 @@ import dev.webroot.httpd.core.ConnectionPump;
 import dev.webroot.httpd.core.Generation;
 import dev.webroot.httpd.core.HttpConnection;
 import dev.webroot.httpd.core.Limits;
+import dev.webroot.httpd.core.WorkspacePool;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -66,8 +67,8 @@ public class RequestBenchmark {
 
         Generation generation = Generation.pinned(webroot);
         Limits endless = Limits.defaults().withMaxRequestsPerConnection(Integer.MAX_VALUE);
-        connection = new HttpConnection((host, offset, length) -> generation, endless, () -> DATE,
-                AccessLog.DISABLED, "127.0.0.1:40000", 1);
+        connection = new HttpConnection(new WorkspacePool((host, offset, length) -> generation, endless, () -> DATE,
+                AccessLog.DISABLED, 1), "127.0.0.1:40000");
         connection.opened(now);
         get = request("GET /page.html HTTP/1.1\r\nHost: www.example.com\r\nUser-Agent: bench\r\nAccept: */*\r\n\r\n");
         getGzip = request("GET /page.html HTTP/1.1\r\nHost: www.example.com\r\nAccept-Encoding: gzip, deflate, br;q=0\r\n\r\n");

@@ -3,6 +3,7 @@ package dev.webroot.httpd;
 import dev.webroot.httpd.core.AccessLog;
 import dev.webroot.httpd.core.HttpConnection;
 import dev.webroot.httpd.core.Limits;
+import dev.webroot.httpd.core.WorkspacePool;
 import dev.webroot.httpd.log.AsyncAccessLog;
 import dev.webroot.httpd.log.ErrorLog;
 import dev.webroot.httpd.registry.VhostRegistry;
@@ -232,7 +233,8 @@ public final class Httpd implements Callable<Integer> {
         SystemDateSource dates = new SystemDateSource();
         installSignalHandlers(errors, access);
         try {
-            model.start(remote -> new HttpConnection(registry, limits, dates, access, remote));
+            WorkspacePool workspaces = new WorkspacePool(registry, limits, dates, access);
+            model.start(remote -> new HttpConnection(workspaces, remote));
         } catch (IOException e) {
             errors.log("cannot start the " + modelName + " I/O model: " + describe(e));
             model.shutdown();

@@ -3,14 +3,14 @@ package dev.webroot.httpd.core;
 import dev.webroot.format.Encoding;
 
 /**
- * One queued response and what the access log needs about it. A connection owns a fixed ring of
- * these and reuses them: the header and part buffers grow when a response needs more and then stay.
+ * One queued response and what the access log needs about it. A {@link Workspace} owns a fixed ring
+ * of these and reuses them: the header and part buffers grow when a response needs more and then stay.
  */
 final class Exchange implements AccessRecord {
     private static final int LOG_LINE = 2048;
     private static final int LOG_FIELD = 512;
 
-    private final String remoteAddress;
+    private String remoteAddress;
     byte[] header = new byte[512];
     int headerLength;
     /** Multipart part headers and the closing delimiter, one after another. */
@@ -29,16 +29,16 @@ final class Exchange implements AccessRecord {
     private final ByteChars referer;
     private final ByteChars userAgent;
 
-    Exchange(String remoteAddress, boolean logged) {
-        this.remoteAddress = remoteAddress;
+    Exchange(boolean logged) {
         this.requestLine = logged ? new ByteChars(LOG_LINE) : null;
         this.host = logged ? new ByteChars(LOG_FIELD) : null;
         this.referer = logged ? new ByteChars(LOG_FIELD) : null;
         this.userAgent = logged ? new ByteChars(LOG_FIELD) : null;
     }
 
-    void begin(long startNanos) {
+    void begin(long startNanos, String remoteAddress) {
         this.startNanos = startNanos;
+        this.remoteAddress = remoteAddress;
         headerLength = 0;
         partsLength = 0;
         generation = null;

@@ -3,7 +3,6 @@ package dev.webroot.httpd.core;
 import dev.webroot.io.Connection;
 import dev.webroot.io.Output;
 import java.nio.ByteBuffer;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The HTTP/1.1 server side of one connection, as an I/O-free state machine in the manner of http/af's
@@ -13,6 +12,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * from the webroot and its response queued behind the earlier ones, which keeps pipelined responses
  * in request order. Read-ahead stops while {@link Limits#maxPipelinedResponses()} responses are
  * queued. The read buffer grows up to what the longest allowed head needs, and no further.
+ *
+ * <p>Everything a request needs (read buffer, parser, planner, output queue) lives in a
+ * {@link Workspace} borrowed from the server's {@link WorkspacePool} while the connection has bytes
+ * not yet answered or output not yet sent; an idle keep-alive connection holds only its timers,
+ * counters and flags.
  *
  * <p>After any refused request, {@code Connection: close}, the last allowed request, HTTP/1.0
  * without keep-alive, end of input or a timeout, nothing more is parsed: queued output is written
@@ -25,27 +29,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * request received is answered with 408; the others close without a response.
  */
 public final class HttpConnection implements Connection {
-    private static final AtomicLong BOUNDARY_SEEDS = new AtomicLong(System.nanoTime());
-
-    private final Limits limits;
-    private final AccessLog log;
-    private final RequestHead head = new RequestHead();
-    private final RequestParser parser;
-    private final MappedView mapped = new MappedView();
-    private final OutputQueue output = new OutputQueue(mapped);
-    private final ResponseWriter writer;
-    private final ResponsePlanner planner;
-    private final Exchange[] exchanges;
+    private final WorkspacePool pool;
     private final String remoteAddress;
-    private final int maxReadBuffer;
-    private final long headTimeout;
-    private final long keepAliveTimeout;
-    private final long sendTimeout;
 
-    /** The pooled buffer behind {@link #in} while the connection has unparsed bytes, else null. */
-    private ReadBufferPool.ReadBuffer pooled;
-    private byte[] in;
-    private ByteBuffer inView;
+    /** Borrowed while there are unanswered bytes or unsent output, else null. */
+    private Workspace ws;
     private int start;
     private int end;
     private int firstExchange;
@@ -59,26 +47,9 @@ public final class HttpConnection implements Connection {
     private long idleSinceNanos;
     private long lastSendNanos;
 
-    public HttpConnection(Sites sites, Limits limits, DateSource dates, AccessLog log, String remoteAddress) {
-        this(sites, limits, dates, log, remoteAddress, BOUNDARY_SEEDS.addAndGet(0x632be59bd9b4e019L));
-    }
-
-    /** As above, with the seed of the multipart boundaries given, so that output is reproducible. */
-    public HttpConnection(Sites sites, Limits limits, DateSource dates, AccessLog log, String remoteAddress,
-                          long boundarySeed) {
-        this.limits = limits;
-        this.log = log;
-        this.parser = new RequestParser(head, limits);
-        this.writer = new ResponseWriter(dates, mapped, output, limits.maxRanges(), boundarySeed);
-        this.planner = new ResponsePlanner(sites, limits, dates, writer, mapped);
-        // Slots are created when pipelining first needs them: an idle connection holds one at most.
-        this.exchanges = new Exchange[Math.max(1, limits.maxPipelinedResponses())];
+    public HttpConnection(WorkspacePool pool, String remoteAddress) {
+        this.pool = pool;
         this.remoteAddress = remoteAddress;
-        // Room for one tolerated empty line, the longest request line and the largest header section.
-        this.maxReadBuffer = 2 + limits.maxRequestLineBytes() + 2 + limits.maxHeaderBytes() + 1;
-        this.headTimeout = limits.requestHeadTimeout().toNanos();
-        this.keepAliveTimeout = limits.keepAliveTimeout().toNanos();
-        this.sendTimeout = limits.sendTimeout().toNanos();
     }
 
     @Override
@@ -93,35 +64,33 @@ public final class HttpConnection implements Connection {
             return Operation.CLOSE;
         }
         if (closing) {
-            return output.totalRemaining() > 0 ? Operation.YIELD : Operation.CLOSE;
+            return hasOutput() ? Operation.YIELD : Operation.CLOSE;
         }
         return wantsInput() ? Operation.PROCEED : Operation.YIELD;
     }
 
     private boolean wantsInput() {
-        return !closing && !eof && queued < exchanges.length && end - start < maxReadBuffer;
+        return !closing && !eof && queued < pool.maxQueued && end - start < pool.maxReadBuffer;
+    }
+
+    private boolean hasOutput() {
+        return ws != null && ws.output.totalRemaining() > 0;
     }
 
     @Override
     public ByteBuffer readBuffer() {
-        if (in == null) {
-            pooled = ReadBufferPool.SHARED.take();
-            in = pooled.bytes();
-            inView = pooled.view();
-            head.buffer = in;
+        if (ws == null) {
+            ws = pool.take();
         }
         if (start > 0) {
-            System.arraycopy(in, start, in, 0, end - start);
+            System.arraycopy(ws.in, start, ws.in, 0, end - start);
             end -= start;
             start = 0;
         }
-        if (end == in.length && in.length < maxReadBuffer) {
-            in = java.util.Arrays.copyOf(in, Math.min(in.length * 2, maxReadBuffer));
-            inView = ByteBuffer.wrap(in);
-            head.buffer = in;
-            returnPooledBuffer();
+        if (end == ws.in.length && ws.in.length < pool.maxReadBuffer) {
+            ws.growReadBuffer(pool.maxReadBuffer);
         }
-        return inView.limit(in.length).position(end);
+        return ws.inView.limit(ws.in.length).position(end);
     }
 
     @Override
@@ -147,15 +116,16 @@ public final class HttpConnection implements Connection {
         if (closed) {
             return Operation.CLOSE;
         }
-        if (output.totalRemaining() > 0) {
+        if (hasOutput()) {
             return Operation.PROCEED;
         }
         return closing ? Operation.CLOSE : Operation.YIELD;
     }
 
+    /** Only while {@link #nextWrite} says {@code PROCEED}: there is no output otherwise. */
     @Override
     public Output output() {
-        return output;
+        return ws.output;
     }
 
     @Override
@@ -164,19 +134,20 @@ public final class HttpConnection implements Connection {
             return;
         }
         lastSendNanos = now;
+        Exchange[] exchanges = ws.exchanges;
         boolean wasFull = queued == exchanges.length;
-        int completed = output.advance(n);
+        int completed = ws.output.advance(n);
         for (int i = 0; i < completed; i++) {
             Exchange x = exchanges[firstExchange];
             x.durationNanos = now - x.startNanos;
             x.releaseGeneration();
-            if (log != AccessLog.DISABLED) {
-                log.log(x);
+            if (pool.log != AccessLog.DISABLED) {
+                pool.log.log(x);
             }
             firstExchange = (firstExchange + 1) % exchanges.length;
             queued--;
         }
-        if (output.totalRemaining() == 0) {
+        if (ws.output.totalRemaining() == 0) {
             idleSinceNanos = now;
             servedAny = true;
         }
@@ -193,14 +164,14 @@ public final class HttpConnection implements Connection {
             return Long.MAX_VALUE;
         }
         long deadline = Long.MAX_VALUE;
-        if (output.totalRemaining() > 0) {
-            deadline = lastSendNanos + sendTimeout;
+        if (hasOutput()) {
+            deadline = lastSendNanos + pool.sendTimeout;
         }
         if (wantsInput()) {
             if (end > start) {
-                deadline = Math.min(deadline, headStartNanos + headTimeout);
+                deadline = Math.min(deadline, headStartNanos + pool.headTimeout);
             } else if (queued == 0) {
-                deadline = Math.min(deadline, idleSinceNanos + (servedAny ? keepAliveTimeout : headTimeout));
+                deadline = Math.min(deadline, idleSinceNanos + (servedAny ? pool.keepAliveTimeout : pool.headTimeout));
             }
         }
         return deadline;
@@ -211,7 +182,7 @@ public final class HttpConnection implements Connection {
         if (closed || now < deadline()) {
             return;
         }
-        if (output.totalRemaining() > 0 && now - lastSendNanos >= sendTimeout) {
+        if (hasOutput() && now - lastSendNanos >= pool.sendTimeout) {
             closed();
             return;
         }
@@ -219,14 +190,14 @@ public final class HttpConnection implements Connection {
         closing = true;
         start = end = 0;
         if (partialRequest) {
-            boolean wasIdle = output.totalRemaining() == 0;
+            boolean wasIdle = !hasOutput();
             Exchange x = enqueue(headStartNanos);
-            writer.error(x, 408, false, ResponseWriter.CONNECTION_CLOSE);
+            ws.writer.error(x, 408, false, ResponseWriter.CONNECTION_CLOSE);
             if (wasIdle) {
                 lastSendNanos = now;
             }
         }
-        parser.reset();
+        giveBackIfIdle();
     }
 
     @Override
@@ -236,34 +207,37 @@ public final class HttpConnection implements Connection {
         }
         closed = true;
         closing = true;
-        for (int i = 0; i < queued; i++) {
-            exchanges[(firstExchange + i) % exchanges.length].releaseGeneration();
+        if (ws != null) {
+            for (int i = 0; i < queued; i++) {
+                ws.exchanges[(firstExchange + i) % ws.exchanges.length].releaseGeneration();
+            }
+            ws.output.clear();
         }
         queued = 0;
-        output.clear();
-        mapped.clear();
         start = end = 0;
-        releaseReadBuffer();
+        giveBackIfIdle();
     }
 
     /** Parses and answers every complete request the buffer holds, as far as the queue allows. */
     private void advance(long now) {
-        while (!closing && start < end && queued < exchanges.length) {
-            int result = parser.parse(in, start, end);
+        while (!closing && start < end && queued < pool.maxQueued) {
+            RequestParser parser = ws.parser;
+            int result = parser.parse(ws.in, start, end);
             if (result == RequestParser.NEED_MORE) {
                 break;
             }
-            boolean wasIdle = output.totalRemaining() == 0;
+            boolean wasIdle = !hasOutput();
             Exchange x = enqueue(headStartNanos);
+            RequestHead head = ws.head;
             head.base = start;
             x.describe(head, parser.hasRequestLine());
             if (result < 0) {
-                writer.error(x, -result, parser.hasRequestLine() && head.isHead(), ResponseWriter.CONNECTION_CLOSE);
+                ws.writer.error(x, -result, parser.hasRequestLine() && head.isHead(), ResponseWriter.CONNECTION_CLOSE);
                 closing = true;
                 start = end = 0;
             } else {
                 requests++;
-                closing = planner.plan(head, x, requests >= limits.maxRequestsPerConnection());
+                closing = ws.planner.plan(head, x, requests >= pool.limits.maxRequestsPerConnection());
                 start += result;
                 headStartNanos = now;
             }
@@ -272,35 +246,28 @@ public final class HttpConnection implements Connection {
                 lastSendNanos = now;
             }
         }
-        if (eof && !closing && queued < exchanges.length) {
+        if (eof && !closing && queued < pool.maxQueued) {
             // The peer sent all it will: a partial head can never complete.
             closing = true;
             start = end = 0;
-            parser.reset();
         }
         if (start == end) {
             start = end = 0;
-            releaseReadBuffer();
         }
+        giveBackIfIdle();
     }
 
-    /** Whether the connection holds a read buffer: only while it has bytes not yet answered. */
-    boolean holdsReadBuffer() {
-        return in != null;
+    /** Whether the connection holds a workspace: only while it has bytes or output not yet done with. */
+    boolean holdsWorkspace() {
+        return ws != null;
     }
 
-    /** Every byte read has been answered: hand the buffer back so an idle connection holds none. */
-    private void releaseReadBuffer() {
-        returnPooledBuffer();
-        in = null;
-        inView = null;
-        head.buffer = null;
-    }
-
-    private void returnPooledBuffer() {
-        if (pooled != null) {
-            ReadBufferPool.SHARED.giveBack(pooled);
-            pooled = null;
+    /** Every byte read has been answered and sent: the workspace goes back, so an idle connection holds none. */
+    private void giveBackIfIdle() {
+        if (ws != null && start == end && queued == 0) {
+            Workspace w = ws;
+            ws = null;
+            pool.giveBack(w);
         }
     }
 
@@ -309,13 +276,10 @@ public final class HttpConnection implements Connection {
             // Without pipelining every response reuses the first slot, whose buffer views are cached.
             firstExchange = 0;
         }
-        int slot = (firstExchange + queued) % exchanges.length;
-        Exchange x = exchanges[slot];
-        if (x == null) {
-            x = exchanges[slot] = new Exchange(remoteAddress, log != AccessLog.DISABLED);
-        }
+        int slot = (firstExchange + queued) % ws.exchanges.length;
+        Exchange x = ws.exchange(slot);
         queued++;
-        x.begin(startNanos);
+        x.begin(startNanos, remoteAddress);
         return x;
     }
 }

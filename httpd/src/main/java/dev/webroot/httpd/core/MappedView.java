@@ -7,9 +7,11 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 
 /**
- * A connection's cached {@link ByteBuffer} view of the first 2 GiB of the webroot it last served, so
+ * A workspace's cached {@link ByteBuffer} view of the first 2 GiB of the webroot it last served, so
  * that header blocks can be copied and body spans exposed without creating a slice per response.
- * One view is created per generation change; offsets beyond it fall back to slicing.
+ * One view is created per generation change (the last webroot stays reachable from a pooled
+ * workspace until it serves another; its mapping is released by its generation regardless); offsets
+ * beyond it fall back to slicing.
  */
 final class MappedView {
     private Webroot webroot;
@@ -31,11 +33,5 @@ final class MappedView {
         } else {
             MemorySegment.copy(w.segment(), ValueLayout.JAVA_BYTE, offset, dst, at, length);
         }
-    }
-
-    /** Forgets the view so a released generation is not kept reachable. */
-    void clear() {
-        webroot = null;
-        view = null;
     }
 }

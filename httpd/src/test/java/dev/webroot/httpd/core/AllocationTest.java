@@ -32,7 +32,7 @@ class AllocationTest {
             Generation generation = Generation.pinned(sites.site);
             Sites fixed = (host, offset, length) -> generation;
             Limits limits = Limits.defaults().withMaxRequestsPerConnection(Integer.MAX_VALUE);
-            HttpConnection connection = new HttpConnection(fixed, limits, TestSites.DATES, AccessLog.DISABLED, "a", 1);
+            HttpConnection connection = new HttpConnection(new WorkspacePool(fixed, limits, TestSites.DATES, AccessLog.DISABLED, 1), "a");
             connection.opened(0);
             byte[][] requests = {
                 bytes("GET /plain.txt HTTP/1.1\r\nHost: site.test\r\nUser-Agent: bench\r\nAccept: */*\r\n\r\n"),

@@ -3,7 +3,10 @@ package dev.webroot.httpd.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.webroot.io.Connection.Operation;
+import dev.webroot.io.Output;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,10 +41,10 @@ class HttpConnectionTest {
     }
 
     HttpConnection connection(Limits limits) {
-        return new HttpConnection(sites, limits, TestSites.DATES,
+        return new HttpConnection(new WorkspacePool(sites, limits, TestSites.DATES,
                 r -> logged.add(r.remoteAddress() + " \"" + r.requestLine() + "\" " + r.host() + " " + r.status() + " "
                         + r.bodyBytes() + " " + r.encoding() + " \"" + r.referer() + "\" \"" + r.userAgent() + "\""),
-                "192.0.2.1", 42);
+                42), "192.0.2.1");
     }
 
     Driver driver() {
@@ -66,18 +69,51 @@ class HttpConnectionTest {
     }
 
     @Test
-    void aConnectionHoldsAReadBufferOnlyWhileItHasUnansweredBytes() {
+    void aConnectionHoldsAWorkspaceOnlyWhileItHasUnansweredBytesOrUnsentOutput() {
         HttpConnection connection = connection(Limits.defaults());
         Driver d = new Driver(connection).feed(GET_PLAIN);
         assertThat(d.output()).isEqualTo(PLAIN_200 + "\r\nhello world\n");
-        assertThat(connection.holdsReadBuffer()).as("idle after a whole exchange").isFalse();
+        assertThat(connection.holdsWorkspace()).as("idle after a whole exchange").isFalse();
         d.feed("GET /plain.txt HTTP/1.1\r\nHo");
-        assertThat(connection.holdsReadBuffer()).as("in the middle of a request head").isTrue();
+        assertThat(connection.holdsWorkspace()).as("in the middle of a request head").isTrue();
         d.feed("st: site.test\r\n\r\n");
         assertThat(d.output()).isEqualTo((PLAIN_200 + "\r\nhello world\n").repeat(2));
-        assertThat(connection.holdsReadBuffer()).isFalse();
+        assertThat(connection.holdsWorkspace()).isFalse();
         connection.closed();
-        assertThat(connection.holdsReadBuffer()).isFalse();
+        assertThat(connection.holdsWorkspace()).isFalse();
+        sites.assertBalanced();
+    }
+
+    @Test
+    void connectionsSharingAPoolKeepTheirOwnWorkspaceWhileOutputIsPending() {
+        WorkspacePool pool = new WorkspacePool(sites, Limits.defaults(), TestSites.DATES, AccessLog.DISABLED, 1);
+        HttpConnection pending = new HttpConnection(pool, "a");
+        pending.opened(0);
+        byte[] request = GET_PLAIN.getBytes(StandardCharsets.ISO_8859_1);
+        pending.readBuffer().put(request);
+        pending.read(request.length, 0);
+        assertThat(pending.nextWrite()).isEqualTo(Operation.PROCEED);
+        assertThat(pending.holdsWorkspace()).as("output not yet sent").isTrue();
+
+        for (int i = 0; i < 3; i++) {
+            HttpConnection other = new HttpConnection(pool, "b");
+            Driver d = new Driver(other).feed("GET /nope HTTP/1.1\r\nHost: site.test\r\n\r\n");
+            assertThat(d.output()).startsWith("HTTP/1.1 404 ");
+            assertThat(other.holdsWorkspace()).isFalse();
+        }
+
+        Output output = pending.output();
+        byte[] sent = new byte[(int) output.totalRemaining()];
+        int at = 0;
+        for (int s = 0; s < output.segmentCount(); s++) {
+            ByteBuffer b = output.buffer(s);
+            int n = b.remaining();
+            b.get(sent, at, n);
+            at += n;
+        }
+        assertThat(new String(sent, StandardCharsets.ISO_8859_1)).isEqualTo(PLAIN_200 + "\r\nhello world\n");
+        pending.written(sent.length, 0);
+        assertThat(pending.holdsWorkspace()).as("idle once sent").isFalse();
         sites.assertBalanced();
     }
 
@@ -186,7 +222,7 @@ class HttpConnectionTest {
     void unknownHostWithoutDefaultSiteIs404() throws IOException {
         try (TestSites noDefault = TestSites.create(dir.resolve("..").resolve(dir.getFileName() + "x").toAbsolutePath()
                 .normalize().getParent().resolve(dir.getFileName().toString()), false)) {
-            HttpConnection c = new HttpConnection(noDefault, Limits.defaults(), TestSites.DATES, AccessLog.DISABLED, "a", 1);
+            HttpConnection c = new HttpConnection(new WorkspacePool(noDefault, Limits.defaults(), TestSites.DATES, AccessLog.DISABLED, 1), "a");
             Driver d = new Driver(c).feed("GET /plain.txt HTTP/1.1\r\nHost: other.test\r\n\r\n");
             assertThat(d.output()).isEqualTo("HTTP/1.1 404 Not Found\r\n" + D
                     + "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 10\r\n\r\nNot Found\n");

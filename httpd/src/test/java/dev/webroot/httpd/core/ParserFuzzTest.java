@@ -189,6 +189,6 @@ class ParserFuzzTest {
     }
 
     private static Driver driver() {
-        return new Driver(new HttpConnection(sites, Limits.defaults(), TestSites.DATES, AccessLog.DISABLED, "t", 9));
+        return new Driver(new HttpConnection(new WorkspacePool(sites, Limits.defaults(), TestSites.DATES, AccessLog.DISABLED, 9), "t"));
     }
 }

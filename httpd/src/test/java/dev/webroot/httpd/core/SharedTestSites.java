@@ -43,6 +43,6 @@ final class SharedTestSites implements BeforeAllCallback, AfterAllCallback {
      * multipart boundaries follow from {@code boundarySeed}.
      */
     HttpConnection connection(long boundarySeed) {
-        return new HttpConnection(sites, Limits.defaults(), TestSites.DATES, AccessLog.DISABLED, "t", boundarySeed);
+        return new HttpConnection(new WorkspacePool(sites, Limits.defaults(), TestSites.DATES, AccessLog.DISABLED, boundarySeed), "t");
     }
 }

@@ -1,0 +1,76 @@
+package dev.webroot.httpd.core;
+
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+/**
+ * The {@link Workspace}s of every connection of one server, shared across threads. Taking and
+ * giving back allocate nothing once the pool is warm; a workspace that finds no free slot is left
+ * to the collector, so the pool never holds more than {@link #SLOTS}. Threads start probing at
+ * different slots, so event loops rarely contend and each tends to get back the one it returned.
+ */
+public final class WorkspacePool {
+    private static final int SLOTS = 256;
+    private static final int PROBES = 8;
+    private static final long SEED_STEP = 0x632be59bd9b4e019L;
+
+    final Limits limits;
+    final AccessLog log;
+    /** Responses a connection may have queued: the pipelining limit, at least one. */
+    final int maxQueued;
+    /** Room for one tolerated empty line, the longest request line and the largest header section. */
+    final int maxReadBuffer;
+    final long headTimeout;
+    final long keepAliveTimeout;
+    final long sendTimeout;
+    private final Sites sites;
+    private final DateSource dates;
+    private final AtomicLong boundarySeeds;
+    private final AtomicReferenceArray<Workspace> slots = new AtomicReferenceArray<>(SLOTS);
+
+    public WorkspacePool(Sites sites, Limits limits, DateSource dates, AccessLog log) {
+        this(sites, limits, dates, log, System.nanoTime());
+    }
+
+    /** As above, with the seed of the multipart boundaries given, so that output is reproducible. */
+    public WorkspacePool(Sites sites, Limits limits, DateSource dates, AccessLog log, long boundarySeed) {
+        this.sites = sites;
+        this.limits = limits;
+        this.dates = dates;
+        this.log = log;
+        this.boundarySeeds = new AtomicLong(boundarySeed - SEED_STEP);
+        this.maxQueued = Math.max(1, limits.maxPipelinedResponses());
+        this.maxReadBuffer = 2 + limits.maxRequestLineBytes() + 2 + limits.maxHeaderBytes() + 1;
+        this.headTimeout = limits.requestHeadTimeout().toNanos();
+        this.keepAliveTimeout = limits.keepAliveTimeout().toNanos();
+        this.sendTimeout = limits.sendTimeout().toNanos();
+    }
+
+    Workspace take() {
+        int first = firstSlot();
+        for (int i = 0; i < PROBES; i++) {
+            int slot = (first + i) & (SLOTS - 1);
+            Workspace w = slots.get(slot);
+            if (w != null && slots.compareAndSet(slot, w, null)) {
+                return w;
+            }
+        }
+        return new Workspace(sites, limits, dates, log != AccessLog.DISABLED, boundarySeeds.addAndGet(SEED_STEP));
+    }
+
+    /** Takes back a workspace whose connection no longer uses it. */
+    void giveBack(Workspace w) {
+        w.reset();
+        int first = firstSlot();
+        for (int i = 0; i < PROBES; i++) {
+            int slot = (first + i) & (SLOTS - 1);
+            if (slots.get(slot) == null && slots.compareAndSet(slot, null, w)) {
+                return;
+            }
+        }
+    }
+
+    private static int firstSlot() {
+        return (int) (Thread.currentThread().threadId() * 0x9E3779B9L >>> 7) & (SLOTS - 1);
+    }
+}
