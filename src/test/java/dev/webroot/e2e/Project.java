@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 
 /** The repository under test: its packaged jars, its launchers, and the example sites built once per run. */
 final class Project {
-    static final List<String> MODELS = List.of("sync", "sendfile", "async", "direct");
+    static final List<String> MODELS = List.of("sync", "sendfile", "async", "direct", "epoll");
 
     private static Path exampleVhosts;
 

@@ -63,7 +63,7 @@ public final class Httpd implements Callable<Integer> {
     InetSocketAddress listen;
 
     @Option(names = "--io", paramLabel = "MODEL",
-            description = "How bytes move: sync, sendfile, async or direct (default: " + IoModels.DEFAULT + ").")
+            description = "How bytes move: sync, sendfile, async, direct or epoll (default: " + IoModels.DEFAULT + ").")
     String io;
 
     @Option(names = "--workers", paramLabel = "N", defaultValue = "0",

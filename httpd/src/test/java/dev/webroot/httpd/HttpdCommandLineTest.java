@@ -38,7 +38,7 @@ class HttpdCommandLineTest {
     void anUnknownModelIsAUsageError(@TempDir Path dir) {
         Run run = run(dir.toString(), "--io", "turbo");
         assertThat(run.exitCode()).isEqualTo(2);
-        assertThat(run.err()).contains("unknown I/O model 'turbo'; valid models: sync, sendfile, async, direct");
+        assertThat(run.err()).contains("unknown I/O model 'turbo'; valid models: sync, sendfile, async, direct, epoll");
     }
 
     @Test

@@ -13,7 +13,7 @@ import java.net.InetSocketAddress;
  * {@code start}, {@code shutdown}; each at most once.
  */
 public interface IoModel {
-    /** The name used on the command line: sync, sendfile, async or direct. */
+    /** The name used on the command line: sync, sendfile, async, direct or epoll. */
     String name();
 
     /**

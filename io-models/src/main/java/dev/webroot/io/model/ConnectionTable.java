@@ -32,10 +32,18 @@ final class ConnectionTable {
      * the socket is closed at once (a prompt close beats a stall in the backlog) and false returned.
      */
     boolean admit(AutoCloseable socket) {
+        if (reserve()) {
+            return true;
+        }
+        AbstractIoModel.closeQuietly(socket);
+        return false;
+    }
+
+    /** Reserves a slot if one is free and the table is not draining; the caller closes a refused socket. */
+    boolean reserve() {
         while (true) {
             int n = open.get();
             if (n >= maxConnections || draining) {
-                AbstractIoModel.closeQuietly(socket);
                 return false;
             }
             if (open.compareAndSet(n, n + 1)) {

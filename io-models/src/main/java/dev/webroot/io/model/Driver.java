@@ -40,12 +40,20 @@ abstract class Driver {
      * back as soon as no output is in flight.
      */
     final Step next() {
+        Step step = next(connection, table.draining(), inputEnded);
+        if (step != Step.WRITE) {
+            releaseBuffers();
+        }
+        return step;
+    }
+
+    /** The decision of {@link #next()}, for owners that keep their state elsewhere. */
+    static Step next(Connection connection, boolean draining, boolean inputEnded) {
         Operation write = connection.nextWrite();
         if (write == Operation.PROCEED) {
             return Step.WRITE;
         }
-        releaseBuffers();
-        if (write == Operation.CLOSE || table.draining()) {
+        if (write == Operation.CLOSE || draining) {
             return Step.CLOSE;
         }
         Operation read = connection.nextRead();

@@ -1,0 +1,455 @@
+package dev.webroot.io.model;
+
+import static dev.webroot.io.model.LinuxSockets.EAGAIN;
+import static dev.webroot.io.model.LinuxSockets.EINTR;
+import static dev.webroot.io.model.LinuxSockets.EPOLLERR;
+import static dev.webroot.io.model.LinuxSockets.EPOLLET;
+import static dev.webroot.io.model.LinuxSockets.EPOLLEXCLUSIVE;
+import static dev.webroot.io.model.LinuxSockets.EPOLLHUP;
+import static dev.webroot.io.model.LinuxSockets.EPOLLIN;
+import static dev.webroot.io.model.LinuxSockets.EPOLLOUT;
+import static dev.webroot.io.model.LinuxSockets.EPOLLRDHUP;
+
+import dev.webroot.io.Connection;
+import dev.webroot.io.ConnectionFactory;
+import dev.webroot.io.Output;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One epoll thread owning the connections it accepted. Every loop waits on the shared listener with
+ * {@code EPOLLEXCLUSIVE}, so the kernel wakes one loop per arrival and no socket changes threads.
+ * Sockets are registered once, edge-triggered for input and output, and the loop remembers their
+ * readiness: a request costs a read and a send, with no {@code epoll_ctl}. A read or send that
+ * comes back short means the socket is drained or full, as nginx assumes, which saves the call that
+ * would only say {@code EAGAIN}.
+ *
+ * <p>Output goes out by one gathering {@code sendmsg}: header bytes are first copied to a native
+ * staging area, bodies are sent straight from the webroot's mapping (which the connection keeps
+ * alive while the output is queued). Deadlines are swept as in the selector loops.
+ */
+final class EpollLoop implements Runnable {
+    private static final int MAX_EVENTS = 512;
+    private static final int READ_BYTES = 16 * 1024;
+    private static final int STAGING_BYTES = 64 * 1024;
+    private static final int MAX_IOVECS = 64;
+    private static final long MAX_WAIT_MILLIS = 1000;
+    private static final long MIN_SWEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    private static final int MAX_ACCEPTS_PER_EVENT = 64;
+    private static final int SOCKET_EVENTS = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+    private static final int INPUT_EVENTS = EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR;
+    private static final int OUTPUT_EVENTS = EPOLLOUT | EPOLLHUP | EPOLLERR;
+
+    /** An accepted socket and its connection; only the loop's thread touches it. */
+    private static final class Client {
+        final int fd;
+        final Connection connection;
+        long deadline = Long.MAX_VALUE;
+        /** Readiness as the edge-triggered events and the last calls left it. */
+        boolean readable = true;
+        boolean writable = true;
+        /** Output is pending and the socket is full: a deadline now means the peer stopped reading. */
+        boolean writeBlocked;
+        boolean inputEnded;
+        boolean resumeQueued;
+
+        Client(int fd, Connection connection) {
+            this.fd = fd;
+            this.connection = connection;
+        }
+    }
+
+    private final ConnectionTable table;
+    private final LinuxSockets os;
+    private final int epoll;
+    private final int wakeFd;
+    private final int listener;
+    private final Thread thread;
+    /** Native buffers, allocated by the loop's thread when it starts. */
+    private MemorySegment events;
+    private MemorySegment readScratch;
+    private ByteBuffer readScratchView;
+    private MemorySegment staging;
+    private ByteBuffer stagingView;
+    private MemorySegment iovecs;
+    /** Sockets that used up their turn's byte budget with output left: served again next round. */
+    private final ArrayDeque<Client> resume = new ArrayDeque<>();
+    private Client[] byFd = new Client[1024];
+    private volatile boolean listening = true;
+    private volatile boolean aborting;
+    private ConnectionFactory factory;
+    private long acceptResume = Long.MAX_VALUE;
+    private boolean drainSeen;
+    private long earliestDeadline = Long.MAX_VALUE;
+    private long lastSweep;
+    private long lastSendAttempt;
+
+    EpollLoop(String name, ConnectionTable table, int listener) throws IOException {
+        this.table = table;
+        this.listener = listener;
+        this.os = new LinuxSockets();
+        int createdEpoll = -1;
+        int createdWake = -1;
+        try {
+            createdEpoll = os.epollCreate();
+            createdWake = os.eventFd();
+            if (os.epollAdd(createdEpoll, createdWake, EPOLLIN) < 0 || os.epollAdd(createdEpoll, listener, EPOLLIN | EPOLLEXCLUSIVE) < 0) {
+                throw new IOException("epoll_ctl failed for the listener or the wakeup descriptor");
+            }
+        } catch (IOException | RuntimeException e) {
+            closeDescriptors(createdEpoll, createdWake);
+            throw e;
+        }
+        this.epoll = createdEpoll;
+        this.wakeFd = createdWake;
+        this.thread = Thread.ofPlatform().name(name).daemon().unstarted(this);
+    }
+
+    void start(ConnectionFactory factory) {
+        this.factory = factory;
+        thread.start();
+    }
+
+    /**
+     * Closes the loop's epoll and wakeup descriptors and frees its native memory, once its thread
+     * has ended or will never start: closing them earlier could let a late wakeup write to a reused
+     * descriptor number.
+     */
+    void release() {
+        closeDescriptors(epoll, wakeFd);
+        os.close();
+    }
+
+    private void closeDescriptors(int... fds) {
+        for (int fd : fds) {
+            if (fd >= 0) {
+                os.close(fd);
+            }
+        }
+    }
+
+    /** The listener is about to be closed: its descriptor number must no longer mean "accept". */
+    void stopListening() {
+        listening = false;
+    }
+
+    void wakeup() {
+        LinuxSockets.signal(wakeFd);
+    }
+
+    void abort() {
+        aborting = true;
+        wakeup();
+    }
+
+    void join() {
+        AbstractIoModel.join(thread);
+    }
+
+    @Override
+    public void run() {
+        var arena = os.arena();
+        events = arena.allocate((long) MAX_EVENTS * LinuxSockets.EVENT_BYTES, 8);
+        readScratch = arena.allocate(READ_BYTES, 8);
+        readScratchView = readScratch.asByteBuffer();
+        staging = arena.allocate(STAGING_BYTES, 8);
+        stagingView = staging.asByteBuffer();
+        iovecs = arena.allocate((long) MAX_IOVECS * LinuxSockets.IOVEC_BYTES, 8);
+        try {
+            while (!aborting) {
+                long wakeAt = Math.min(earliestDeadline, acceptResume);
+                int timeout = resume.isEmpty()
+                        ? (int) Math.clamp(TimeUnit.NANOSECONDS.toMillis(wakeAt - System.nanoTime()) + 1, 1, MAX_WAIT_MILLIS)
+                        : 0;
+                int n = os.epollWait(epoll, events, MAX_EVENTS, timeout);
+                if (n < 0 && n != -EINTR) {
+                    throw new IOException("epoll_wait failed: " + LinuxSockets.describe(-n));
+                }
+                long now = System.nanoTime();
+                for (int i = 0; i < n; i++) {
+                    ready(LinuxSockets.eventFd(events, i), LinuxSockets.eventMask(events, i), now);
+                }
+                resumeTurns(now);
+                housekeeping(now);
+            }
+        } catch (IOException | RuntimeException e) {
+            Driver.LOG.log(Level.ERROR, "event loop " + thread.getName() + " failed; closing its connections", e);
+        } finally {
+            for (Client s : byFd) {
+                if (s != null) {
+                    close(s);
+                }
+            }
+        }
+    }
+
+    private void ready(int fd, int mask, long now) {
+        if (fd == wakeFd) {
+            os.drainEventFd(wakeFd);
+        } else if (fd == listener && listening) {
+            acceptSome(now);
+        } else if (fd < byFd.length && byFd[fd] != null) {
+            Client s = byFd[fd];
+            s.readable |= (mask & INPUT_EVENTS) != 0;
+            s.writable |= (mask & OUTPUT_EVENTS) != 0;
+            turn(s, now);
+        }
+    }
+
+    private void housekeeping(long now) {
+        if (now >= acceptResume) {
+            acceptResume = Long.MAX_VALUE;
+            if (listening && os.epollAdd(epoll, listener, EPOLLIN | EPOLLEXCLUSIVE) < 0) {
+                acceptResume = now + TimeUnit.MILLISECONDS.toNanos(AbstractIoModel.ACCEPT_RETRY_MILLIS);
+            }
+        }
+        if (table.draining() && !drainSeen) {
+            drainSeen = true;
+            for (Client s : byFd) {
+                if (s != null) {
+                    turn(s, now);
+                }
+            }
+        }
+        if (now >= earliestDeadline && now - lastSweep >= MIN_SWEEP_NANOS) {
+            sweep(now);
+        }
+    }
+
+    private void acceptSome(long now) {
+        for (int i = 0; i < MAX_ACCEPTS_PER_EVENT; i++) {
+            int fd = os.accept(listener);
+            if (fd == -EAGAIN) {
+                return;
+            }
+            if (fd < 0) {
+                if (listening && fd != -EINTR && fd != -LinuxSockets.ECONNABORTED) {
+                    AbstractIoModel.acceptFailed(new IOException("accept4 failed: " + LinuxSockets.describe(-fd)));
+                    os.epollDelete(epoll, listener);
+                    acceptResume = now + TimeUnit.MILLISECONDS.toNanos(AbstractIoModel.ACCEPT_RETRY_MILLIS);
+                    return;
+                }
+                continue;
+            }
+            if (!table.reserve()) {
+                os.close(fd);
+                continue;
+            }
+            open(fd, now);
+        }
+    }
+
+    private void open(int fd, long now) {
+        Connection connection;
+        try {
+            os.noDelay(fd);
+            connection = factory.open(os.acceptedPeer());
+        } catch (RuntimeException e) {
+            Driver.LOG.log(Level.WARNING, "could not open a connection", e);
+            os.close(fd);
+            table.release(null);
+            return;
+        }
+        Client s = new Client(fd, connection);
+        if (fd >= byFd.length) {
+            byFd = Arrays.copyOf(byFd, Math.max(fd + 1, byFd.length * 2));
+        }
+        byFd[fd] = s;
+        if (os.epollAdd(epoll, fd, SOCKET_EVENTS) < 0) {
+            close(s);
+            return;
+        }
+        connection.opened(now);
+        s.deadline = connection.deadline();
+        turn(s, now);
+    }
+
+    /**
+     * Runs the connection until it waits on the socket: writes while there is output (up to the
+     * turn's byte budget) and reads while it wants input and the socket has some.
+     */
+    private void turn(Client s, long now) {
+        Connection c = s.connection;
+        try {
+            long budget = LoopDriver.MAX_TURN_BYTES;
+            while (true) {
+                switch (Driver.next(c, table.draining(), s.inputEnded)) {
+                    case WRITE -> {
+                        if (!s.writable) {
+                            s.writeBlocked = true;
+                            return;
+                        }
+                        long n = send(s.fd, c.output());
+                        if (n == -EAGAIN) {
+                            s.writable = false;
+                            s.writeBlocked = true;
+                            return;
+                        }
+                        if (n < 0) {
+                            close(s);
+                            return;
+                        }
+                        c.written(n, now);
+                        s.deadline = c.deadline();
+                        if (n < lastSendAttempt) {
+                            s.writable = false;
+                            s.writeBlocked = true;
+                            return;
+                        }
+                        if ((budget -= n) <= 0) {
+                            if (!s.resumeQueued) {
+                                s.resumeQueued = true;
+                                resume.add(s);
+                            }
+                            return;
+                        }
+                    }
+                    case READ -> {
+                        s.writeBlocked = false;
+                        if (!s.readable) {
+                            return;
+                        }
+                        ByteBuffer into = c.readBuffer();
+                        int room = Math.min(into.remaining(), READ_BYTES);
+                        long n = os.read(s.fd, readScratch, room);
+                        if (n == -EAGAIN) {
+                            s.readable = false;
+                            return;
+                        }
+                        if (n < 0) {
+                            close(s);
+                            return;
+                        }
+                        if (n == 0) {
+                            s.inputEnded = true;
+                            c.readEof(now);
+                        } else {
+                            int at = into.position();
+                            into.put(at, readScratchView, 0, (int) n).position(at + (int) n);
+                            s.readable = n == room;
+                            c.read((int) n, now);
+                        }
+                        s.deadline = c.deadline();
+                    }
+                    case WAIT -> {
+                        s.writeBlocked = false;
+                        return;
+                    }
+                    case CLOSE -> {
+                        close(s);
+                        return;
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            Driver.LOG.log(Level.WARNING, "closing a connection after an unexpected failure", e);
+            close(s);
+        } finally {
+            earliestDeadline = Math.min(earliestDeadline, s.deadline);
+        }
+    }
+
+    /**
+     * One gathering send of the pending output: header bytes staged in native memory, file spans
+     * from the mapping. Returns the bytes sent or {@code -errno}; {@link #lastSendAttempt} holds
+     * how many were offered.
+     */
+    private long send(int fd, Output out) {
+        int count = out.segmentCount();
+        int iov = 0;
+        int staged = 0;
+        long offered = 0;
+        for (int i = GatheringWrite.firstPending(out); i < count && iov < MAX_IOVECS && offered < LoopDriver.MAX_TURN_BYTES; i++) {
+            long left = out.remaining(i);
+            if (left == 0) {
+                continue;
+            }
+            long base;
+            long length;
+            if (out.isFileSpan(i)) {
+                length = Math.min(left, LoopDriver.MAX_TURN_BYTES - offered);
+                base = out.mapping(i).address() + out.filePosition(i);
+            } else {
+                length = Math.min(left, STAGING_BYTES - staged);
+                if (length == 0) {
+                    break;
+                }
+                ByteBuffer bytes = out.buffer(i);
+                stagingView.put(staged, bytes, bytes.position(), (int) length);
+                base = staging.address() + staged;
+                staged += (int) length;
+            }
+            iovecs.set(ValueLayout.JAVA_LONG, (long) iov * LinuxSockets.IOVEC_BYTES, base);
+            iovecs.set(ValueLayout.JAVA_LONG, (long) iov * LinuxSockets.IOVEC_BYTES + 8, length);
+            iov++;
+            offered += length;
+        }
+        lastSendAttempt = offered;
+        return os.send(fd, iovecs, iov);
+    }
+
+    private void resumeTurns(long now) {
+        for (int i = resume.size(); i > 0; i--) {
+            Client s = resume.poll();
+            s.resumeQueued = false;
+            if (byFd[s.fd] == s) {
+                turn(s, now);
+            }
+        }
+    }
+
+    private void sweep(long now) {
+        lastSweep = now;
+        earliestDeadline = Long.MAX_VALUE;
+        for (Client s : byFd) {
+            if (s == null) {
+                continue;
+            }
+            if (s.deadline <= now) {
+                expire(s, now);
+            } else {
+                earliestDeadline = Math.min(earliestDeadline, s.deadline);
+            }
+        }
+    }
+
+    /** The deadline passed: a stalled write ends the connection, otherwise the connection decides. */
+    private void expire(Client s, long now) {
+        try {
+            s.connection.timedOut(now);
+            s.deadline = s.connection.deadline();
+        } catch (RuntimeException e) {
+            Driver.LOG.log(Level.WARNING, "closing a connection after an unexpected failure", e);
+            close(s);
+            return;
+        }
+        if (s.writeBlocked) {
+            close(s);
+        } else {
+            turn(s, now);
+        }
+    }
+
+    /** Closes the socket and tells the connection; idempotent. */
+    private void close(Client s) {
+        if (byFd[s.fd] != s) {
+            return;
+        }
+        byFd[s.fd] = null;
+        s.deadline = Long.MAX_VALUE;
+        os.close(s.fd);
+        try {
+            s.connection.closed();
+        } catch (RuntimeException e) {
+            Driver.LOG.log(Level.WARNING, "connection failed while closing", e);
+        } finally {
+            table.release(null);
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package dev.webroot.io.model;
+
+import dev.webroot.io.ConnectionFactory;
+import dev.webroot.io.IoSettings;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.function.Consumer;
+
+/**
+ * Linux epoll loops driven through the FFM linker, one per worker, each accepting for itself: no JDK
+ * channel, selector or per-socket lock, so an idle keep-alive connection costs the kernel's socket
+ * plus a few dozen bytes here, and a request costs one read and one gathering send. Bodies are
+ * copied from the mapping by {@code sendmsg} rather than sent with sendfile, which measured faster
+ * on loopback; see {@link EpollLoop}.
+ */
+public final class EpollModel extends AbstractIoModel {
+    private LinuxSockets os;
+    private int listener = -1;
+    private EpollLoop[] loops;
+
+    public EpollModel(IoSettings settings) {
+        super("epoll", settings);
+    }
+
+    @Override
+    SocketAddress openListener(InetSocketAddress address, int backlog) throws IOException {
+        LinuxSockets.requireSupported();
+        os = new LinuxSockets();
+        listener = os.listen(address, backlog);
+        return os.localAddress(listener);
+    }
+
+    @Override
+    void startServing(ConnectionFactory factory) throws IOException {
+        EpollLoop[] created = new EpollLoop[settings.workerCount()];
+        try {
+            for (int i = 0; i < created.length; i++) {
+                created[i] = new EpollLoop("io-epoll-" + i, table, listener);
+            }
+        } catch (IOException | RuntimeException e) {
+            for (EpollLoop loop : created) {
+                if (loop != null) {
+                    loop.release();
+                }
+            }
+            throw e;
+        }
+        loops = created;
+        for (EpollLoop loop : loops) {
+            loop.start(factory);
+        }
+    }
+
+    @Override
+    void stopAccepting() {
+        forEachLoop(EpollLoop::stopListening);
+        if (listener >= 0) {
+            os.close(listener);
+            listener = -1;
+        }
+    }
+
+    @Override
+    void wakeForDrain() {
+        forEachLoop(EpollLoop::wakeup);
+    }
+
+    @Override
+    void abortAll() {
+        forEachLoop(EpollLoop::abort);
+    }
+
+    @Override
+    void stopWorkers() {
+        forEachLoop(EpollLoop::join);
+        forEachLoop(EpollLoop::release);
+        if (os != null) {
+            os.close();
+        }
+    }
+
+    private void forEachLoop(Consumer<EpollLoop> action) {
+        if (loops != null) {
+            for (EpollLoop loop : loops) {
+                action.accept(loop);
+            }
+        }
+    }
+}

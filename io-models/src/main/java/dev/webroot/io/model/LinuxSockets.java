@@ -1,0 +1,361 @@
+package dev.webroot.io.model;
+
+import java.io.IOException;
+import java.net.BindException;
+import java.lang.foreign.AddressLayout;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+
+/**
+ * The Linux socket and epoll calls of the {@code epoll} model, made through the FFM linker with no
+ * JDK channel in between. Each instance is used by one thread at a time: it owns the memory that
+ * records {@code errno} and the scratch space for addresses, options and messages. Calls that may fail with an
+ * expected error ({@code EAGAIN}, a reset peer) return {@code -errno} instead of throwing.
+ *
+ * <p>The non-blocking calls of the serving path (read, sendmsg, epoll_ctl, setsockopt) are linked
+ * as critical: they cannot block, so the thread-state transition of an ordinary downcall is saved.
+ */
+final class LinuxSockets implements AutoCloseable {
+    static final int EAGAIN = 11;
+    static final int EINTR = 4;
+    static final int ECONNABORTED = 103;
+    static final int EPOLLIN = 0x001;
+    static final int EPOLLOUT = 0x004;
+    static final int EPOLLERR = 0x008;
+    static final int EPOLLHUP = 0x010;
+    static final int EPOLLRDHUP = 0x2000;
+    static final int EPOLLEXCLUSIVE = 1 << 28;
+    static final int EPOLLET = 1 << 31;
+    /** x86_64 packs struct epoll_event (12 bytes); other 64-bit ABIs align its data field (16). */
+    static final boolean PACKED_EVENTS = "amd64".equals(System.getProperty("os.arch"));
+    static final int EVENT_BYTES = PACKED_EVENTS ? 12 : 16;
+    private static final int EVENT_DATA_OFFSET = PACKED_EVENTS ? 4 : 8;
+
+    private static final int AF_INET = 2;
+    private static final int AF_INET6 = 10;
+    private static final int SOCK_STREAM = 1;
+    private static final int SOCK_NONBLOCK = 0x800;
+    private static final int SOCK_CLOEXEC = 0x80000;
+    private static final int SOL_SOCKET = 1;
+    private static final int SO_REUSEADDR = 2;
+    private static final int IPPROTO_TCP = 6;
+    private static final int TCP_NODELAY = 1;
+    private static final int EPOLL_CTL_ADD = 1;
+    private static final int EPOLL_CTL_DEL = 2;
+    private static final int MSG_NOSIGNAL = 0x4000;
+    private static final int SOCKADDR_BYTES = 28;
+    /** struct msghdr on 64-bit Linux: name, namelen (padded), iov, iovlen, control, controllen, flags (padded). */
+    private static final int MSGHDR_BYTES = 56;
+    private static final int MSGHDR_IOV = 16;
+    private static final int MSGHDR_IOVLEN = 24;
+    static final int IOVEC_BYTES = 16;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final ValueLayout.OfInt I = ValueLayout.JAVA_INT;
+    private static final ValueLayout.OfLong L = ValueLayout.JAVA_LONG;
+    private static final AddressLayout A = ValueLayout.ADDRESS;
+
+    private static final MethodHandle SOCKET = link("socket", false, I, I, I, I);
+    private static final MethodHandle SETSOCKOPT = link("setsockopt", true, I, I, I, I, A, I);
+    private static final MethodHandle BIND = link("bind", false, I, I, A, I);
+    private static final MethodHandle LISTEN = link("listen", false, I, I, I);
+    private static final MethodHandle GETSOCKNAME = link("getsockname", false, I, I, A, A);
+    private static final MethodHandle ACCEPT4 = link("accept4", true, I, I, A, A, I);
+    private static final MethodHandle READ = link("read", true, L, I, A, L);
+    /** write() for eventfd wakeups from any thread: no errno (a failed wakeup is harmless), no per-thread state. */
+    private static final MethodHandle SIGNAL = LINKER.downcallHandle(LINKER.defaultLookup().find("write").orElseThrow(),
+            FunctionDescriptor.of(L, I, A, L));
+    private static final MemorySegment ONE = Arena.global().allocateFrom(L, 1L);
+    private static final MethodHandle SENDMSG = link("sendmsg", true, L, I, A, I);
+    private static final MethodHandle CLOSE = link("close", false, I, I);
+    private static final MethodHandle EPOLL_CREATE1 = link("epoll_create1", false, I, I);
+    private static final MethodHandle EPOLL_CTL = link("epoll_ctl", true, I, I, I, I, A);
+    private static final MethodHandle EPOLL_WAIT = link("epoll_wait", false, I, I, A, I, I);
+    private static final MethodHandle EVENTFD = link("eventfd", false, I, I, I);
+    private static final MethodHandle STRERROR = LINKER.downcallHandle(LINKER.defaultLookup().find("strerror").orElseThrow(),
+            FunctionDescriptor.of(A, I));
+
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment callState = arena.allocate(CALL_STATE);
+    private final MemorySegment address = arena.allocate(SOCKADDR_BYTES, 8);
+    private final MemorySegment length = arena.allocate(I);
+    private final MemorySegment option = arena.allocate(8, 8);
+    private final MemorySegment message = arena.allocate(MSGHDR_BYTES, 8);
+    private final MemorySegment event = arena.allocate(16, 8);
+
+    /** Fails unless the platform's ABI is one whose layouts this class knows. */
+    static void requireSupported() {
+        String arch = System.getProperty("os.arch");
+        if (!System.getProperty("os.name").startsWith("Linux") || !("amd64".equals(arch) || "aarch64".equals(arch))) {
+            throw new UnsupportedOperationException("the epoll model needs Linux on x86_64 or aarch64, not "
+                    + System.getProperty("os.name") + " on " + arch);
+        }
+    }
+
+    private static MethodHandle link(String name, boolean critical, ValueLayout result, ValueLayout... args) {
+        MemorySegment symbol = LINKER.defaultLookup().find(name)
+                .orElseThrow(() -> new UnsupportedOperationException("libc has no " + name));
+        Linker.Option errno = Linker.Option.captureCallState("errno");
+        return critical
+                ? LINKER.downcallHandle(symbol, FunctionDescriptor.of(result, args), errno, Linker.Option.critical(false))
+                : LINKER.downcallHandle(symbol, FunctionDescriptor.of(result, args), errno);
+    }
+
+    /** Arena for buffers the owning thread keeps for as long as this instance. */
+    Arena arena() {
+        return arena;
+    }
+
+    private int errno() {
+        return (int) ERRNO.get(callState, 0L);
+    }
+
+    private int orErrno(int result) {
+        return result >= 0 ? result : -errno();
+    }
+
+    private long orErrno(long result) {
+        return result >= 0 ? result : -errno();
+    }
+
+    private IOException failure(String call) {
+        return new IOException(call + " failed: " + describe(errno()));
+    }
+
+    /** The C library's text for an error number, as the JDK's own socket exceptions show it. */
+    static String describe(int errno) {
+        try {
+            return ((MemorySegment) STRERROR.invokeExact(errno)).reinterpret(1024).getString(0);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** A non-blocking listening socket bound to {@code at} with SO_REUSEADDR; returns its descriptor. */
+    int listen(InetSocketAddress at, int backlog) throws IOException {
+        byte[] ip = at.getAddress().getAddress();
+        int family = ip.length == 4 ? AF_INET : AF_INET6;
+        int fd;
+        try {
+            fd = (int) SOCKET.invokeExact(callState, family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+        if (fd < 0) {
+            throw failure("socket");
+        }
+        try {
+            if (setOption(fd, SOL_SOCKET, SO_REUSEADDR) < 0) {
+                throw failure("setsockopt(SO_REUSEADDR)");
+            }
+            address.fill((byte) 0);
+            address.set(ValueLayout.JAVA_SHORT, 0, (short) family);
+            address.set(ValueLayout.JAVA_BYTE, 2, (byte) (at.getPort() >>> 8));
+            address.set(ValueLayout.JAVA_BYTE, 3, (byte) at.getPort());
+            MemorySegment.copy(ip, 0, address, ValueLayout.JAVA_BYTE, family == AF_INET ? 4 : 8, ip.length);
+            int size = family == AF_INET ? 16 : SOCKADDR_BYTES;
+            if ((int) BIND.invokeExact(callState, fd, address, size) < 0) {
+                throw new BindException(describe(errno()));
+            }
+            if ((int) LISTEN.invokeExact(callState, fd, backlog) < 0) {
+                throw failure("listen");
+            }
+            return fd;
+        } catch (IOException e) {
+            close(fd);
+            throw e;
+        } catch (Throwable t) {
+            close(fd);
+            throw unexpected(t);
+        }
+    }
+
+    /** The address a socket is bound to. */
+    InetSocketAddress localAddress(int fd) throws IOException {
+        length.set(I, 0, SOCKADDR_BYTES);
+        int result;
+        try {
+            result = (int) GETSOCKNAME.invokeExact(callState, fd, address, length);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+        if (result < 0) {
+            throw failure("getsockname");
+        }
+        return socketAddress();
+    }
+
+    /** Accepts a connection as a non-blocking socket: its descriptor, or {@code -errno}. */
+    int accept(int listener) {
+        length.set(I, 0, SOCKADDR_BYTES);
+        try {
+            return orErrno((int) ACCEPT4.invokeExact(callState, listener, address, length, SOCK_NONBLOCK | SOCK_CLOEXEC));
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** The peer of the last {@link #accept}, as "ip:port". */
+    String acceptedPeer() {
+        InetSocketAddress peer = socketAddress();
+        return peer.getAddress().getHostAddress() + ":" + peer.getPort();
+    }
+
+    private InetSocketAddress socketAddress() {
+        int family = address.get(ValueLayout.JAVA_SHORT, 0);
+        int port = (address.get(ValueLayout.JAVA_BYTE, 2) & 0xff) << 8 | address.get(ValueLayout.JAVA_BYTE, 3) & 0xff;
+        byte[] ip = address.asSlice(family == AF_INET ? 4 : 8, family == AF_INET ? 4 : 16).toArray(ValueLayout.JAVA_BYTE);
+        try {
+            return new InetSocketAddress(InetAddress.getByAddress(ip), port);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException("the kernel returned a malformed address", e);
+        }
+    }
+
+    /** Turns Nagle's algorithm off: responses leave whole, at once. */
+    int noDelay(int fd) {
+        return setOption(fd, IPPROTO_TCP, TCP_NODELAY);
+    }
+
+    private int setOption(int fd, int level, int name) {
+        option.set(I, 0, 1);
+        try {
+            return orErrno((int) SETSOCKOPT.invokeExact(callState, fd, level, name, option, 4));
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** Reads into native memory: bytes read, 0 at end of input, or {@code -errno}. */
+    long read(int fd, MemorySegment into, long max) {
+        try {
+            return orErrno((long) READ.invokeExact(callState, fd, into, max));
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /**
+     * One gathering send of {@code count} iovecs (without SIGPIPE on a closed peer): bytes sent or
+     * {@code -errno}.
+     */
+    long send(int fd, MemorySegment iovecs, int count) {
+        message.set(A, MSGHDR_IOV, iovecs);
+        message.set(L, MSGHDR_IOVLEN, count);
+        try {
+            return orErrno((long) SENDMSG.invokeExact(callState, fd, message, MSG_NOSIGNAL));
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    int close(int fd) {
+        try {
+            return orErrno((int) CLOSE.invokeExact(callState, fd));
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    int epollCreate() throws IOException {
+        int fd;
+        try {
+            fd = (int) EPOLL_CREATE1.invokeExact(callState, SOCK_CLOEXEC);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+        if (fd < 0) {
+            throw failure("epoll_create1");
+        }
+        return fd;
+    }
+
+    /** Registers {@code fd} for {@code events}, with the descriptor itself as the event's data. */
+    int epollAdd(int epoll, int fd, int events) {
+        event.set(I, 0, events);
+        event.set(ValueLayout.JAVA_LONG_UNALIGNED, EVENT_DATA_OFFSET, fd);
+        try {
+            return orErrno((int) EPOLL_CTL.invokeExact(callState, epoll, EPOLL_CTL_ADD, fd, event));
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** Removes {@code fd} from the set. */
+    int epollDelete(int epoll, int fd) {
+        try {
+            return orErrno((int) EPOLL_CTL.invokeExact(callState, epoll, EPOLL_CTL_DEL, fd, event));
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** Waits for events: how many were stored, or {@code -errno}. */
+    int epollWait(int epoll, MemorySegment events, int max, int timeoutMillis) {
+        try {
+            return orErrno((int) EPOLL_WAIT.invokeExact(callState, epoll, events, max, timeoutMillis));
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    static int eventMask(MemorySegment events, int i) {
+        return events.get(I, (long) i * EVENT_BYTES);
+    }
+
+    static int eventFd(MemorySegment events, int i) {
+        return (int) events.get(ValueLayout.JAVA_LONG_UNALIGNED, (long) i * EVENT_BYTES + EVENT_DATA_OFFSET);
+    }
+
+    /** A non-blocking eventfd, used to wake a thread out of epoll_wait. */
+    int eventFd() throws IOException {
+        int fd;
+        try {
+            fd = (int) EVENTFD.invokeExact(callState, 0, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+        if (fd < 0) {
+            throw failure("eventfd");
+        }
+        return fd;
+    }
+
+    /** Clears an eventfd's counter after a wakeup (from its owner's thread). */
+    void drainEventFd(int fd) {
+        read(fd, option, 8);
+    }
+
+    /** Wakes the thread waiting on an eventfd; any thread may call it. */
+    static void signal(int eventFd) {
+        try {
+            long ignored = (long) SIGNAL.invokeExact(eventFd, ONE, 8L);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+    }
+
+    private static RuntimeException unexpected(Throwable t) {
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return t instanceof RuntimeException r ? r : new IllegalStateException("native call failed", t);
+    }
+}
