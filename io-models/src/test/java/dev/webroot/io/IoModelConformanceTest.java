@@ -283,6 +283,22 @@ class IoModelConformanceTest {
 
     @ParameterizedTest
     @FieldSource("MODELS")
+    void servesOverIpv6Loopback(String model) throws Exception {
+        try (ServerSocketChannel probe = ServerSocketChannel.open()) {
+            probe.bind(new InetSocketAddress("::1", 0));
+        } catch (IOException e) {
+            assumeTrue(false, "no IPv6 loopback here: " + e.getMessage());
+        }
+        try (TestServer server = new TestServer(model, "::1", settings(10), file, IDLE, SEND, file.path);
+                LineClient client = new LineClient(server.address)) {
+            assertThat(server.address.getAddress().getHostAddress()).isEqualTo("0:0:0:0:0:0:0:1");
+            assertServes(client, 1000, 4096);
+            awaitTrue(() -> !server.connections().isEmpty(), "the connection was accepted");
+        }
+    }
+
+    @ParameterizedTest
+    @FieldSource("MODELS")
     void failedBindLeavesNothingOpen(String model) throws Exception {
         try (ServerSocketChannel taken = ServerSocketChannel.open()) {
             taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));

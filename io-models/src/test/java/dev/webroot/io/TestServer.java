@@ -29,8 +29,14 @@ final class TestServer implements AutoCloseable {
     /** @param advertisedPath what connections report as the file's path (models that open it themselves) */
     TestServer(String name, IoSettings settings, TestFile file, Duration idleTimeout, Duration sendTimeout,
             Path advertisedPath) throws IOException {
+        this(name, "127.0.0.1", settings, file, idleTimeout, sendTimeout, advertisedPath);
+    }
+
+    /** @param host the address to listen on */
+    TestServer(String name, String host, IoSettings settings, TestFile file, Duration idleTimeout, Duration sendTimeout,
+            Path advertisedPath) throws IOException {
         model = IoModels.create(name, settings);
-        address = model.bind(new InetSocketAddress("127.0.0.1", 0), 1100);
+        address = model.bind(new InetSocketAddress(host, 0), 1100);
         MemorySegment mapping = file.map(arena);
         model.start(remote -> {
             LineConnection connection =

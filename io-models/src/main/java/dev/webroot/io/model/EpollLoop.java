@@ -104,6 +104,7 @@ final class EpollLoop implements Runnable {
             }
         } catch (IOException | RuntimeException e) {
             closeDescriptors(createdEpoll, createdWake);
+            os.close();
             throw e;
         }
         this.epoll = createdEpoll;

@@ -12,6 +12,7 @@ import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -165,6 +166,9 @@ final class LinuxSockets implements AutoCloseable {
             address.set(ValueLayout.JAVA_BYTE, 2, (byte) (at.getPort() >>> 8));
             address.set(ValueLayout.JAVA_BYTE, 3, (byte) at.getPort());
             MemorySegment.copy(ip, 0, address, ValueLayout.JAVA_BYTE, family == AF_INET ? 4 : 8, ip.length);
+            if (at.getAddress() instanceof Inet6Address v6) {
+                address.set(I, 24, v6.getScopeId());
+            }
             int size = family == AF_INET ? 16 : SOCKADDR_BYTES;
             if ((int) BIND.invokeExact(callState, fd, address, size) < 0) {
                 throw new BindException(describe(errno()));
