@@ -35,6 +35,12 @@ public interface Connection {
     /** {@code n > 0} bytes were put into {@link #readBuffer()} at its position (which the driver advanced). */
     void read(int n, long now);
 
+    /**
+     * The read {@link #readBuffer()} was asked for found no bytes after all (a spurious readiness
+     * event, or an optimistic read of a new socket): the connection may release what it prepared.
+     */
+    default void readNothing() {}
+
     /** The peer closed its sending side. */
     void readEof(long now);
 

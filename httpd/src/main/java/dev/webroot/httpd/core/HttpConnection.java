@@ -106,6 +106,11 @@ public final class HttpConnection implements Connection {
     }
 
     @Override
+    public void readNothing() {
+        giveBackIfIdle();
+    }
+
+    @Override
     public void readEof(long now) {
         eof = true;
         advance(now);

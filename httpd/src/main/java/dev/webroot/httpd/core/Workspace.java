@@ -24,12 +24,12 @@ final class Workspace {
     byte[] in;
     ByteBuffer inView;
 
-    Workspace(Sites sites, Limits limits, DateSource dates, boolean logged, long boundarySeed) {
-        this.parser = new RequestParser(head, limits);
-        this.writer = new ResponseWriter(dates, mapped, output, limits.maxRanges(), boundarySeed);
-        this.planner = new ResponsePlanner(sites, limits, dates, writer, mapped);
-        this.exchanges = new Exchange[Math.max(1, limits.maxPipelinedResponses())];
-        this.logged = logged;
+    Workspace(WorkspacePool pool, long boundarySeed) {
+        this.parser = new RequestParser(head, pool.limits);
+        this.writer = new ResponseWriter(pool.dates, mapped, output, pool.limits.maxRanges(), boundarySeed);
+        this.planner = new ResponsePlanner(pool.sites, pool.limits, pool.dates, writer, mapped);
+        this.exchanges = new Exchange[pool.maxQueued];
+        this.logged = pool.log != AccessLog.DISABLED;
         useReadBuffer(new byte[READ_BUFFER_BYTES]);
     }
 

@@ -23,8 +23,8 @@ public final class WorkspacePool {
     final long headTimeout;
     final long keepAliveTimeout;
     final long sendTimeout;
-    private final Sites sites;
-    private final DateSource dates;
+    final Sites sites;
+    final DateSource dates;
     private final AtomicLong boundarySeeds;
     private final AtomicReferenceArray<Workspace> slots = new AtomicReferenceArray<>(SLOTS);
 
@@ -55,7 +55,7 @@ public final class WorkspacePool {
                 return w;
             }
         }
-        return new Workspace(sites, limits, dates, log != AccessLog.DISABLED, boundarySeeds.addAndGet(SEED_STEP));
+        return new Workspace(this, boundarySeeds.addAndGet(SEED_STEP));
     }
 
     /** Takes back a workspace whose connection no longer uses it. */

@@ -3,9 +3,7 @@ package dev.webroot.httpd.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.webroot.io.Connection.Operation;
-import dev.webroot.io.Output;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -88,10 +86,10 @@ class HttpConnectionTest {
     void connectionsSharingAPoolKeepTheirOwnWorkspaceWhileOutputIsPending() {
         WorkspacePool pool = new WorkspacePool(sites, Limits.defaults(), TestSites.DATES, AccessLog.DISABLED, 1);
         HttpConnection pending = new HttpConnection(pool, "a");
-        pending.opened(0);
+        Driver held = new Driver(pending);
         byte[] request = GET_PLAIN.getBytes(StandardCharsets.ISO_8859_1);
         pending.readBuffer().put(request);
-        pending.read(request.length, 0);
+        pending.read(request.length, held.now);
         assertThat(pending.nextWrite()).isEqualTo(Operation.PROCEED);
         assertThat(pending.holdsWorkspace()).as("output not yet sent").isTrue();
 
@@ -102,19 +100,28 @@ class HttpConnectionTest {
             assertThat(other.holdsWorkspace()).isFalse();
         }
 
-        Output output = pending.output();
-        byte[] sent = new byte[(int) output.totalRemaining()];
-        int at = 0;
-        for (int s = 0; s < output.segmentCount(); s++) {
-            ByteBuffer b = output.buffer(s);
-            int n = b.remaining();
-            b.get(sent, at, n);
-            at += n;
-        }
-        assertThat(new String(sent, StandardCharsets.ISO_8859_1)).isEqualTo(PLAIN_200 + "\r\nhello world\n");
-        pending.written(sent.length, 0);
+        held.drain();
+        assertThat(held.output()).isEqualTo(PLAIN_200 + "\r\nhello world\n");
         assertThat(pending.holdsWorkspace()).as("idle once sent").isFalse();
         sites.assertBalanced();
+    }
+
+    @Test
+    void aReadThatFindsNothingGivesTheWorkspaceBack() {
+        HttpConnection connection = connection(Limits.defaults());
+        Driver d = new Driver(connection);
+        connection.readBuffer();
+        assertThat(connection.holdsWorkspace()).as("prepared for a read").isTrue();
+        connection.readNothing();
+        assertThat(connection.holdsWorkspace()).isFalse();
+
+        d.feed("GET /plain.txt HTTP/1.1\r\nHo");
+        connection.readBuffer();
+        connection.readNothing();
+        assertThat(connection.holdsWorkspace()).as("part of a head is still buffered").isTrue();
+        d.feed("st: site.test\r\n\r\n");
+        assertThat(d.output()).isEqualTo(PLAIN_200 + "\r\nhello world\n");
+        assertThat(connection.holdsWorkspace()).isFalse();
     }
 
     @Test

@@ -32,16 +32,13 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Output goes out by one gathering {@code sendmsg}: header bytes are first copied to a native
  * staging area, bodies are sent straight from the webroot's mapping (which the connection keeps
- * alive while the output is queued). Deadlines are swept as in the selector loops.
+ * alive while the output is queued). Deadlines are swept as in the selector loops, with their limits.
  */
 final class EpollLoop implements Runnable {
     private static final int MAX_EVENTS = 512;
     private static final int READ_BYTES = 16 * 1024;
     private static final int STAGING_BYTES = 64 * 1024;
     private static final int MAX_IOVECS = 64;
-    private static final long MAX_WAIT_MILLIS = 1000;
-    private static final long MIN_SWEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
-    private static final int MAX_ACCEPTS_PER_EVENT = 64;
     private static final int SOCKET_EVENTS = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
     private static final int INPUT_EVENTS = EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR;
     private static final int OUTPUT_EVENTS = EPOLLOUT | EPOLLHUP | EPOLLERR;
@@ -166,7 +163,7 @@ final class EpollLoop implements Runnable {
             while (!aborting) {
                 long wakeAt = Math.min(earliestDeadline, acceptResume);
                 int timeout = resume.isEmpty()
-                        ? (int) Math.clamp(TimeUnit.NANOSECONDS.toMillis(wakeAt - System.nanoTime()) + 1, 1, MAX_WAIT_MILLIS)
+                        ? (int) Math.clamp(TimeUnit.NANOSECONDS.toMillis(wakeAt - System.nanoTime()) + 1, 1, EventLoop.MAX_SELECT_MILLIS)
                         : 0;
                 int n = os.epollWait(epoll, events, MAX_EVENTS, timeout);
                 if (n < 0 && n != -EINTR) {
@@ -218,13 +215,13 @@ final class EpollLoop implements Runnable {
                 }
             }
         }
-        if (now >= earliestDeadline && now - lastSweep >= MIN_SWEEP_NANOS) {
+        if (now >= earliestDeadline && now - lastSweep >= EventLoop.MIN_SWEEP_NANOS) {
             sweep(now);
         }
     }
 
     private void acceptSome(long now) {
-        for (int i = 0; i < MAX_ACCEPTS_PER_EVENT; i++) {
+        for (int i = 0; i < EventLoop.MAX_ACCEPTS_PER_EVENT; i++) {
             int fd = os.accept(listener);
             if (fd == -EAGAIN) {
                 return;
@@ -321,6 +318,7 @@ final class EpollLoop implements Runnable {
                         long n = os.read(s.fd, readScratch, room);
                         if (n == -EAGAIN) {
                             s.readable = false;
+                            c.readNothing();
                             return;
                         }
                         if (n < 0) {

@@ -20,11 +20,11 @@ import java.util.function.Consumer;
  * time to that deadline, at most {@link #MAX_SELECT_MILLIS}.
  */
 final class EventLoop implements Runnable {
-    private static final long MAX_SELECT_MILLIS = 1000;
-    private static final long MIN_SWEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    static final long MAX_SELECT_MILLIS = 1000;
+    static final long MIN_SWEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     private static final long HOUSEKEEPING_NANOS = TimeUnit.SECONDS.toNanos(10);
     /** Accepts per readiness event, so that a connection storm cannot starve the loop's own sockets. */
-    private static final int MAX_ACCEPTS_PER_EVENT = 64;
+    static final int MAX_ACCEPTS_PER_EVENT = 64;
 
     private final Selector selector;
     private final ConnectionTable table;

@@ -38,7 +38,7 @@ final class LinuxSockets implements AutoCloseable {
     static final int EPOLLEXCLUSIVE = 1 << 28;
     static final int EPOLLET = 1 << 31;
     /** x86_64 packs struct epoll_event (12 bytes); other 64-bit ABIs align its data field (16). */
-    static final boolean PACKED_EVENTS = "amd64".equals(System.getProperty("os.arch"));
+    private static final boolean PACKED_EVENTS = "amd64".equals(System.getProperty("os.arch"));
     static final int EVENT_BYTES = PACKED_EVENTS ? 12 : 16;
     private static final int EVENT_DATA_OFFSET = PACKED_EVENTS ? 4 : 8;
 
@@ -276,6 +276,7 @@ final class LinuxSockets implements AutoCloseable {
     int epollCreate() throws IOException {
         int fd;
         try {
+            // EPOLL_CLOEXEC has the value of SOCK_CLOEXEC (both are O_CLOEXEC).
             fd = (int) EPOLL_CREATE1.invokeExact(callState, SOCK_CLOEXEC);
         } catch (Throwable t) {
             throw unexpected(t);

@@ -48,9 +48,14 @@ final class LoopDriver extends Driver {
                         }
                     }
                     case READ -> {
-                        int n = readable ? socket.read(connection.readBuffer()) : 0;
+                        if (!readable) {
+                            interest(SelectionKey.OP_READ);
+                            return;
+                        }
+                        int n = socket.read(connection.readBuffer());
                         readable = false;
                         if (n == 0) {
+                            connection.readNothing();
                             interest(SelectionKey.OP_READ);
                             return;
                         }
