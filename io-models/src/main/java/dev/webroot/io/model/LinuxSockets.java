@@ -23,8 +23,8 @@ import java.net.UnknownHostException;
  * records {@code errno} and the scratch space for addresses, options and messages. Calls that may fail with an
  * expected error ({@code EAGAIN}, a reset peer) return {@code -errno} instead of throwing.
  *
- * <p>The non-blocking calls of the serving path (read, sendmsg, epoll_ctl, setsockopt) are linked
- * as critical: they cannot block, so the thread-state transition of an ordinary downcall is saved.
+ * <p>The non-blocking calls of the serving path (accept4, read, sendmsg, epoll_ctl, setsockopt) are made
+ * as critical calls: they cannot block, so the thread-state transition of an ordinary downcall is saved.
  */
 final class LinuxSockets implements AutoCloseable {
     static final int EAGAIN = 11;
@@ -68,25 +68,36 @@ final class LinuxSockets implements AutoCloseable {
     private static final ValueLayout.OfLong L = ValueLayout.JAVA_LONG;
     private static final AddressLayout A = ValueLayout.ADDRESS;
 
-    private static final MethodHandle SOCKET = link("socket", false, I, I, I, I);
-    private static final MethodHandle SETSOCKOPT = link("setsockopt", true, I, I, I, I, A, I);
-    private static final MethodHandle BIND = link("bind", false, I, I, A, I);
-    private static final MethodHandle LISTEN = link("listen", false, I, I, I);
-    private static final MethodHandle GETSOCKNAME = link("getsockname", false, I, I, A, A);
-    private static final MethodHandle ACCEPT4 = link("accept4", true, I, I, A, A, I);
-    private static final MethodHandle READ = link("read", true, L, I, A, L);
-    /** write() for eventfd wakeups from any thread: no errno (a failed wakeup is harmless), no per-thread state. */
-    private static final MethodHandle SIGNAL = LINKER.downcallHandle(LINKER.defaultLookup().find("write").orElseThrow(),
-            FunctionDescriptor.of(L, I, A, L));
+    /*
+     * Every call goes through one of two handles of a single shape, five longs to a long, with the function's
+     * address as the first argument. The linker builds code per distinct shape, tens of milliseconds each on a
+     * cold JVM, so a dozen typed signatures would delay the first response by a quarter of a second. On both ABIs
+     * this class supports, ints and pointers travel in the same 64-bit registers as longs, unused argument
+     * registers are ignored, and an int result is the low half of the register, hence the (int) casts.
+     */
+    private static final FunctionDescriptor SHAPE = FunctionDescriptor.of(L, L, L, L, L, L);
+    private static final MethodHandle CALL = LINKER.downcallHandle(SHAPE, Linker.Option.captureCallState("errno"));
+    private static final MethodHandle NON_BLOCKING_CALL = LINKER.downcallHandle(SHAPE,
+            Linker.Option.captureCallState("errno"), Linker.Option.critical(false));
+    /** Where calls made from any thread (wakeups, error texts) leave errno, which they ignore. */
+    private static final MemorySegment IGNORED_CALL_STATE = Arena.global().allocate(CALL_STATE);
     private static final MemorySegment ONE = Arena.global().allocateFrom(L, 1L);
-    private static final MethodHandle SENDMSG = link("sendmsg", true, L, I, A, I);
-    private static final MethodHandle CLOSE = link("close", false, I, I);
-    private static final MethodHandle EPOLL_CREATE1 = link("epoll_create1", false, I, I);
-    private static final MethodHandle EPOLL_CTL = link("epoll_ctl", true, I, I, I, I, A);
-    private static final MethodHandle EPOLL_WAIT = link("epoll_wait", false, I, I, A, I, I);
-    private static final MethodHandle EVENTFD = link("eventfd", false, I, I, I);
-    private static final MethodHandle STRERROR = LINKER.downcallHandle(LINKER.defaultLookup().find("strerror").orElseThrow(),
-            FunctionDescriptor.of(A, I));
+
+    private static final MemorySegment SOCKET = function("socket");
+    private static final MemorySegment SETSOCKOPT = function("setsockopt");
+    private static final MemorySegment BIND = function("bind");
+    private static final MemorySegment LISTEN = function("listen");
+    private static final MemorySegment GETSOCKNAME = function("getsockname");
+    private static final MemorySegment ACCEPT4 = function("accept4");
+    private static final MemorySegment READ = function("read");
+    private static final MemorySegment WRITE = function("write");
+    private static final MemorySegment SENDMSG = function("sendmsg");
+    private static final MemorySegment CLOSE = function("close");
+    private static final MemorySegment EPOLL_CREATE1 = function("epoll_create1");
+    private static final MemorySegment EPOLL_CTL = function("epoll_ctl");
+    private static final MemorySegment EPOLL_WAIT = function("epoll_wait");
+    private static final MemorySegment EVENTFD = function("eventfd");
+    private static final MemorySegment STRERROR = function("strerror");
 
     private final Arena arena = Arena.ofShared();
     private final MemorySegment callState = arena.allocate(CALL_STATE);
@@ -105,13 +116,35 @@ final class LinuxSockets implements AutoCloseable {
         }
     }
 
-    private static MethodHandle link(String name, boolean critical, ValueLayout result, ValueLayout... args) {
-        MemorySegment symbol = LINKER.defaultLookup().find(name)
+    private static MemorySegment function(String name) {
+        return LINKER.defaultLookup().find(name)
                 .orElseThrow(() -> new UnsupportedOperationException("libc has no " + name));
-        Linker.Option errno = Linker.Option.captureCallState("errno");
-        return critical
-                ? LINKER.downcallHandle(symbol, FunctionDescriptor.of(result, args), errno, Linker.Option.critical(false))
-                : LINKER.downcallHandle(symbol, FunctionDescriptor.of(result, args), errno);
+    }
+
+    /** An ordinary downcall, with errno recorded for this instance. */
+    private long call(MemorySegment function, long a, long b, long c, long d, long e) {
+        try {
+            return (long) CALL.invokeExact(function, callState, a, b, c, d, e);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** A downcall that cannot block, made without the thread-state transition of an ordinary one. */
+    private long nonBlockingCall(MemorySegment function, long a, long b, long c, long d, long e) {
+        try {
+            return (long) NON_BLOCKING_CALL.invokeExact(function, callState, a, b, c, d, e);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    private static long callFromAnyThread(MemorySegment function, long a, long b, long c) {
+        try {
+            return (long) CALL.invokeExact(function, IGNORED_CALL_STATE, a, b, c, 0L, 0L);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
     }
 
     /** Arena for buffers the owning thread keeps for as long as this instance. */
@@ -137,23 +170,14 @@ final class LinuxSockets implements AutoCloseable {
 
     /** The C library's text for an error number, as the JDK's own socket exceptions show it. */
     static String describe(int errno) {
-        try {
-            return ((MemorySegment) STRERROR.invokeExact(errno)).reinterpret(1024).getString(0);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        return MemorySegment.ofAddress(callFromAnyThread(STRERROR, errno, 0, 0)).reinterpret(1024).getString(0);
     }
 
     /** A non-blocking listening socket bound to {@code at} with SO_REUSEADDR; returns its descriptor. */
     int listen(InetSocketAddress at, int backlog) throws IOException {
         byte[] ip = at.getAddress().getAddress();
         int family = ip.length == 4 ? AF_INET : AF_INET6;
-        int fd;
-        try {
-            fd = (int) SOCKET.invokeExact(callState, family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        int fd = (int) call(SOCKET, family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, 0, 0);
         if (fd < 0) {
             throw failure("socket");
         }
@@ -170,32 +194,23 @@ final class LinuxSockets implements AutoCloseable {
                 address.set(I, 24, v6.getScopeId());
             }
             int size = family == AF_INET ? 16 : SOCKADDR_BYTES;
-            if ((int) BIND.invokeExact(callState, fd, address, size) < 0) {
+            if ((int) call(BIND, fd, address.address(), size, 0, 0) < 0) {
                 throw new BindException(describe(errno()));
             }
-            if ((int) LISTEN.invokeExact(callState, fd, backlog) < 0) {
+            if ((int) call(LISTEN, fd, backlog, 0, 0, 0) < 0) {
                 throw failure("listen");
             }
             return fd;
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             close(fd);
             throw e;
-        } catch (Throwable t) {
-            close(fd);
-            throw unexpected(t);
         }
     }
 
     /** The address a socket is bound to. */
     InetSocketAddress localAddress(int fd) throws IOException {
         length.set(I, 0, SOCKADDR_BYTES);
-        int result;
-        try {
-            result = (int) GETSOCKNAME.invokeExact(callState, fd, address, length);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
-        if (result < 0) {
+        if ((int) call(GETSOCKNAME, fd, address.address(), length.address(), 0, 0) < 0) {
             throw failure("getsockname");
         }
         return socketAddress();
@@ -204,11 +219,8 @@ final class LinuxSockets implements AutoCloseable {
     /** Accepts a connection as a non-blocking socket: its descriptor, or {@code -errno}. */
     int accept(int listener) {
         length.set(I, 0, SOCKADDR_BYTES);
-        try {
-            return orErrno((int) ACCEPT4.invokeExact(callState, listener, address, length, SOCK_NONBLOCK | SOCK_CLOEXEC));
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        return orErrno((int) nonBlockingCall(ACCEPT4, listener, address.address(), length.address(),
+                SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     }
 
     /** The peer of the last {@link #accept}, as "ip:port". */
@@ -235,20 +247,12 @@ final class LinuxSockets implements AutoCloseable {
 
     private int setOption(int fd, int level, int name) {
         option.set(I, 0, 1);
-        try {
-            return orErrno((int) SETSOCKOPT.invokeExact(callState, fd, level, name, option, 4));
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        return orErrno((int) nonBlockingCall(SETSOCKOPT, fd, level, name, option.address(), 4));
     }
 
     /** Reads into native memory: bytes read, 0 at end of input, or {@code -errno}. */
     long read(int fd, MemorySegment into, long max) {
-        try {
-            return orErrno((long) READ.invokeExact(callState, fd, into, max));
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        return orErrno(nonBlockingCall(READ, fd, into.address(), max, 0, 0));
     }
 
     /**
@@ -258,29 +262,16 @@ final class LinuxSockets implements AutoCloseable {
     long send(int fd, MemorySegment iovecs, int count) {
         message.set(A, MSGHDR_IOV, iovecs);
         message.set(L, MSGHDR_IOVLEN, count);
-        try {
-            return orErrno((long) SENDMSG.invokeExact(callState, fd, message, MSG_NOSIGNAL));
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        return orErrno(nonBlockingCall(SENDMSG, fd, message.address(), MSG_NOSIGNAL, 0, 0));
     }
 
     int close(int fd) {
-        try {
-            return orErrno((int) CLOSE.invokeExact(callState, fd));
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        return orErrno((int) call(CLOSE, fd, 0, 0, 0, 0));
     }
 
     int epollCreate() throws IOException {
-        int fd;
-        try {
-            // EPOLL_CLOEXEC has the value of SOCK_CLOEXEC (both are O_CLOEXEC).
-            fd = (int) EPOLL_CREATE1.invokeExact(callState, SOCK_CLOEXEC);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        // EPOLL_CLOEXEC has the value of SOCK_CLOEXEC (both are O_CLOEXEC).
+        int fd = (int) call(EPOLL_CREATE1, SOCK_CLOEXEC, 0, 0, 0, 0);
         if (fd < 0) {
             throw failure("epoll_create1");
         }
@@ -291,29 +282,17 @@ final class LinuxSockets implements AutoCloseable {
     int epollAdd(int epoll, int fd, int events) {
         event.set(I, 0, events);
         event.set(ValueLayout.JAVA_LONG_UNALIGNED, EVENT_DATA_OFFSET, fd);
-        try {
-            return orErrno((int) EPOLL_CTL.invokeExact(callState, epoll, EPOLL_CTL_ADD, fd, event));
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        return orErrno((int) nonBlockingCall(EPOLL_CTL, epoll, EPOLL_CTL_ADD, fd, event.address(), 0));
     }
 
     /** Removes {@code fd} from the set. */
     int epollDelete(int epoll, int fd) {
-        try {
-            return orErrno((int) EPOLL_CTL.invokeExact(callState, epoll, EPOLL_CTL_DEL, fd, event));
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        return orErrno((int) nonBlockingCall(EPOLL_CTL, epoll, EPOLL_CTL_DEL, fd, event.address(), 0));
     }
 
     /** Waits for events: how many were stored, or {@code -errno}. */
     int epollWait(int epoll, MemorySegment events, int max, int timeoutMillis) {
-        try {
-            return orErrno((int) EPOLL_WAIT.invokeExact(callState, epoll, events, max, timeoutMillis));
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        return orErrno((int) call(EPOLL_WAIT, epoll, events.address(), max, timeoutMillis, 0));
     }
 
     static int eventMask(MemorySegment events, int i) {
@@ -326,12 +305,7 @@ final class LinuxSockets implements AutoCloseable {
 
     /** A non-blocking eventfd, used to wake a thread out of epoll_wait. */
     int eventFd() throws IOException {
-        int fd;
-        try {
-            fd = (int) EVENTFD.invokeExact(callState, 0, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        int fd = (int) call(EVENTFD, 0, SOCK_NONBLOCK | SOCK_CLOEXEC, 0, 0, 0);
         if (fd < 0) {
             throw failure("eventfd");
         }
@@ -345,11 +319,7 @@ final class LinuxSockets implements AutoCloseable {
 
     /** Wakes the thread waiting on an eventfd; any thread may call it. */
     static void signal(int eventFd) {
-        try {
-            long ignored = (long) SIGNAL.invokeExact(eventFd, ONE, 8L);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        callFromAnyThread(WRITE, eventFd, ONE.address(), 8);
     }
 
     @Override
