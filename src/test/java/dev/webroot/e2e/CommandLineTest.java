@@ -37,6 +37,23 @@ class CommandLineTest {
     }
 
     @Test
+    void theLauncherRecordsTheStartUpCacheOnceAndLaterStartsUseIt() throws Exception {
+        String launcher = Project.root().resolve("scripts/httpd").toString();
+        Path cache = Project.root().resolve("httpd/target/httpd.aot");
+        Project.Result first = Project.run(List.of(launcher, "--version"), 120);
+        assertThat(first.exitCode()).as(first.output()).isZero();
+        assertThat(first.output()).endsWith("httpd 0.1.0\n");
+        assertThat(Files.getLastModifiedTime(cache)).isGreaterThanOrEqualTo(Files.getLastModifiedTime(Project.httpdJar()));
+        assertThat(Files.readString(Project.root().resolve("httpd/target/httpd.aot.log")))
+                .as("every I/O model served the training requests").doesNotContain("training: skipped");
+
+        // AOTMode=on makes the JVM refuse to start unless the cache maps and fits the launcher's own flags.
+        Project.Result strict = Project.run(List.of("env", "HTTPD_JAVA_OPTS=-XX:AOTMode=on", launcher, "--version"), 60);
+        assertThat(strict.exitCode()).as(strict.output()).isZero();
+        assertThat(strict.output()).isEqualTo("httpd 0.1.0\n");
+    }
+
+    @Test
     void sighupReopensTheAccessLogForLogrotate() throws Exception {
         try (Server server = Server.start(Project.exampleVhosts(), "sendfile")) {
             Path log = server.accessLog();
@@ -82,7 +99,7 @@ class CommandLineTest {
     void badUsageExitsTwoWithASpecificMessage() throws Exception {
         Project.Result unknownOption = Project.run(httpd(Project.exampleVhosts().toString(), "--frobnicate"), 30);
         assertThat(unknownOption.exitCode()).isEqualTo(2);
-        assertThat(unknownOption.output()).contains("Unknown option: '--frobnicate'").doesNotContain("\tat ");
+        assertThat(unknownOption.output()).contains("httpd: unknown option '--frobnicate'").doesNotContain("\tat ");
 
         Project.Result badModel = Project.run(httpd(Project.exampleVhosts().toString(), "--io", "kqueue"), 30);
         assertThat(badModel.exitCode()).isEqualTo(2);
@@ -95,7 +112,7 @@ class CommandLineTest {
 
         Project.Result noArguments = Project.run(httpd(), 30);
         assertThat(noArguments.exitCode()).isEqualTo(2);
-        assertThat(noArguments.output()).contains("Missing required parameter: 'VHOSTS_DIR'");
+        assertThat(noArguments.output()).contains("httpd: missing VHOSTS_DIR");
     }
 
     @Test
@@ -103,7 +120,7 @@ class CommandLineTest {
         Project.Result help = Project.run(httpd("--help"), 30);
         assertThat(help.exitCode()).isZero();
         assertThat(help.output()).contains("--listen=HOST:PORT", "--io=MODEL", "--access-log=PATH|-|off",
-                "--shutdown-grace=DURATION", "--user=NAME", "default: 127.0.0.1:8080");
+                "--shutdown-grace=DURATION", "--user=NAME", "default: 127.0.0.1:8080", "Exit codes:");
     }
 
     @Test

@@ -11,165 +11,90 @@ import dev.webroot.io.IoModel;
 import dev.webroot.io.IoModels;
 import dev.webroot.io.IoSettings;
 import java.io.IOException;
-import java.io.PrintWriter;
+import java.io.PrintStream;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.concurrent.Callable;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 import sun.misc.Signal;
 
-/** The server CLI: serves a vhosts directory until SIGTERM or SIGINT. */
-@Command(name = "httpd", mixinStandardHelpOptions = true, version = "httpd 0.1.0", sortOptions = false,
-        usageHelpAutoWidth = true,
-        description = {
-            "Serves every webroot in VHOSTS_DIR as a virtual host named after its entry (__default__ answers "
-                + "unknown hosts). Replacing an entry (ln -s NEW .tmp && mv -T .tmp NAME) deploys a site atomically, "
-                + "without a restart. SIGTERM or SIGINT stops accepting, lets in-flight responses finish within "
-                + "--shutdown-grace, and exits 0; SIGHUP reopens the log files.",
-            "Durations take a unit: 500ms, 60s, 2m (a bare number means seconds)."},
-        exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {
-            "0:stopped by SIGTERM or SIGINT",
-            "1:could not start (cannot listen, cannot drop privileges, cannot open a log)",
-            "2:bad command line or VHOSTS_DIR unusable"})
-public final class Httpd implements Callable<Integer> {
+/**
+ * The server: serves a vhosts directory until SIGTERM or SIGINT (or {@link #requestStop}); {@link #main} is its
+ * command line.
+ */
+public final class Httpd {
     static final int EXIT_RUNTIME = 1;
     static final int EXIT_USAGE = 2;
 
-    @Spec
-    CommandSpec spec;
-
-    @Parameters(index = "0", paramLabel = "VHOSTS_DIR",
-            description = "Directory whose entries (webroot files or symlinks to them) are the virtual hosts.")
-    Path vhostsDir;
-
-    @Parameters(index = "1", arity = "0..1", paramLabel = "MODEL",
-            description = "The I/O model, as in ashttpd's 'httpd VHOSTS_DIR MODEL' (same as --io).")
-    String positionalModel;
-
-    @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:8080",
-            converter = ListenAddressConverter.class,
-            description = "Address to listen on; [::1]:8080 for IPv6, port 0 for any free port (default: ${DEFAULT-VALUE}).")
-    InetSocketAddress listen;
-
-    @Option(names = "--io", paramLabel = "MODEL",
-            description = "How bytes move: sync, sendfile, async, direct or epoll (default: " + IoModels.DEFAULT + ").")
-    String io;
-
-    @Option(names = "--workers", paramLabel = "N", defaultValue = "0",
-            description = "Event loops or carrier threads; 0 = one per core (default: ${DEFAULT-VALUE}).")
-    int workers;
-
-    @Option(names = "--max-connections", paramLabel = "N", defaultValue = "10000",
-            description = "Connections open at once; further ones are closed on accept (default: ${DEFAULT-VALUE}).")
-    int maxConnections;
-
-    @Option(names = "--backlog", paramLabel = "N", defaultValue = "511",
-            description = "Listen backlog (default: ${DEFAULT-VALUE}, as nginx).")
-    int backlog;
-
-    @Option(names = "--request-head-timeout", paramLabel = "DURATION", defaultValue = "60s",
-            converter = DurationConverter.class,
-            description = "Time a client has to send a request head; 408 after it (default: ${DEFAULT-VALUE}).")
-    Duration requestHeadTimeout;
-
-    @Option(names = "--keepalive-timeout", paramLabel = "DURATION", defaultValue = "75s",
-            converter = DurationConverter.class,
-            description = "Idle time after a response before the connection is closed (default: ${DEFAULT-VALUE}).")
-    Duration keepAliveTimeout;
-
-    @Option(names = "--send-timeout", paramLabel = "DURATION", defaultValue = "60s",
-            converter = DurationConverter.class,
-            description = "Time without send progress before the connection is closed (default: ${DEFAULT-VALUE}).")
-    Duration sendTimeout;
-
-    @Option(names = "--max-requests-per-connection", paramLabel = "N", defaultValue = "1000",
-            description = "Requests served on one connection before it is closed (default: ${DEFAULT-VALUE}).")
-    int maxRequestsPerConnection;
-
-    @Option(names = "--max-request-line-bytes", paramLabel = "N", defaultValue = "8192",
-            description = "Longest request line; 414 beyond it (default: ${DEFAULT-VALUE}).")
-    int maxRequestLineBytes;
-
-    @Option(names = "--max-header-bytes", paramLabel = "N", defaultValue = "32768",
-            description = "Largest header section; 431 beyond it (default: ${DEFAULT-VALUE}).")
-    int maxHeaderBytes;
-
-    @Option(names = "--sendfile-threshold", paramLabel = "BYTES", defaultValue = "262144",
-            description = "Bodies at least this long go through sendfile or direct I/O where the model can "
-                    + "(default: ${DEFAULT-VALUE}).")
-    long sendfileThreshold;
-
-    @Option(names = "--access-log", paramLabel = "PATH|-|off", defaultValue = "-",
-            description = "Combined-format access log: a file (appended), - for standard output, or off "
-                    + "(default: ${DEFAULT-VALUE}).")
-    String accessLog;
-
-    @Option(names = "--error-log", paramLabel = "PATH|-", defaultValue = "-",
-            description = "Start-up, vhost changes and problems: a file (appended) or - for standard error "
-                    + "(default: ${DEFAULT-VALUE}).")
-    String errorLog;
-
-    @Option(names = "--shutdown-grace", paramLabel = "DURATION", defaultValue = "10s",
-            converter = DurationConverter.class,
-            description = "How long in-flight responses may take to finish on SIGTERM/SIGINT (default: ${DEFAULT-VALUE}).")
-    Duration shutdownGrace;
-
-    @Option(names = "--vhosts-rescan", paramLabel = "DURATION", defaultValue = "500ms",
-            converter = DurationConverter.class,
-            description = "How often VHOSTS_DIR is re-checked besides its change events (default: ${DEFAULT-VALUE}).")
-    Duration vhostsRescan;
-
-    @Option(names = "--user", paramLabel = "NAME",
-            description = "After binding, switch to this user and its group for good (only when started as root).")
-    String user;
-
+    private final Settings settings;
     private final CountDownLatch stopRequested = new CountDownLatch(1);
-    private final AtomicReference<String> stopSignal = new AtomicReference<>();
+    private final AtomicReference<String> stopReason = new AtomicReference<>();
+    private final CompletableFuture<InetSocketAddress> listening = new CompletableFuture<>();
 
-    public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+    Httpd(Settings settings) {
+        this.settings = settings;
     }
 
-    static CommandLine commandLine() {
-        CommandLine commandLine = new CommandLine(new Httpd());
-        commandLine.setParameterExceptionHandler((e, args) -> {
-            PrintWriter err = e.getCommandLine().getErr();
+    public static void main(String[] args) {
+        System.exit(run(List.of(args), System.out, System.err));
+    }
+
+    /** Runs the command line to its end and returns the exit code; usage errors go to {@code err}. */
+    static int run(List<String> args, PrintStream out, PrintStream err) {
+        if (CommandLine.asksForHelp(args)) {
+            out.print(CommandLine.help());
+            return 0;
+        }
+        if (CommandLine.asksForVersion(args)) {
+            out.println(CommandLine.VERSION);
+            return 0;
+        }
+        Settings settings;
+        try {
+            settings = CommandLine.parse(args);
+        } catch (CommandLine.UsageException e) {
             err.println("httpd: " + e.getMessage());
             err.println("Try 'httpd --help' for the options.");
             return EXIT_USAGE;
-        });
-        return commandLine;
+        }
+        return new Httpd(settings).serve();
     }
 
-    @Override
-    public Integer call() {
-        String model = chooseModel();
-        validate();
+    /** Completes with the bound address once the server accepts connections. */
+    CompletableFuture<InetSocketAddress> listening() {
+        return listening;
+    }
+
+    /** Starts the orderly stop that SIGTERM starts, logging {@code reason} as what asked for it. */
+    void requestStop(String reason) {
+        stopReason.compareAndSet(null, reason);
+        stopRequested.countDown();
+    }
+
+    /** Serves until a stop is requested, then stops in order; returns the exit code. */
+    int serve() {
         ErrorLog errors;
+        String errorLog = settings.errorLog();
         try {
             errors = errorLog.equals("-") ? ErrorLog.toStderr() : ErrorLog.toFile(Path.of(errorLog));
         } catch (IOException e) {
             System.err.println("httpd: cannot open error log " + errorLog + ": " + e.getMessage());
+            listening.completeExceptionally(e);
             return EXIT_RUNTIME;
         }
         try (errors) {
-            return serve(model, errors);
+            return serve(errors);
+        } finally {
+            listening.completeExceptionally(new IllegalStateException("httpd stopped before listening"));
         }
     }
 
-    private int serve(String modelName, ErrorLog errors) {
+    private int serve(ErrorLog errors) {
         PrivilegeDrop.Account account = null;
+        String user = settings.user();
         if (user != null) {
             if (!PrivilegeDrop.runningAsRoot()) {
                 errors.log("--user " + user + " needs httpd to be started as root (to bind, then drop to " + user
@@ -184,7 +109,7 @@ public final class Httpd implements Callable<Integer> {
         }
         VhostRegistry registry;
         try {
-            registry = VhostRegistry.open(vhostsDir, errors, vhostsRescan);
+            registry = VhostRegistry.open(settings.vhostsDir(), errors, settings.vhostsRescan());
         } catch (IOException e) {
             errors.log(e.getMessage());
             return EXIT_USAGE;
@@ -194,11 +119,11 @@ public final class Httpd implements Callable<Integer> {
             try {
                 access = openAccessLog(errors);
             } catch (IOException e) {
-                errors.log("cannot open access log " + accessLog + ": " + e.getMessage());
+                errors.log("cannot open access log " + settings.accessLog() + ": " + e.getMessage());
                 return EXIT_RUNTIME;
             }
             try {
-                return serve(modelName, errors, registry, access, account);
+                return serve(errors, registry, access, account);
             } finally {
                 if (access instanceof AsyncAccessLog async) {
                     async.close();
@@ -207,14 +132,15 @@ public final class Httpd implements Callable<Integer> {
         }
     }
 
-    private int serve(String modelName, ErrorLog errors, VhostRegistry registry, AccessLog access,
-                      PrivilegeDrop.Account account) {
-        IoModel model = IoModels.create(modelName, new IoSettings(workers, maxConnections, sendfileThreshold, shutdownGrace));
+    private int serve(ErrorLog errors, VhostRegistry registry, AccessLog access, PrivilegeDrop.Account account) {
+        String modelName = settings.model();
+        IoModel model = IoModels.create(modelName, new IoSettings(settings.workers(), settings.maxConnections(),
+                settings.sendfileThreshold(), settings.shutdownGrace()));
         InetSocketAddress bound;
         try {
-            bound = model.bind(listen, backlog);
+            bound = model.bind(settings.listen(), settings.backlog());
         } catch (IOException e) {
-            errors.log("cannot listen on " + url(listen) + ": " + describe(e));
+            errors.log("cannot listen on " + url(settings.listen()) + ": " + describe(e));
             return EXIT_RUNTIME;
         }
         if (account != null) {
@@ -227,9 +153,10 @@ public final class Httpd implements Callable<Integer> {
             }
         }
         Limits defaults = Limits.defaults();
-        Limits limits = new Limits(maxRequestLineBytes, maxHeaderBytes, defaults.maxHeaderCount(),
-                defaults.maxPipelinedResponses(), maxRequestsPerConnection, defaults.maxRanges(),
-                requestHeadTimeout, keepAliveTimeout, sendTimeout);
+        Limits limits = new Limits(settings.maxRequestLineBytes(), settings.maxHeaderBytes(),
+                defaults.maxHeaderCount(), defaults.maxPipelinedResponses(), settings.maxRequestsPerConnection(),
+                defaults.maxRanges(), settings.requestHeadTimeout(), settings.keepAliveTimeout(),
+                settings.sendTimeout());
         SystemDateSource dates = new SystemDateSource();
         installSignalHandlers(errors, access);
         try {
@@ -247,9 +174,10 @@ public final class Httpd implements Callable<Integer> {
         if (!registry.names().contains("__default__")) {
             errors.log("no __default__ entry in " + registry.directory() + ": requests for other hosts get 404");
         }
+        listening.complete(bound);
         awaitStop();
-        errors.log("received SIG" + stopSignal.get() + ": no longer accepting; finishing "
-                + model.openConnections() + " open connections within " + shutdownGrace.toMillis() + " ms");
+        errors.log("received " + stopReason.get() + ": no longer accepting; finishing " + model.openConnections()
+                + " open connections within " + settings.shutdownGrace().toMillis() + " ms");
         long started = System.nanoTime();
         model.shutdown();
         errors.log("stopped after " + (System.nanoTime() - started) / 1_000_000 + " ms");
@@ -257,10 +185,10 @@ public final class Httpd implements Callable<Integer> {
     }
 
     private AccessLog openAccessLog(ErrorLog errors) throws IOException {
-        return switch (accessLog) {
+        return switch (settings.accessLog()) {
             case "off" -> AccessLog.DISABLED;
             case "-" -> AsyncAccessLog.toStdout(errors);
-            default -> AsyncAccessLog.toFile(Path.of(accessLog), errors);
+            default -> AsyncAccessLog.toFile(Path.of(settings.accessLog()), errors);
         };
     }
 
@@ -272,7 +200,7 @@ public final class Httpd implements Callable<Integer> {
     private void installSignalHandlers(ErrorLog errors, AccessLog access) {
         for (String name : new String[] {"TERM", "INT"}) {
             handle(name, errors, signal -> {
-                if (!stopSignal.compareAndSet(null, signal.getName())) {
+                if (!stopReason.compareAndSet(null, "SIG" + signal.getName())) {
                     errors.log("received SIG" + signal.getName() + " while stopping: exiting now");
                     Runtime.getRuntime().halt(EXIT_RUNTIME);
                 }
@@ -302,53 +230,8 @@ public final class Httpd implements Callable<Integer> {
                 stopRequested.await();
                 return;
             } catch (InterruptedException e) {
-                // Only a signal stops the server.
+                // Only a signal or requestStop stops the server.
             }
-        }
-    }
-
-    private String chooseModel() {
-        if (positionalModel != null && io != null && !positionalModel.equals(io)) {
-            throw new ParameterException(spec.commandLine(),
-                    "the I/O model is given twice, differently: MODEL '" + positionalModel + "' and --io " + io);
-        }
-        String model = io != null ? io : positionalModel != null ? positionalModel : IoModels.DEFAULT;
-        if (!IoModels.NAMES.contains(model)) {
-            throw new ParameterException(spec.commandLine(),
-                    "unknown I/O model '" + model + "'; valid models: " + String.join(", ", IoModels.NAMES));
-        }
-        return model;
-    }
-
-    private void validate() {
-        requireAtLeast("--workers", workers, 0);
-        requireAtLeast("--max-connections", maxConnections, 1);
-        requireAtLeast("--backlog", backlog, 1);
-        requireAtLeast("--max-requests-per-connection", maxRequestsPerConnection, 1);
-        requireAtLeast("--max-request-line-bytes", maxRequestLineBytes, 64);
-        requireAtLeast("--max-header-bytes", maxHeaderBytes, 256);
-        requireAtLeast("--sendfile-threshold", sendfileThreshold, 0);
-        requirePositive("--request-head-timeout", requestHeadTimeout);
-        requirePositive("--keepalive-timeout", keepAliveTimeout);
-        requirePositive("--send-timeout", sendTimeout);
-        requirePositive("--vhosts-rescan", vhostsRescan);
-        if (shutdownGrace.isNegative()) {
-            throw new ParameterException(spec.commandLine(), "--shutdown-grace must not be negative");
-        }
-        if (user != null && user.isBlank()) {
-            throw new ParameterException(spec.commandLine(), "--user needs a user name");
-        }
-    }
-
-    private void requireAtLeast(String option, long value, long minimum) {
-        if (value < minimum) {
-            throw new ParameterException(spec.commandLine(), option + " must be at least " + minimum + ", not " + value);
-        }
-    }
-
-    private void requirePositive(String option, Duration value) {
-        if (value.isNegative() || value.isZero()) {
-            throw new ParameterException(spec.commandLine(), option + " must be longer than zero");
         }
     }
 

@@ -5,30 +5,26 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
-import picocli.CommandLine.TypeConversionException;
 
 class HttpdCommandLineTest {
-    private record Run(int exitCode, String err) {}
+    private record Run(int exitCode, String out, String err) {}
 
     private static Run run(String... args) {
-        StringWriter err = new StringWriter();
+        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
         ByteArrayOutputStream stderr = new ByteArrayOutputStream();
         PrintStream original = System.err;
-        System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
+        PrintStream err = new PrintStream(stderr, true, StandardCharsets.UTF_8);
+        System.setErr(err);
         try {
-            CommandLine commandLine = Httpd.commandLine();
-            commandLine.setErr(new PrintWriter(err, true));
-            int code = commandLine.execute(args);
-            return new Run(code, err + stderr.toString(StandardCharsets.UTF_8));
+            int code = Httpd.run(List.of(args), new PrintStream(stdout, true, StandardCharsets.UTF_8), err);
+            return new Run(code, stdout.toString(StandardCharsets.UTF_8), stderr.toString(StandardCharsets.UTF_8));
         } finally {
             System.setErr(original);
         }
@@ -50,12 +46,14 @@ class HttpdCommandLineTest {
 
     @Test
     void badValuesAreNamed(@TempDir Path dir) {
-        assertThat(run(dir.toString(), "--listen", "8080").err()).contains("'8080' is not HOST:PORT");
-        assertThat(run(dir.toString(), "--keepalive-timeout", "soon").err()).contains("'soon' is not a duration");
+        assertThat(run(dir.toString(), "--listen", "8080").err()).contains("--listen: '8080' is not HOST:PORT");
+        assertThat(run(dir.toString(), "--keepalive-timeout", "soon").err())
+                .contains("--keepalive-timeout: 'soon' is not a duration");
         Run workers = run(dir.toString(), "--workers", "-1");
         assertThat(workers.exitCode()).isEqualTo(2);
-        assertThat(workers.err()).contains("--workers must be at least 0, not -1");
-        assertThat(run().err()).contains("Missing required parameter: 'VHOSTS_DIR'");
+        assertThat(workers.err()).isEqualTo("httpd: --workers must be at least 0, not -1\n"
+                + "Try 'httpd --help' for the options.\n");
+        assertThat(run().err()).contains("missing VHOSTS_DIR");
     }
 
     @Test
@@ -66,30 +64,20 @@ class HttpdCommandLineTest {
     }
 
     @Test
-    void helpListsTheOptionsAndExitsZero() {
-        Run run = run("--help");
+    void helpListsEveryOptionWithItsDefaultAndWinsOverErrors() {
+        Run run = run("--no-such-option", "--help");
         assertThat(run.exitCode()).isZero();
+        assertThat(run.err()).isEmpty();
+        assertThat(run.out()).startsWith("Usage: httpd [OPTIONS] VHOSTS_DIR [MODEL]\n")
+                .contains("  --listen=HOST:PORT\n", "(default: 127.0.0.1:8080)", "  --io=MODEL\n", "(default: epoll)",
+                        "  --user=NAME\n", "  --vhosts-rescan=DURATION\n", "(default: 500ms)", "Exit codes:");
+        assertThat(run.out().lines()).allMatch(line -> line.length() <= 80);
     }
 
     @Test
-    void parsesListenAddresses() {
-        ListenAddressConverter converter = new ListenAddressConverter();
-        InetSocketAddress v4 = converter.convert("127.0.0.1:8080");
-        assertThat(Httpd.url(v4)).isEqualTo("http://127.0.0.1:8080");
-        InetSocketAddress v6 = converter.convert("[::1]:0");
-        assertThat(Httpd.url(v6)).isEqualTo("http://[0:0:0:0:0:0:0:1]:0");
-        assertThatThrownBy(() -> converter.convert("::1:80")).isInstanceOf(TypeConversionException.class)
-                .hasMessageContaining("brackets");
-        assertThatThrownBy(() -> converter.convert("127.0.0.1:70000")).hasMessageContaining("0 to 65535");
-    }
-
-    @Test
-    void parsesDurations() {
-        DurationConverter converter = new DurationConverter();
-        assertThat(converter.convert("500ms")).isEqualTo(Duration.ofMillis(500));
-        assertThat(converter.convert("60s")).isEqualTo(Duration.ofSeconds(60));
-        assertThat(converter.convert("75")).isEqualTo(Duration.ofSeconds(75));
-        assertThat(converter.convert("2m")).isEqualTo(Duration.ofMinutes(2));
-        assertThatThrownBy(() -> converter.convert("1.5s")).isInstanceOf(TypeConversionException.class);
+    void versionPrintsTheVersion() {
+        Run run = run("-V");
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out()).isEqualTo("httpd 0.1.0\n");
     }
 }

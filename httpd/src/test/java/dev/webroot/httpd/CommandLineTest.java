@@ -1,0 +1,96 @@
+package dev.webroot.httpd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class CommandLineTest {
+    private static Settings parse(String... args) throws CommandLine.UsageException {
+        return CommandLine.parse(List.of(args));
+    }
+
+    @Test
+    void defaultsApplyToWhatIsNotGiven() throws Exception {
+        Settings settings = parse("vhosts");
+        assertThat(settings.vhostsDir()).isEqualTo(Path.of("vhosts"));
+        assertThat(settings.model()).isEqualTo("epoll");
+        assertThat(Httpd.url(settings.listen())).isEqualTo("http://127.0.0.1:8080");
+        assertThat(settings.maxConnections()).isEqualTo(10_000);
+        assertThat(settings.backlog()).isEqualTo(511);
+        assertThat(settings.keepAliveTimeout()).isEqualTo(Duration.ofSeconds(75));
+        assertThat(settings.vhostsRescan()).isEqualTo(Duration.ofMillis(500));
+        assertThat(settings.sendfileThreshold()).isEqualTo(262_144);
+        assertThat(settings.accessLog()).isEqualTo("-");
+        assertThat(settings.user()).isNull();
+    }
+
+    @Test
+    void valuesFollowTheOptionOrAnEqualsSign() throws Exception {
+        Settings settings = parse("--workers", "3", "--access-log=/var/log/x=y.log", "vhosts", "--io=sync");
+        assertThat(settings.workers()).isEqualTo(3);
+        assertThat(settings.accessLog()).isEqualTo("/var/log/x=y.log");
+        assertThat(settings.model()).isEqualTo("sync");
+        assertThat(parse("--access-log", "-", "vhosts").accessLog()).isEqualTo("-");
+    }
+
+    @Test
+    void theModelMayFollowTheVhostsDirectoryAsInAshttpd() throws Exception {
+        assertThat(parse("vhosts", "async").model()).isEqualTo("async");
+        assertThat(parse("vhosts", "async", "--io", "async").model()).isEqualTo("async");
+    }
+
+    @Test
+    void argumentsAfterADoubleDashArePositional() throws Exception {
+        assertThat(parse("--", "-vhosts").vhostsDir()).isEqualTo(Path.of("-vhosts"));
+        assertThat(CommandLine.asksForHelp(List.of("--", "--help"))).isFalse();
+    }
+
+    @Test
+    void eachMistakeIsNamed() {
+        assertThatThrownBy(() -> parse("vhosts", "--frobnicate")).hasMessage("unknown option '--frobnicate'");
+        assertThatThrownBy(() -> parse("vhosts", "--listen")).hasMessage("--listen needs a value (HOST:PORT)");
+        assertThatThrownBy(() -> parse("vhosts", "--io", "sync", "--io=async"))
+                .hasMessage("--io is given more than once");
+        assertThatThrownBy(() -> parse("vhosts", "sync", "extra"))
+                .hasMessage("unexpected argument 'extra' (after VHOSTS_DIR and MODEL)");
+        assertThatThrownBy(() -> parse("--workers", "2")).hasMessage("missing VHOSTS_DIR, the directory of virtual hosts");
+        assertThatThrownBy(() -> parse("vhosts", "--backlog", "many")).hasMessage("--backlog: 'many' is not a whole number");
+        assertThatThrownBy(() -> parse("vhosts", "--max-connections", "3000000000"))
+                .hasMessage("--max-connections must be at most 2147483647, not 3000000000");
+        assertThatThrownBy(() -> parse("vhosts", "--send-timeout", "0ms")).hasMessage("--send-timeout must be longer than zero");
+        assertThatThrownBy(() -> parse("vhosts", "--user", " ")).hasMessage("--user needs a user name");
+        assertThatThrownBy(() -> parse("vhosts", "--max-header-bytes", "100"))
+                .hasMessage("--max-header-bytes must be at least 256, not 100");
+    }
+
+    @Test
+    void aZeroShutdownGraceIsAllowed() throws Exception {
+        assertThat(parse("vhosts", "--shutdown-grace", "0").shutdownGrace()).isZero();
+    }
+
+    @Test
+    void parsesListenAddresses() {
+        InetSocketAddress v4 = CommandLine.parseListenAddress("127.0.0.1:8080");
+        assertThat(Httpd.url(v4)).isEqualTo("http://127.0.0.1:8080");
+        InetSocketAddress v6 = CommandLine.parseListenAddress("[::1]:0");
+        assertThat(Httpd.url(v6)).isEqualTo("http://[0:0:0:0:0:0:0:1]:0");
+        assertThatThrownBy(() -> CommandLine.parseListenAddress("::1:80")).hasMessageContaining("brackets");
+        assertThatThrownBy(() -> CommandLine.parseListenAddress("127.0.0.1:70000")).hasMessageContaining("0 to 65535");
+        assertThatThrownBy(() -> CommandLine.parseListenAddress("127.0.0.1:")).hasMessageContaining("is not HOST:PORT");
+    }
+
+    @Test
+    void parsesDurations() {
+        assertThat(CommandLine.parseDuration("500ms")).isEqualTo(Duration.ofMillis(500));
+        assertThat(CommandLine.parseDuration("60s")).isEqualTo(Duration.ofSeconds(60));
+        assertThat(CommandLine.parseDuration("75")).isEqualTo(Duration.ofSeconds(75));
+        assertThat(CommandLine.parseDuration("2m")).isEqualTo(Duration.ofMinutes(2));
+        assertThat(CommandLine.parseDuration("1h")).isEqualTo(Duration.ofHours(1));
+        assertThatThrownBy(() -> CommandLine.parseDuration("1.5s")).hasMessageContaining("is not a duration");
+    }
+}
