@@ -4,11 +4,12 @@ import dev.webroot.format.Content;
 import dev.webroot.format.Digests;
 import dev.webroot.format.Encoding;
 import dev.webroot.format.WebrootWriter.Representation;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,23 +49,25 @@ final class FileProcessor {
             return processSvgz(source);
         }
         String type = MimeTypes.byName(name);
-        if (type == null) {
-            type = MimeTypes.detect(readPrefix(source.file()), name);
+        Measurement m;
+        try (InputStream file = Files.newInputStream(source.file())) {
+            InputStream in = file;
+            if (type == null) {
+                // The sniffed prefix is measured too, so the file is read once and type and hash see the same bytes.
+                byte[] prefix = file.readNBytes(MimeTypes.SNIFF_LENGTH);
+                type = MimeTypes.detect(prefix, name);
+                in = new SequenceInputStream(new ByteArrayInputStream(prefix), file);
+            }
+            boolean compress = precompressor != null && MimeTypes.isCompressible(type)
+                    && Precompressor.isCandidate(source.size());
+            m = measure(in, compress ? source.size() : -1, MimeTypes.isText(type));
         }
-        boolean compress = precompressor != null && MimeTypes.isCompressible(type)
-                && Precompressor.isCandidate(source.size());
-        Measurement m = measure(source.file(), compress ? source.size() : -1, MimeTypes.isText(type));
         List<Representation> representations = new ArrayList<>();
         representations.add(new Representation(Encoding.IDENTITY, Content.ofFile(source.file(), m.length, m.sha256)));
         if (m.bytes != null && Precompressor.isCandidate(m.bytes.length)) {
-            for (Precompressor.Variant variant : precompressor.variants(m.bytes)) {
-                Content content = variants.store(variant.bytes(), source.relativePath() + " (" + variant.encoding().token() + ")");
-                representations.add(new Representation(variant.encoding(), content));
-            }
+            addVariants(representations, m.bytes, source);
         }
-        progress.fileDone();
-        return new PackedFile(source, MimeTypes.contentType(type, m.validUtf8), lastModified(source),
-                cachePolicy.cacheControl(source), List.copyOf(representations));
+        return packed(source, MimeTypes.contentType(type, m.validUtf8), representations);
     }
 
     /**
@@ -92,57 +95,58 @@ final class FileProcessor {
         List<Representation> representations = new ArrayList<>();
         representations.add(new Representation(Encoding.IDENTITY, Content.ofBytes(svg, source.relativePath())));
         if (precompressor != null) {
-            for (Precompressor.Variant variant : precompressor.variants(svg)) {
-                representations.add(new Representation(variant.encoding(),
-                        variants.store(variant.bytes(), source.relativePath() + " (" + variant.encoding().token() + ")")));
-            }
+            addVariants(representations, svg, source);
         } else {
             representations.add(new Representation(Encoding.GZIP, Content.ofBytes(original, source.relativePath())));
         }
         Utf8Validator utf8 = new Utf8Validator();
         utf8.update(svg, 0, svg.length);
+        return packed(source, MimeTypes.contentType("image/svg+xml", utf8.finish()), representations);
+    }
+
+    /** Adds the compressed variants of {@code bytes} that the precompressor finds worth keeping. */
+    private void addVariants(List<Representation> representations, byte[] bytes, SourceFile source) throws IOException {
+        for (Precompressor.Variant variant : precompressor.variants(bytes)) {
+            Content content = variants.store(variant.bytes(), source.relativePath() + " (" + variant.encoding().token() + ")");
+            representations.add(new Representation(variant.encoding(), content));
+        }
+    }
+
+    private PackedFile packed(SourceFile source, String contentType, List<Representation> representations) {
         progress.fileDone();
-        return new PackedFile(source, MimeTypes.contentType("image/svg+xml", utf8.finish()), lastModified(source),
-                cachePolicy.cacheControl(source), List.copyOf(representations));
+        return new PackedFile(source, contentType, lastModified(source), cachePolicy.cacheControl(source),
+                List.copyOf(representations));
     }
 
     private long lastModified(SourceFile source) {
         return clampMtime == null ? source.lastModified() : Math.min(source.lastModified(), clampMtime);
     }
 
-    private static byte[] readPrefix(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            return in.readNBytes(MimeTypes.SNIFF_LENGTH);
-        }
-    }
-
     /** What one pass over the file found; {@code bytes} is null unless they were kept for compression. */
     private record Measurement(long length, byte[] sha256, boolean validUtf8, byte[] bytes) {}
 
-    /** Reads the file once; {@code keepSize} is the expected size of bytes to keep, or -1 to keep none. */
-    private Measurement measure(Path file, long keepSize, boolean checkUtf8) throws IOException {
+    /** Reads the file to its end; {@code keepSize} is the expected size of bytes to keep, or -1 to keep none. */
+    private Measurement measure(InputStream in, long keepSize, boolean checkUtf8) throws IOException {
         MessageDigest digest = Digests.newSha256();
         Utf8Validator utf8 = checkUtf8 ? new Utf8Validator() : null;
         ByteArrayOutputStream kept = keepSize >= 0 ? new ByteArrayOutputStream((int) keepSize) : null;
         long length = 0;
         byte[] buffer = new byte[READ_BUFFER];
-        try (InputStream in = Files.newInputStream(file)) {
-            for (int n; (n = in.read(buffer)) > 0; ) {
-                digest.update(buffer, 0, n);
-                if (utf8 != null) {
-                    utf8.update(buffer, 0, n);
-                }
-                if (kept != null) {
-                    // A file that grew past the limit since the walk is stored uncompressed.
-                    if (length + n > Precompressor.MAX_SIZE) {
-                        kept = null;
-                    } else {
-                        kept.write(buffer, 0, n);
-                    }
-                }
-                length += n;
-                progress.bytesRead(n);
+        for (int n; (n = in.read(buffer)) > 0; ) {
+            digest.update(buffer, 0, n);
+            if (utf8 != null) {
+                utf8.update(buffer, 0, n);
             }
+            if (kept != null) {
+                // A file that grew past the limit since the walk is stored uncompressed.
+                if (length + n > Precompressor.MAX_SIZE) {
+                    kept = null;
+                } else {
+                    kept.write(buffer, 0, n);
+                }
+            }
+            length += n;
+            progress.bytesRead(n);
         }
         return new Measurement(length, digest.digest(), utf8 != null && utf8.finish(),
                 kept == null ? null : kept.toByteArray());

@@ -320,12 +320,13 @@ public final class Webroot implements AutoCloseable {
      */
     public List<String> verify() {
         List<String> problems = new ArrayList<>();
-        java.util.Map<String, byte[]> digestsBySpan = new java.util.HashMap<>();
+        record Span(long offset, long length) {}
+        java.util.Map<Span, byte[]> digestsBySpan = new java.util.HashMap<>();
         for (int r = 0; r < representationCount; r++) {
             long offset = dataOffset(r);
             long length = length(r);
             byte[] expected = sha256(r);
-            byte[] actual = digestsBySpan.computeIfAbsent(offset + "+" + length, span -> digest(offset, length));
+            byte[] actual = digestsBySpan.computeIfAbsent(new Span(offset, length), span -> digest(offset, length));
             if (!MessageDigest.isEqual(actual, expected)) {
                 problems.add("data of " + describe(r) + " at offset " + offset + " does not match its SHA-256");
             }
