@@ -33,6 +33,8 @@ final class LineConnection implements Connection {
     private final long idleTimeout;
     private final long sendTimeout;
     final Record record = new Record();
+    /** Set for a connection whose {@link #opened} throws, as a buggy connection would. */
+    volatile boolean failOnOpen;
     private final ByteBuffer in = ByteBuffer.allocateDirect(4096);
     private final ArrayDeque<long[]> requests = new ArrayDeque<>();
     private final SpanOutput output = new SpanOutput();
@@ -53,6 +55,9 @@ final class LineConnection implements Connection {
         enter();
         lastActivity = now;
         exit();
+        if (failOnOpen) {
+            throw new IllegalStateException("this connection fails as it opens");
+        }
     }
 
     @Override

@@ -18,6 +18,9 @@ final class TestServer implements AutoCloseable {
     final IoModel model;
     final InetSocketAddress address;
     private final Queue<LineConnection> connections = new ConcurrentLinkedQueue<>();
+    /** The peer each connection was opened with, as the model reported it. */
+    private final Queue<String> remotes = new ConcurrentLinkedQueue<>();
+    private volatile boolean failNextOpen;
     private final Arena arena = Arena.ofShared();
     private boolean shutDown;
 
@@ -41,13 +44,25 @@ final class TestServer implements AutoCloseable {
         model.start(remote -> {
             LineConnection connection =
                     new LineConnection(file, mapping, advertisedPath, idleTimeout.toNanos(), sendTimeout.toNanos());
+            connection.failOnOpen = failNextOpen;
+            failNextOpen = false;
             connections.add(connection);
+            remotes.add(remote);
             return connection;
         });
     }
 
     List<LineConnection> connections() {
         return List.copyOf(connections);
+    }
+
+    /** The next connection to open throws from {@code opened}. */
+    void failNextOpen() {
+        failNextOpen = true;
+    }
+
+    List<String> remotes() {
+        return List.copyOf(remotes);
     }
 
     void shutdown() {

@@ -14,8 +14,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The open connections of one model: admission against {@code maxConnections}, the live drivers
- * (for sweeps and shutdown), and the draining flag that shutdown raises.
+ * The open connections of one model: admission against {@code maxConnections}, the live drivers of
+ * the models without a loop of their own to find them in (sync, async: for sweeps and shutdown), and the
+ * draining flag that shutdown raises.
  */
 final class ConnectionTable {
     private final int maxConnections;

@@ -20,6 +20,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -54,6 +55,8 @@ final class EpollLoop implements Runnable {
         /** Output is pending and the socket is full: a deadline now means the peer stopped reading. */
         boolean writeBlocked;
         boolean inputEnded;
+        /** The peer shut its side (EPOLLRDHUP or EPOLLHUP): reads go on until they see the end, even after a short one. */
+        boolean peerClosed;
         boolean resumeQueued;
 
         Client(int fd, Connection connection) {
@@ -79,6 +82,8 @@ final class EpollLoop implements Runnable {
     private final ArrayDeque<Client> resume = new ArrayDeque<>();
     private Client[] byFd = new Client[1024];
     private volatile boolean listening = true;
+    /** Opens once this loop will not touch the listener again, so that the model may close it. */
+    private final CountDownLatch listenerReleased = new CountDownLatch(1);
     private volatile boolean aborting;
     private ConnectionFactory factory;
     private long acceptResume = Long.MAX_VALUE;
@@ -132,9 +137,24 @@ final class EpollLoop implements Runnable {
         }
     }
 
-    /** The listener is about to be closed: its descriptor number must no longer mean "accept". */
+    /** Stops accepting: the loop drops the listener from its set at the end of its current turn. */
     void stopListening() {
         listening = false;
+        wakeup();
+    }
+
+    /**
+     * Waits until the loop has dropped the listener, or has ended: until then a close of the listener
+     * could let its descriptor number, reused by a new socket, be accepted on or added to this loop's set.
+     */
+    void awaitListenerReleased() {
+        try {
+            while (thread.isAlive() && !listenerReleased.await(10, TimeUnit.MILLISECONDS)) {
+                // the loop is finishing a turn
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     void wakeup() {
@@ -179,6 +199,7 @@ final class EpollLoop implements Runnable {
         } catch (IOException | RuntimeException e) {
             Driver.LOG.log(Level.ERROR, "event loop " + thread.getName() + " failed; closing its connections", e);
         } finally {
+            listenerReleased.countDown();
             for (Client s : byFd) {
                 if (s != null) {
                     close(s);
@@ -195,12 +216,17 @@ final class EpollLoop implements Runnable {
         } else if (fd < byFd.length && byFd[fd] != null) {
             Client s = byFd[fd];
             s.readable |= (mask & INPUT_EVENTS) != 0;
+            s.peerClosed |= (mask & (EPOLLRDHUP | EPOLLHUP)) != 0;
             s.writable |= (mask & OUTPUT_EVENTS) != 0;
             turn(s, now);
         }
     }
 
     private void housekeeping(long now) {
+        if (!listening && listenerReleased.getCount() > 0) {
+            os.epollDelete(epoll, listener);
+            listenerReleased.countDown();
+        }
         if (now >= acceptResume) {
             acceptResume = Long.MAX_VALUE;
             if (listening && os.epollAdd(epoll, listener, EPOLLIN | EPOLLEXCLUSIVE) < 0) {
@@ -263,8 +289,14 @@ final class EpollLoop implements Runnable {
             close(s);
             return;
         }
-        connection.opened(now);
-        s.deadline = connection.deadline();
+        try {
+            connection.opened(now);
+            s.deadline = connection.deadline();
+        } catch (RuntimeException e) {
+            Driver.LOG.log(Level.WARNING, "closing a connection after an unexpected failure", e);
+            close(s);
+            return;
+        }
         turn(s, now);
     }
 
@@ -331,7 +363,7 @@ final class EpollLoop implements Runnable {
                         } else {
                             int at = into.position();
                             into.put(at, readScratchView, 0, (int) n).position(at + (int) n);
-                            s.readable = n == room;
+                            s.readable = n == room || s.peerClosed;
                             c.read((int) n, now);
                         }
                         s.deadline = c.deadline();

@@ -55,6 +55,7 @@ public final class EpollModel extends AbstractIoModel {
     @Override
     void stopAccepting() {
         forEachLoop(EpollLoop::stopListening);
+        forEachLoop(EpollLoop::awaitListenerReleased);
         if (listener >= 0) {
             os.close(listener);
             listener = -1;

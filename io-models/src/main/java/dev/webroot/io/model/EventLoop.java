@@ -170,7 +170,6 @@ final class EventLoop implements Runnable {
                 continue;
             }
             LoopDriver driver = new LoopDriver(connection, table, socket, transfer.newSender());
-            table.add(driver);
             try {
                 socket.configureBlocking(false);
                 driver.attach(socket.register(selector, 0, driver));
