@@ -5,6 +5,7 @@ import dev.webroot.format.Encoding;
 import dev.webroot.format.WebrootWriter;
 import dev.webroot.format.WebrootWriter.Representation;
 import dev.webroot.io.IoModels;
+import dev.webroot.io.IoSettings;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,11 +35,11 @@ public final class AotTraining {
     private static final long TIMEOUT_SECONDS = 30;
     private static final String PAGE = "<!doctype html><title>training</title><p>" + "served ".repeat(200) + "</p>\n";
     /** Above the default sendfile threshold, so the models' large-body paths run too. */
-    private static final int LARGE_BODY_BYTES = 300 * 1024;
+    private static final int LARGE_BODY_BYTES = (int) IoSettings.defaults().sendfileThreshold() + 4096;
     private static final List<String> REQUESTS = List.of(
             "GET / HTTP/1.1\r\nHost: training\r\n\r\n",
             "GET /index.html HTTP/1.1\r\nHost: training\r\nAccept-Encoding: br;q=1, gzip;q=0.8\r\n\r\n",
-            "GET /index.html HTTP/1.1\r\nHost: training\r\nIf-None-Match: \"none\", *\r\n\r\n",
+            "GET /index.html HTTP/1.1\r\nHost: training\r\nIf-None-Match: *\r\n\r\n",
             "GET /large.bin HTTP/1.1\r\nHost: training\r\nRange: bytes=0-99,200-299\r\n\r\n",
             "HEAD /large.bin HTTP/1.1\r\nHost: training\r\n\r\n",
             "GET /missing HTTP/1.1\r\nHost: training\r\n\r\n",

@@ -1,6 +1,8 @@
 package dev.webroot.httpd;
 
+import dev.webroot.httpd.core.Limits;
 import dev.webroot.io.IoModels;
+import dev.webroot.io.IoSettings;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -27,6 +29,12 @@ final class CommandLine {
     /** Stands for a space that {@link #wrap} must not break at. */
     private static final char UNBROKEN = '\u00a0';
 
+    /** The defaults of what the protocol core and the I/O models take, so that the two cannot drift apart. */
+    private static final Limits LIMITS = Limits.defaults();
+    private static final IoSettings IO = IoSettings.defaults();
+    /** Longer durations are mistakes, and past about 290 years they overflow the nanosecond clock arithmetic. */
+    private static final Duration MAX_DURATION = Duration.ofDays(1);
+
     /** An option that takes a value; {@code defaultValue} is null where there is none. */
     private record Option(String name, String label, String defaultValue, String description) {}
 
@@ -35,27 +43,29 @@ final class CommandLine {
                     "Address to listen on; [::1]:8080 for IPv6, port 0 for any free port."),
             new Option("--io", "MODEL", IoModels.DEFAULT,
                     "How bytes move: " + String.join(", ", IoModels.NAMES) + "."),
-            new Option("--workers", "N", "0", "Event loops or carrier threads; 0 = one per core."),
-            new Option("--max-connections", "N", "10000",
+            new Option("--workers", "N", String.valueOf(IO.workers()), "Event loops or carrier threads; 0 = one per core."),
+            new Option("--max-connections", "N", String.valueOf(IO.maxConnections()),
                     "Connections open at once; further ones are closed on accept."),
             new Option("--backlog", "N", "511", "Listen backlog, as nginx."),
-            new Option("--request-head-timeout", "DURATION", "60s",
+            new Option("--request-head-timeout", "DURATION", text(LIMITS.requestHeadTimeout()),
                     "Time a client has to send a request head; 408 after it."),
-            new Option("--keepalive-timeout", "DURATION", "75s",
+            new Option("--keepalive-timeout", "DURATION", text(LIMITS.keepAliveTimeout()),
                     "Idle time after a response before the connection is closed."),
-            new Option("--send-timeout", "DURATION", "60s",
+            new Option("--send-timeout", "DURATION", text(LIMITS.sendTimeout()),
                     "Time without send progress before the connection is closed."),
-            new Option("--max-requests-per-connection", "N", "1000",
+            new Option("--max-requests-per-connection", "N", String.valueOf(LIMITS.maxRequestsPerConnection()),
                     "Requests served on one connection before it is closed."),
-            new Option("--max-request-line-bytes", "N", "8192", "Longest request line; 414 beyond it."),
-            new Option("--max-header-bytes", "N", "32768", "Largest header section; 431 beyond it."),
-            new Option("--sendfile-threshold", "BYTES", "262144",
+            new Option("--max-request-line-bytes", "N", String.valueOf(LIMITS.maxRequestLineBytes()),
+                    "Longest request line; 414 beyond it."),
+            new Option("--max-header-bytes", "N", String.valueOf(LIMITS.maxHeaderBytes()),
+                    "Largest header section; 431 beyond it."),
+            new Option("--sendfile-threshold", "BYTES", String.valueOf(IO.sendfileThreshold()),
                     "Bodies at least this long go through sendfile or direct I/O where the model can."),
             new Option("--access-log", "PATH|-|off", "-",
                     "Combined-format access log: a file (appended), - for standard output, or off."),
             new Option("--error-log", "PATH|-", "-",
                     "Start-up, vhost changes and problems: a file (appended) or - for standard error."),
-            new Option("--shutdown-grace", "DURATION", "10s",
+            new Option("--shutdown-grace", "DURATION", text(IO.shutdownGrace()),
                     "How long in-flight responses may take to finish on SIGTERM/SIGINT."),
             new Option("--vhosts-rescan", "DURATION", "500ms",
                     "How often VHOSTS_DIR is re-checked besides its change events."),
@@ -194,11 +204,16 @@ final class CommandLine {
         }
 
         Duration duration(String name) throws UsageException {
+            Duration value;
             try {
-                return parseDuration(text(name));
+                value = parseDuration(text(name));
             } catch (IllegalArgumentException e) {
                 throw new UsageException(name + ": " + e.getMessage());
             }
+            if (value.compareTo(MAX_DURATION) > 0) {
+                throw new UsageException(name + " must be at most 24h, not " + text(name));
+            }
+            return value;
         }
 
         Duration positiveDuration(String name) throws UsageException {
@@ -216,6 +231,11 @@ final class CommandLine {
                 throw new UsageException(name + ": " + e.getMessage());
             }
         }
+    }
+
+    /** A duration as the command line writes it: whole seconds as 60s, anything else in milliseconds. */
+    private static String text(Duration duration) {
+        return duration.toMillisPart() == 0 ? duration.toSeconds() + "s" : duration.toMillis() + "ms";
     }
 
     /** Parses 500ms, 60s, 2m, 1h; a bare number means seconds, as in nginx. */

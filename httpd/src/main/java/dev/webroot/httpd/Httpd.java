@@ -2,14 +2,12 @@ package dev.webroot.httpd;
 
 import dev.webroot.httpd.core.AccessLog;
 import dev.webroot.httpd.core.HttpConnection;
-import dev.webroot.httpd.core.Limits;
 import dev.webroot.httpd.core.WorkspacePool;
 import dev.webroot.httpd.log.AsyncAccessLog;
 import dev.webroot.httpd.log.ErrorLog;
 import dev.webroot.httpd.registry.VhostRegistry;
 import dev.webroot.io.IoModel;
 import dev.webroot.io.IoModels;
-import dev.webroot.io.IoSettings;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.BindException;
@@ -134,8 +132,7 @@ public final class Httpd {
 
     private int serve(ErrorLog errors, VhostRegistry registry, AccessLog access, PrivilegeDrop.Account account) {
         String modelName = settings.model();
-        IoModel model = IoModels.create(modelName, new IoSettings(settings.workers(), settings.maxConnections(),
-                settings.sendfileThreshold(), settings.shutdownGrace()));
+        IoModel model = IoModels.create(modelName, settings.ioSettings());
         InetSocketAddress bound;
         try {
             bound = model.bind(settings.listen(), settings.backlog());
@@ -152,15 +149,10 @@ public final class Httpd {
                 return EXIT_RUNTIME;
             }
         }
-        Limits defaults = Limits.defaults();
-        Limits limits = new Limits(settings.maxRequestLineBytes(), settings.maxHeaderBytes(),
-                defaults.maxHeaderCount(), defaults.maxPipelinedResponses(), settings.maxRequestsPerConnection(),
-                defaults.maxRanges(), settings.requestHeadTimeout(), settings.keepAliveTimeout(),
-                settings.sendTimeout());
         SystemDateSource dates = new SystemDateSource();
         installSignalHandlers(errors, access);
         try {
-            WorkspacePool workspaces = new WorkspacePool(registry, limits, dates, access);
+            WorkspacePool workspaces = new WorkspacePool(registry, settings.limits(), dates, access);
             model.start(remote -> new HttpConnection(workspaces, remote));
         } catch (IOException e) {
             errors.log("cannot start the " + modelName + " I/O model: " + describe(e));

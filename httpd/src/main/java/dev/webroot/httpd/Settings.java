@@ -1,5 +1,7 @@
 package dev.webroot.httpd;
 
+import dev.webroot.httpd.core.Limits;
+import dev.webroot.io.IoSettings;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,4 +25,16 @@ record Settings(
         String errorLog,
         Duration shutdownGrace,
         Duration vhostsRescan,
-        String user) {}
+        String user) {
+
+    /** The protocol core's limits: the ones the command line sets, the defaults for the rest. */
+    Limits limits() {
+        Limits defaults = Limits.defaults();
+        return new Limits(maxRequestLineBytes, maxHeaderBytes, defaults.maxHeaderCount(), defaults.maxPipelinedResponses(),
+                maxRequestsPerConnection, defaults.maxRanges(), requestHeadTimeout, keepAliveTimeout, sendTimeout);
+    }
+
+    IoSettings ioSettings() {
+        return new IoSettings(workers, maxConnections, sendfileThreshold, shutdownGrace);
+    }
+}

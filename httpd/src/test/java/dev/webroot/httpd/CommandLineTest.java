@@ -3,6 +3,8 @@ package dev.webroot.httpd;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.webroot.httpd.core.Limits;
+import dev.webroot.io.IoSettings;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,13 +22,21 @@ class CommandLineTest {
         assertThat(settings.vhostsDir()).isEqualTo(Path.of("vhosts"));
         assertThat(settings.model()).isEqualTo("epoll");
         assertThat(Httpd.url(settings.listen())).isEqualTo("http://127.0.0.1:8080");
-        assertThat(settings.maxConnections()).isEqualTo(10_000);
         assertThat(settings.backlog()).isEqualTo(511);
-        assertThat(settings.keepAliveTimeout()).isEqualTo(Duration.ofSeconds(75));
         assertThat(settings.vhostsRescan()).isEqualTo(Duration.ofMillis(500));
-        assertThat(settings.sendfileThreshold()).isEqualTo(262_144);
         assertThat(settings.accessLog()).isEqualTo("-");
+        assertThat(settings.errorLog()).isEqualTo("-");
         assertThat(settings.user()).isNull();
+        assertThat(settings.limits()).isEqualTo(Limits.defaults());
+        assertThat(settings.ioSettings()).isEqualTo(IoSettings.defaults());
+    }
+
+    @Test
+    void theHelpShowsTheDefaultsTheServerUses() {
+        Limits limits = Limits.defaults();
+        assertThat(CommandLine.help()).contains("(default: 75s)", "(default: 60s)", "(default: 10s)",
+                "(default: " + limits.maxRequestLineBytes() + ")", "(default: " + limits.maxHeaderBytes() + ")",
+                "(default: " + IoSettings.defaults().sendfileThreshold() + ")", "(default: 500ms)");
     }
 
     @Test
@@ -51,7 +61,7 @@ class CommandLineTest {
     }
 
     @Test
-    void eachMistakeIsNamed() {
+    void eachMistakeIsNamed() throws Exception {
         assertThatThrownBy(() -> parse("vhosts", "--frobnicate")).hasMessage("unknown option '--frobnicate'");
         assertThatThrownBy(() -> parse("vhosts", "--listen")).hasMessage("--listen needs a value (HOST:PORT)");
         assertThatThrownBy(() -> parse("vhosts", "--io", "sync", "--io=async"))
@@ -64,6 +74,9 @@ class CommandLineTest {
                 .hasMessage("--max-connections must be at most 2147483647, not 3000000000");
         assertThatThrownBy(() -> parse("vhosts", "--send-timeout", "0ms")).hasMessage("--send-timeout must be longer than zero");
         assertThatThrownBy(() -> parse("vhosts", "--user", " ")).hasMessage("--user needs a user name");
+        assertThatThrownBy(() -> parse("vhosts", "--keepalive-timeout", "999999999h"))
+                .hasMessage("--keepalive-timeout must be at most 24h, not 999999999h");
+        assertThat(parse("vhosts", "--keepalive-timeout", "24h").keepAliveTimeout()).isEqualTo(Duration.ofDays(1));
         assertThatThrownBy(() -> parse("vhosts", "--max-header-bytes", "100"))
                 .hasMessage("--max-header-bytes must be at least 256, not 100");
     }

@@ -2,6 +2,7 @@ package dev.webroot.httpd;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.webroot.httpd.log.SecondStamp;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.ZonedDateTime;
@@ -11,7 +12,8 @@ import org.junit.jupiter.api.Test;
 class SystemDateSourceTest {
     @Test
     void formatsAnImfFixdate() {
-        String formatted = new String(SystemDateSource.format(784111777L).bytes(), StandardCharsets.US_ASCII);
+        String formatted = new String(new SecondStamp(SystemDateSource.IMF_FIXDATE).at(784111777L),
+                StandardCharsets.US_ASCII);
         assertThat(formatted).isEqualTo("Sun, 06 Nov 1994 08:49:37 GMT");
     }
 

@@ -5,6 +5,15 @@ package dev.webroot.httpd.core;
  * values are only valid during {@link AccessLog#log}.
  */
 public interface AccessRecord {
+    /*
+     * The most bytes a record keeps of each request field: what the log line has room for, so that
+     * nothing is copied per request that the log would never print.
+     */
+    int MAX_REQUEST_LINE = 1536;
+    int MAX_HOST = 256;
+    int MAX_REFERER = 768;
+    int MAX_USER_AGENT = 768;
+
     String remoteAddress();
 
     /** The request line as received, without CRLF (ASCII); empty when no request line was read. */

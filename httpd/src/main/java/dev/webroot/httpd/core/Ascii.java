@@ -66,6 +66,14 @@ final class Ascii {
         return to - from >= lower.length && equalsIgnoreCase(b, from, from + lower.length, lower);
     }
 
+    /** The index of the first comma in [from, to), or {@code to}: where a list element ends. */
+    static int elementEnd(byte[] b, int from, int to) {
+        while (from < to && b[from] != ',') {
+            from++;
+        }
+        return from;
+    }
+
     static int skipOws(byte[] b, int from, int to) {
         while (from < to && isOws(b[from])) {
             from++;

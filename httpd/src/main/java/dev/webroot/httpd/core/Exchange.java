@@ -7,9 +7,6 @@ import dev.webroot.format.Encoding;
  * of these and reuses them: the header and part buffers grow when a response needs more and then stay.
  */
 final class Exchange implements AccessRecord {
-    private static final int LOG_LINE = 2048;
-    private static final int LOG_FIELD = 512;
-
     private String remoteAddress;
     byte[] header = new byte[512];
     int headerLength;
@@ -24,16 +21,17 @@ final class Exchange implements AccessRecord {
     long startNanos;
     long durationNanos;
 
+    /** Null when nothing is logged, and then never read. */
     private final ByteChars requestLine;
     private final ByteChars host;
     private final ByteChars referer;
     private final ByteChars userAgent;
 
     Exchange(boolean logged) {
-        this.requestLine = logged ? new ByteChars(LOG_LINE) : null;
-        this.host = logged ? new ByteChars(LOG_FIELD) : null;
-        this.referer = logged ? new ByteChars(LOG_FIELD) : null;
-        this.userAgent = logged ? new ByteChars(LOG_FIELD) : null;
+        this.requestLine = logged ? new ByteChars(MAX_REQUEST_LINE) : null;
+        this.host = logged ? new ByteChars(MAX_HOST) : null;
+        this.referer = logged ? new ByteChars(MAX_REFERER) : null;
+        this.userAgent = logged ? new ByteChars(MAX_USER_AGENT) : null;
     }
 
     void begin(long startNanos, String remoteAddress) {
@@ -104,12 +102,12 @@ final class Exchange implements AccessRecord {
 
     @Override
     public CharSequence requestLine() {
-        return requestLine == null ? "" : requestLine;
+        return requestLine;
     }
 
     @Override
     public CharSequence host() {
-        return host == null ? "" : host;
+        return host;
     }
 
     @Override
@@ -124,12 +122,12 @@ final class Exchange implements AccessRecord {
 
     @Override
     public CharSequence referer() {
-        return referer == null ? "" : referer;
+        return referer;
     }
 
     @Override
     public CharSequence userAgent() {
-        return userAgent == null ? "" : userAgent;
+        return userAgent;
     }
 
     @Override

@@ -59,10 +59,7 @@ final class HttpDates {
     }
 
     private static long rfc850(byte[] b, int from, int to, int currentYear) {
-        int comma = from;
-        while (comma < to && b[comma] != ',') {
-            comma++;
-        }
+        int comma = Ascii.elementEnd(b, from, to);
         int p = comma + 2;
         if (comma == to || !isDay(b, from, comma, LONG_DAYS) || to - p != 22 || b[comma + 1] != ' '
                 || b[p + 2] != '-' || b[p + 6] != '-' || b[p + 9] != ' ' || b[p + 18] != ' '

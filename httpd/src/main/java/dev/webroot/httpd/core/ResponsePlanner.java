@@ -108,21 +108,14 @@ final class ResponsePlanner {
         for (int k = 0; k < head.count(RequestHead.CONTENT_LENGTH); k++) {
             int from = head.valueStart(RequestHead.CONTENT_LENGTH, k);
             int to = head.valueEnd(RequestHead.CONTENT_LENGTH, k);
-            int i = from;
-            while (true) {
-                int elementEnd = i;
-                while (elementEnd < to && b[elementEnd] != ',') {
-                    elementEnd++;
-                }
+            for (int i = from; i <= to; ) {
+                int elementEnd = Ascii.elementEnd(b, i, to);
                 long v = Ascii.parseDecimal(b, Ascii.skipOws(b, i, elementEnd), Ascii.trimOwsEnd(b, i, elementEnd));
                 if (v < 0 || seen && v != value) {
                     return -1;
                 }
                 value = v;
                 seen = true;
-                if (elementEnd == to) {
-                    break;
-                }
                 i = elementEnd + 1;
             }
         }
@@ -138,10 +131,7 @@ final class ResponsePlanner {
             int to = head.valueEnd(RequestHead.CONNECTION, k);
             int i = head.valueStart(RequestHead.CONNECTION, k);
             while (i <= to) {
-                int elementEnd = i;
-                while (elementEnd < to && b[elementEnd] != ',') {
-                    elementEnd++;
-                }
+                int elementEnd = Ascii.elementEnd(b, i, to);
                 int from = Ascii.skipOws(b, i, elementEnd);
                 int end = Ascii.trimOwsEnd(b, from, elementEnd);
                 close |= Ascii.equalsIgnoreCase(b, from, end, CLOSE);

@@ -26,7 +26,8 @@
  *       ranges that coalesce into one are sent as a plain single-range 206. Multipart boundaries are
  *       24 hex digits of a SplitMix64 sequence seeded per connection.</li>
  *   <li>Read-ahead stops once {@code maxPipelinedResponses} responses are queued.</li>
- *   <li>The access log gets the request line, Host, Referer and User-Agent truncated to 2048/512 bytes.
+ *   <li>The access log gets the request line, Host, Referer and User-Agent cut to what the log line
+ *       has room for ({@code AccessRecord.MAX_*}); a value cut short is logged ending in "...".
  *       Responses cut short by a close or a send timeout are not logged.</li>
  * </ul>
  */

@@ -2,7 +2,6 @@ package dev.webroot.httpd.log;
 
 import dev.webroot.httpd.core.AccessRecord;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
@@ -18,48 +17,33 @@ import java.util.Locale;
 final class CombinedLogFormat {
     static final int MAX_LINE = 4096;
     private static final int MAX_REMOTE = 64;
-    private static final int MAX_REQUEST = 1536;
-    private static final int MAX_REFERER = 768;
-    private static final int MAX_USER_AGENT = 768;
-    private static final int MAX_HOST = 256;
     private static final int MAX_ENCODING = 32;
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
     private static final DateTimeFormatter CLF_TIME =
             DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss '+0000'", Locale.US).withZone(ZoneOffset.UTC);
 
-    private record Stamp(long second, byte[] bytes) {}
-
-    private volatile Stamp stamp = stamp(System.currentTimeMillis() / 1000);
-
-    private static Stamp stamp(long second) {
-        return new Stamp(second, CLF_TIME.format(Instant.ofEpochSecond(second)).getBytes(StandardCharsets.US_ASCII));
-    }
+    private final SecondStamp time = new SecondStamp(CLF_TIME);
 
     /** Formats the record into {@code line} (at least {@link #MAX_LINE} bytes); returns the length, newline included. */
     int format(AccessRecord record, long epochMillis, byte[] line) {
-        long second = epochMillis / 1000;
-        Stamp time = stamp;
-        if (time.second() != second) {
-            time = stamp(second);
-            stamp = time;
-        }
+        byte[] stamp = time.at(epochMillis / 1000);
         String remote = record.remoteAddress();
         int at = escaped(remote, 0, ipLength(remote), MAX_REMOTE, line, 0);
         at = ascii(" - - [", line, at);
-        System.arraycopy(time.bytes(), 0, line, at, time.bytes().length);
-        at += time.bytes().length;
+        System.arraycopy(stamp, 0, line, at, stamp.length);
+        at += stamp.length;
         at = ascii("] \"", line, at);
-        at = escapedOrDash(record.requestLine(), MAX_REQUEST, line, at);
+        at = escapedOrDash(record.requestLine(), AccessRecord.MAX_REQUEST_LINE, line, at);
         at = ascii("\" ", line, at);
         at = decimal(record.status(), line, at);
         line[at++] = ' ';
         at = decimal(record.bodyBytes(), line, at);
         at = ascii(" \"", line, at);
-        at = escapedOrDash(record.referer(), MAX_REFERER, line, at);
+        at = escapedOrDash(record.referer(), AccessRecord.MAX_REFERER, line, at);
         at = ascii("\" \"", line, at);
-        at = escapedOrDash(record.userAgent(), MAX_USER_AGENT, line, at);
+        at = escapedOrDash(record.userAgent(), AccessRecord.MAX_USER_AGENT, line, at);
         at = ascii("\" \"", line, at);
-        at = escapedOrDash(record.host(), MAX_HOST, line, at);
+        at = escapedOrDash(record.host(), AccessRecord.MAX_HOST, line, at);
         at = ascii("\" ", line, at);
         at = escapedOrDash(record.encoding(), MAX_ENCODING, line, at);
         line[at++] = ' ';
