@@ -1,0 +1,497 @@
+package dev.webroot.httpd.tls;
+
+import dev.webroot.io.Connection;
+import dev.webroot.io.Output;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLEngineResult;
+import javax.net.ssl.SSLException;
+
+/**
+ * The TLS layer of one connection: a {@link Connection} to the transport below, which it feeds
+ * ciphertext, and the driver of a plaintext {@link Connection} above (the protocol ALPN chose),
+ * exactly as a transport drives it. No I/O and no clock of its own: every step happens inside a
+ * call of the transport, with the transport's time.
+ *
+ * <p>Before the engine sees a byte, the first record is inspected ({@link ClientHello}): cleartext
+ * HTTP sent to the TLS port gets a plain 400 that says so; a hello for a name that has no
+ * certificate (and no default) gets the {@code unrecognized_name} alert. A failed handshake or a bad
+ * record gets the engine's alert, then a close; nothing is logged, the failure is counted.
+ *
+ * <p>Deadlines: the handshake must complete within the handshake timeout; afterwards the next
+ * layer's deadlines apply, plus the send timeout while ciphertext is waiting to leave.
+ */
+final class TlsConnection implements Connection {
+    private static final ByteBuffer NOTHING = ByteBuffer.allocate(0);
+    private static final int MAX_GATHER = 16;
+    /** A fatal {@code unrecognized_name} alert record. */
+    private static final byte[] UNRECOGNIZED_NAME = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 112};
+    private static final byte[] CLEARTEXT_REFUSAL = ("HTTP/1.1 400 Bad Request\r\n"
+            + "Content-Type: text/plain; charset=utf-8\r\n"
+            + "Content-Length: 44\r\n"
+            + "Connection: close\r\n\r\n"
+            + "This port speaks HTTPS: use an https:// URL\n").getBytes(StandardCharsets.US_ASCII);
+
+    private final TlsConnectionFactory factory;
+    private final SSLEngine engine;
+    private final String remoteAddress;
+    private final Ciphertext ciphertext = new Ciphertext();
+    private final ByteBuffer[] gather = new ByteBuffer[MAX_GATHER];
+    /** Lent while bytes are in flight in either direction; null while idle. */
+    private BufferPool.Set buffers;
+    private int outStart;
+    private int outEnd;
+    /** The protocol above, once the handshake has completed. */
+    private Connection next;
+    private boolean helloInspected;
+    /** The handshake or a record failed, or the first bytes were refused: send what is queued, then close. */
+    private boolean failed;
+    /** close_notify (or an alert) is queued: nothing more is sent after it. */
+    private boolean outboundClosed;
+    private boolean inboundEnded;
+    private boolean closed;
+    private long handshakeDeadline;
+    private long lastSendNanos;
+
+    TlsConnection(TlsConnectionFactory factory, SSLEngine engine, String remoteAddress) {
+        this.factory = factory;
+        this.engine = engine;
+        this.remoteAddress = remoteAddress;
+    }
+
+    @Override
+    public void opened(long now) {
+        handshakeDeadline = now + factory.handshakeTimeoutNanos;
+        lastSendNanos = now;
+        try {
+            engine.beginHandshake();
+        } catch (SSLException e) {
+            fail();
+        }
+    }
+
+    @Override
+    public Operation nextRead() {
+        if (closed) {
+            return Operation.CLOSE;
+        }
+        if (failed || outboundClosed || inboundEnded) {
+            return hasOutput() ? Operation.YIELD : Operation.CLOSE;
+        }
+        if (next != null && next.nextRead() != Operation.PROCEED) {
+            // A layer above that is closing has had its close_notify queued by now.
+            return Operation.YIELD;
+        }
+        return buffers == null || buffers.netIn.hasRemaining() ? Operation.PROCEED : Operation.YIELD;
+    }
+
+    @Override
+    public ByteBuffer readBuffer() {
+        lend();
+        return buffers.netIn;
+    }
+
+    @Override
+    public void read(int n, long now) {
+        if (closed) {
+            return;
+        }
+        advance(now);
+    }
+
+    @Override
+    public void readNothing() {
+        giveBackIfIdle();
+    }
+
+    @Override
+    public void readEof(long now) {
+        if (closed || inboundEnded) {
+            return;
+        }
+        // A FIN without close_notify: the request may still be answered (the client half-closed),
+        // so the engine's inbound side is left alone; closing it would also close the outbound one.
+        inboundEnded = true;
+        if (next != null) {
+            next.readEof(now);
+        } else {
+            failed = true;
+        }
+        advance(now);
+    }
+
+    @Override
+    public Operation nextWrite() {
+        if (closed) {
+            return Operation.CLOSE;
+        }
+        if (hasOutput()) {
+            return Operation.PROCEED;
+        }
+        return failed || outboundClosed ? Operation.CLOSE : Operation.YIELD;
+    }
+
+    @Override
+    public Output output() {
+        return ciphertext;
+    }
+
+    @Override
+    public void written(long n, long now) {
+        if (closed || n <= 0) {
+            return;
+        }
+        outStart += (int) n;
+        lastSendNanos = now;
+        if (outStart == outEnd) {
+            outStart = outEnd = 0;
+        }
+        advance(now);
+    }
+
+    @Override
+    public long deadline() {
+        if (closed) {
+            return Long.MAX_VALUE;
+        }
+        long deadline = hasOutput() ? lastSendNanos + factory.sendTimeoutNanos : Long.MAX_VALUE;
+        if (next == null) {
+            return failed ? deadline : Math.min(deadline, handshakeDeadline);
+        }
+        return outboundClosed ? deadline : Math.min(deadline, next.deadline());
+    }
+
+    @Override
+    public void timedOut(long now) {
+        if (closed || now < deadline()) {
+            return;
+        }
+        if (hasOutput() && now - lastSendNanos >= factory.sendTimeoutNanos) {
+            closed();
+            return;
+        }
+        if (next == null) {
+            closed();
+            return;
+        }
+        next.timedOut(now);
+        advance(now);
+    }
+
+    @Override
+    public void closed() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (next != null) {
+            next.closed();
+        } else {
+            // Every connection that closes before its handshake completed counts once as failed.
+            factory.failedHandshakes.increment();
+        }
+        engine.closeOutbound();
+        outStart = outEnd = 0;
+        if (buffers != null) {
+            factory.buffers.giveBack(buffers);
+            buffers = null;
+        }
+    }
+
+    /** Runs the engine as far as the bytes at hand allow, in both directions. */
+    private void advance(long now) {
+        lend();
+        if (!helloInspected && !inspectHello()) {
+            giveBackIfIdle();
+            return;
+        }
+        try {
+            boolean progress = true;
+            while (progress && !failed) {
+                progress = handshakeWrap(now) | unwrap(now) | deliver(now) | wrap(now);
+            }
+        } catch (SSLException e) {
+            fail();
+        }
+        giveBackIfIdle();
+    }
+
+    /** Looks at the first record before the engine does; false while it must wait or has refused it. */
+    private boolean inspectHello() {
+        ByteBuffer in = buffers.netIn;
+        ClientHello hello = new ClientHello();
+        int verdict = hello.inspect(in, in.position());
+        switch (verdict) {
+            case ClientHello.NEED_MORE -> {
+                return false;
+            }
+            case ClientHello.CLEARTEXT_HTTP -> refuse(CLEARTEXT_REFUSAL);
+            case ClientHello.HELLO -> {
+                if (!factory.hasCertificateFor(hello.serverName())) {
+                    refuse(UNRECOGNIZED_NAME);
+                }
+            }
+            default -> {
+                // Other records and unusual hellos are the engine's to refuse.
+            }
+        }
+        helloInspected = true;
+        return !failed;
+    }
+
+    private void refuse(byte[] answer) {
+        failed = true;
+        buffers.netIn.clear();
+        buffers.netOut.clear().put(answer);
+        outStart = 0;
+        outEnd = answer.length;
+    }
+
+    /** Handshake messages (and post-handshake ones: tickets, key updates) the engine wants sent. */
+    private boolean handshakeWrap(long now) throws SSLException {
+        boolean progress = false;
+        while (!outboundClosed) {
+            SSLEngineResult.HandshakeStatus status = engine.getHandshakeStatus();
+            if (status == SSLEngineResult.HandshakeStatus.NEED_TASK) {
+                runTasks();
+                progress = true;
+            } else if (status == SSLEngineResult.HandshakeStatus.NEED_WRAP && roomToWrap()) {
+                SSLEngineResult result = engine.wrap(NOTHING, outTail());
+                outEnd = buffers.netOut.position();
+                afterStep(result, now);
+                progress = true;
+                if (result.getStatus() == SSLEngineResult.Status.CLOSED) {
+                    outboundClosed = true;
+                }
+            } else {
+                return progress;
+            }
+        }
+        return progress;
+    }
+
+    /** Decrypts what has arrived into the plaintext buffer. */
+    private boolean unwrap(long now) throws SSLException {
+        ByteBuffer in = buffers.netIn;
+        boolean progress = false;
+        while (in.position() > 0 && !inboundEnded && buffers.appIn.hasRemaining()) {
+            in.flip();
+            SSLEngineResult result;
+            try {
+                result = engine.unwrap(in, buffers.appIn);
+            } finally {
+                in.compact();
+            }
+            if (result.getStatus() == SSLEngineResult.Status.CLOSED) {
+                inboundEnded = true;
+                if (next != null) {
+                    next.readEof(now);
+                }
+                return true;
+            }
+            if (result.bytesConsumed() == 0 && result.bytesProduced() == 0) {
+                return progress;
+            }
+            progress = true;
+            afterStep(result, now);
+            if (engine.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.NEED_WRAP) {
+                return true;
+            }
+        }
+        return progress;
+    }
+
+    /** Runs the engine's tasks; once the step that completes the handshake is done, opens the layer above. */
+    private void afterStep(SSLEngineResult result, long now) {
+        SSLEngineResult.HandshakeStatus status = result.getHandshakeStatus();
+        if (status == SSLEngineResult.HandshakeStatus.NEED_TASK) {
+            runTasks();
+        } else if (status == SSLEngineResult.HandshakeStatus.FINISHED && next == null) {
+            established(now);
+        }
+    }
+
+    /** Hands the layer above its protocol: the one ALPN chose. */
+    private void established(long now) {
+        factory.handshakes.increment();
+        next = factory.protocol(engine.getApplicationProtocol()).open(remoteAddress);
+        next.opened(now);
+    }
+
+    /** Passes decrypted bytes up, as far as the layer above takes them. */
+    private boolean deliver(long now) {
+        ByteBuffer plain = buffers.appIn;
+        boolean progress = false;
+        while (next != null && plain.position() > 0 && next.nextRead() == Operation.PROCEED) {
+            ByteBuffer into = next.readBuffer();
+            int n = Math.min(into.remaining(), plain.position());
+            if (n == 0) {
+                break;
+            }
+            plain.flip();
+            int limit = plain.limit();
+            into.put(into.position(), plain, 0, n);
+            into.position(into.position() + n);
+            plain.position(n).limit(limit);
+            plain.compact();
+            next.read(n, now);
+            progress = true;
+        }
+        return progress;
+    }
+
+    /** Encrypts what the layer above wants written; queues close_notify once it asks to close. */
+    private boolean wrap(long now) throws SSLException {
+        if (next == null || outboundClosed) {
+            return false;
+        }
+        boolean progress = false;
+        while (roomToWrap()) {
+            Operation write = next.nextWrite();
+            if (write == Operation.CLOSE) {
+                engine.closeOutbound();
+                SSLEngineResult result = engine.wrap(NOTHING, outTail());
+                outEnd = buffers.netOut.position();
+                outboundClosed = true;
+                return progress || result.bytesProduced() > 0;
+            }
+            if (write != Operation.PROCEED) {
+                return progress;
+            }
+            Output plain = next.output();
+            int count = Math.min(plain.segmentCount(), MAX_GATHER);
+            for (int i = 0; i < count; i++) {
+                gather[i] = plain.buffer(i);
+            }
+            SSLEngineResult result = engine.wrap(gather, 0, count, outTail());
+            java.util.Arrays.fill(gather, 0, count, null);
+            outEnd = buffers.netOut.position();
+            if (result.bytesConsumed() == 0) {
+                return progress;
+            }
+            progress = true;
+            next.written(result.bytesConsumed(), now);
+        }
+        return progress;
+    }
+
+    /** Whether a whole record fits after the queued ciphertext (moving it to the front if that makes room). */
+    private boolean roomToWrap() {
+        ByteBuffer out = buffers.netOut;
+        if (out.capacity() - outEnd >= factory.packetBytes) {
+            return true;
+        }
+        if (outStart > 0) {
+            System.arraycopy(out.array(), outStart, out.array(), 0, outEnd - outStart);
+            outEnd -= outStart;
+            outStart = 0;
+        }
+        return out.capacity() - outEnd >= factory.packetBytes;
+    }
+
+    private ByteBuffer outTail() {
+        return buffers.netOut.limit(buffers.netOut.capacity()).position(outEnd);
+    }
+
+    private void runTasks() {
+        Runnable task;
+        while ((task = engine.getDelegatedTask()) != null) {
+            task.run();
+        }
+    }
+
+    /** The engine refused the peer: send the alert it prepared, then close. */
+    private void fail() {
+        failed = true;
+        lend();
+        buffers.netIn.clear();
+        buffers.appIn.clear();
+        try {
+            while (!engine.isOutboundDone() && roomToWrap()) {
+                SSLEngineResult result = engine.wrap(NOTHING, outTail());
+                outEnd = buffers.netOut.position();
+                if (result.bytesProduced() == 0) {
+                    break;
+                }
+            }
+        } catch (SSLException e) {
+            // No alert could be produced: the close says enough.
+        }
+        outboundClosed = true;
+    }
+
+    /** Whether the connection holds record buffers: only while bytes are in flight. */
+    boolean holdsBuffers() {
+        return buffers != null;
+    }
+
+    private boolean hasOutput() {
+        return outEnd > outStart;
+    }
+
+    private void lend() {
+        if (buffers == null) {
+            buffers = factory.buffers.take();
+        }
+    }
+
+    private void giveBackIfIdle() {
+        if (buffers != null && buffers.netIn.position() == 0 && buffers.appIn.position() == 0 && !hasOutput()) {
+            factory.buffers.giveBack(buffers);
+            buffers = null;
+            outStart = outEnd = 0;
+        }
+    }
+
+    /** The queued ciphertext as the transport's one output segment. */
+    private final class Ciphertext implements Output {
+        @Override
+        public int segmentCount() {
+            return hasOutput() ? 1 : 0;
+        }
+
+        @Override
+        public long remaining(int segment) {
+            return outEnd - outStart;
+        }
+
+        @Override
+        public boolean isFileSpan(int segment) {
+            return false;
+        }
+
+        @Override
+        public ByteBuffer buffer(int segment) {
+            return buffers.netOut.limit(outEnd).position(outStart);
+        }
+
+        @Override
+        public FileChannel channel(int segment) {
+            throw new UnsupportedOperationException("TLS output is in memory");
+        }
+
+        @Override
+        public Path file(int segment) {
+            throw new UnsupportedOperationException("TLS output is in memory");
+        }
+
+        @Override
+        public MemorySegment mapping(int segment) {
+            throw new UnsupportedOperationException("TLS output is in memory");
+        }
+
+        @Override
+        public long filePosition(int segment) {
+            throw new UnsupportedOperationException("TLS output is in memory");
+        }
+
+        @Override
+        public long totalRemaining() {
+            return outEnd - outStart;
+        }
+    }
+}
