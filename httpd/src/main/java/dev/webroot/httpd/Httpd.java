@@ -133,9 +133,11 @@ public final class Httpd {
     private int serve(ErrorLog errors, VhostRegistry registry, AccessLog access, PrivilegeDrop.Account account) {
         String modelName = settings.model();
         IoModel model = IoModels.create(modelName, settings.ioSettings());
+        SystemDateSource dates = new SystemDateSource();
+        WorkspacePool workspaces = new WorkspacePool(registry, settings.limits(), dates, access);
         InetSocketAddress bound;
         try {
-            bound = model.bind(settings.listen(), settings.backlog());
+            bound = model.bind(settings.listen(), settings.backlog(), remote -> new HttpConnection(workspaces, remote));
         } catch (IOException e) {
             errors.log("cannot listen on " + url(settings.listen()) + ": " + describe(e));
             return EXIT_RUNTIME;
@@ -149,11 +151,9 @@ public final class Httpd {
                 return EXIT_RUNTIME;
             }
         }
-        SystemDateSource dates = new SystemDateSource();
         installSignalHandlers(errors, access);
         try {
-            WorkspacePool workspaces = new WorkspacePool(registry, settings.limits(), dates, access);
-            model.start(remote -> new HttpConnection(workspaces, remote));
+            model.start();
         } catch (IOException e) {
             errors.log("cannot start the " + modelName + " I/O model: " + describe(e));
             model.shutdown();

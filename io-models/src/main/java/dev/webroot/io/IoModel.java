@@ -7,30 +7,34 @@ import java.net.InetSocketAddress;
  * A way of moving bytes between sockets and {@link Connection}s. It knows nothing of HTTP: it
  * accepts, reads, writes what the connection asks, and enforces the connection's deadlines.
  *
- * <p>The model opens its own listening socket ({@link #bind}) because the asynchronous model can
+ * <p>The model opens its own listening sockets ({@link #bind}) because the asynchronous model can
  * only accept on an {@code AsynchronousServerSocketChannel} of its own channel group; binding is a
- * separate step so that it can happen before privileges are dropped. Life cycle: {@code bind},
- * {@code start}, {@code shutdown}; each at most once.
+ * separate step so that it can happen before privileges are dropped. A model may listen on several
+ * addresses, each with its own {@link ConnectionFactory} (cleartext, TLS, admin); their connections
+ * share the model's workers and its {@code maxConnections}. Life cycle: {@code bind} once per
+ * listener, {@code start} once, {@code shutdown}.
  */
 public interface IoModel {
     /** The name used on the command line: sync, sendfile, async, direct or epoll. */
     String name();
 
     /**
-     * Opens the listening socket and binds it ({@code SO_REUSEADDR} on).
+     * Opens a listener ({@code SO_REUSEADDR} on) bound to {@code address}; may be called several
+     * times before {@link #start}. Connections accepted on it come from {@code factory}. If binding
+     * fails, the model is shut down (every listener bound so far is closed) and unusable.
      *
      * @return the bound address, with the port resolved when {@code address} asked for port 0
      */
-    InetSocketAddress bind(InetSocketAddress address, int backlog) throws IOException;
+    InetSocketAddress bind(InetSocketAddress address, int backlog, ConnectionFactory factory) throws IOException;
 
-    /** Starts accepting on the bound listener; returns once serving has begun. */
-    void start(ConnectionFactory factory) throws IOException;
+    /** Starts accepting on every bound listener; returns once serving has begun. */
+    void start() throws IOException;
 
     /** Number of connections currently open. */
     int openConnections();
 
     /**
-     * Stops accepting and closes the listener, closes connections with no output in flight at once,
+     * Stops accepting and closes every listener, closes connections with no output in flight at once,
      * lets the others finish within the settings' grace period, then closes every connection. Blocks
      * until done; {@link Connection#closed} has then been called for every accepted connection.
      */

@@ -42,9 +42,10 @@ public final class IoModelBenchmark {
     private static double run(String name, TestFile file, int clients, int bodyBytes, int seconds) throws Exception {
         IoSettings settings = new IoSettings(0, 10_000, 256 * 1024, Duration.ofSeconds(2));
         IoModel model = IoModels.create(name, settings);
-        InetSocketAddress address = model.bind(new InetSocketAddress("127.0.0.1", 0), 128);
         Duration timeout = Duration.ofSeconds(30);
-        model.start(remote -> new LineConnection(file, file.mapping, file.path, timeout.toNanos(), timeout.toNanos()));
+        InetSocketAddress address = model.bind(new InetSocketAddress("127.0.0.1", 0), 128,
+                remote -> new LineConnection(file, file.mapping, file.path, timeout.toNanos(), timeout.toNanos()));
+        model.start();
         try {
             LongAdder done = new LongAdder();
             long warmEnd = System.nanoTime() + Duration.ofSeconds(1).toNanos();

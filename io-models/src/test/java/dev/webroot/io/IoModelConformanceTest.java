@@ -356,9 +356,50 @@ class IoModelConformanceTest {
             long before = openDescriptors();
             for (int i = 0; i < 20; i++) {
                 IoModel failing = IoModels.create(model, settings(10));
-                assertThatThrownBy(() -> failing.bind(address, 16)).isInstanceOf(IOException.class);
+                assertThatThrownBy(() -> failing.bind(address, 16, remote -> null)).isInstanceOf(IOException.class);
             }
             assertThat(openDescriptors()).isLessThan(before + 10);
+        }
+    }
+
+    @ParameterizedTest
+    @FieldSource("MODELS")
+    void aFailedSecondBindShutsTheModelDownWithTheFirstListenerClosed(String model) throws Exception {
+        try (ServerSocketChannel taken = ServerSocketChannel.open()) {
+            taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            IoModel failing = IoModels.create(model, settings(10));
+            InetSocketAddress first = failing.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16,
+                    remote -> null);
+            assertThatThrownBy(() -> failing.bind((InetSocketAddress) taken.getLocalAddress(), 16, remote -> null))
+                    .isInstanceOf(IOException.class);
+            assertThatThrownBy(failing::start).isInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(() -> new LineClient(first)).isInstanceOf(ConnectException.class);
+            failing.shutdown();
+        }
+    }
+
+    @ParameterizedTest
+    @FieldSource("MODELS")
+    void servesTwoListenersEachWithItsOwnFactoryUnderOneConnectionLimit(String model) throws Exception {
+        try (TestServer server = new TestServer(model, "127.0.0.1", settings(2), file, IDLE, SEND, file.path, "TWO")) {
+            LineClient first = new LineClient(server.address);
+            try (LineClient second = new LineClient(server.secondAddress)) {
+                assertServes(first, 10, 3);
+                second.send("GET 10 3\n");
+                assertThat(second.readLine()).isEqualTo("TWO 10");
+                assertThat(second.readBytes(10)).isEqualTo(file.bytes(3, 10));
+                for (InetSocketAddress either : List.of(server.address, server.secondAddress)) {
+                    try (LineClient refused = new LineClient(either)) {
+                        assertThat(refused.drainToEnd()).as("a third connection on %s", either).isZero();
+                    }
+                }
+                first.close();
+                awaitTrue(() -> server.model.openConnections() == 1, "a slot freed");
+                try (LineClient third = new LineClient(server.secondAddress)) {
+                    third.send("GET 5 0\n");
+                    assertThat(third.readLine()).isEqualTo("TWO 5");
+                }
+            }
         }
     }
 
@@ -370,9 +411,9 @@ class IoModelConformanceTest {
         // Every loop's selector (or epoll and eventfd) takes at least two descriptors: these many loops cannot all be created.
         int workers = (int) (os.getMaxFileDescriptorCount() / 2) + 1;
         IoModel starving = IoModels.create(model, new IoSettings(workers, 10, THRESHOLD, Duration.ofSeconds(1)));
-        starving.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+        starving.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16, remote -> null);
         long before = openDescriptors();
-        assertThatThrownBy(() -> starving.start(remote -> null)).isInstanceOf(IOException.class);
+        assertThatThrownBy(starving::start).isInstanceOf(IOException.class);
         assertThat(openDescriptors()).isLessThan(before + 10);
         starving.shutdown();
     }

@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A test protocol with no I/O of its own: each line {@code GET <length> <offset>} is answered with
- * {@code OK <length>\n} and that span of the test file. An idle connection past its deadline gets
+ * {@code OK <length>\n} (or another word than OK) and that span of the test file. An idle connection past its deadline gets
  * {@code TIMEOUT\n} and is closed; one whose output stalls past its deadline is closed. All times
  * come from the driver's {@code now}, so deadlines are a pure function of the calls made.
  */
@@ -32,6 +32,8 @@ final class LineConnection implements Connection {
     private final Path path;
     private final long idleTimeout;
     private final long sendTimeout;
+    /** The first word of every answer. */
+    private final String answer;
     final Record record = new Record();
     /** Set for a connection whose {@link #opened} throws, as a buggy connection would. */
     volatile boolean failOnOpen;
@@ -43,6 +45,12 @@ final class LineConnection implements Connection {
     private long lastProgress;
 
     LineConnection(TestFile file, MemorySegment mapping, Path path, long idleTimeoutNanos, long sendTimeoutNanos) {
+        this(file, mapping, path, idleTimeoutNanos, sendTimeoutNanos, "OK");
+    }
+
+    LineConnection(TestFile file, MemorySegment mapping, Path path, long idleTimeoutNanos, long sendTimeoutNanos,
+            String answer) {
+        this.answer = answer;
         this.file = file;
         this.mapping = mapping;
         this.path = path;
@@ -119,7 +127,7 @@ final class LineConnection implements Connection {
             }
             long[] request = requests.poll();
             if (request != null) {
-                output.respond(("OK " + request[0] + "\n").getBytes(StandardCharsets.US_ASCII), request[1], request[0]);
+                output.respond((answer + " " + request[0] + "\n").getBytes(StandardCharsets.US_ASCII), request[1], request[0]);
                 return Operation.PROCEED;
             }
             return closing ? Operation.CLOSE : Operation.YIELD;

@@ -13,10 +13,15 @@ import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
-/** A model serving {@link LineConnection}s on 127.0.0.1; closing it checks every connection's end. */
+/**
+ * A model serving {@link LineConnection}s on 127.0.0.1 (and, if asked, on a second listener whose
+ * connections answer with another word); closing it checks every connection's end.
+ */
 final class TestServer implements AutoCloseable {
     final IoModel model;
     final InetSocketAddress address;
+    /** The second listener's address, or null. */
+    final InetSocketAddress secondAddress;
     private final Queue<LineConnection> connections = new ConcurrentLinkedQueue<>();
     /** The peer each connection was opened with, as the model reported it. */
     private final Queue<String> remotes = new ConcurrentLinkedQueue<>();
@@ -38,18 +43,32 @@ final class TestServer implements AutoCloseable {
     /** @param host the address to listen on */
     TestServer(String name, String host, IoSettings settings, TestFile file, Duration idleTimeout, Duration sendTimeout,
             Path advertisedPath) throws IOException {
+        this(name, host, settings, file, idleTimeout, sendTimeout, advertisedPath, null);
+    }
+
+    /** @param secondAnswer if not null, a second listener is bound whose connections answer with this word */
+    TestServer(String name, String host, IoSettings settings, TestFile file, Duration idleTimeout, Duration sendTimeout,
+            Path advertisedPath, String secondAnswer) throws IOException {
         model = IoModels.create(name, settings);
-        address = model.bind(new InetSocketAddress(host, 0), 1100);
         MemorySegment mapping = file.map(arena);
-        model.start(remote -> {
-            LineConnection connection =
-                    new LineConnection(file, mapping, advertisedPath, idleTimeout.toNanos(), sendTimeout.toNanos());
+        address = model.bind(new InetSocketAddress(host, 0), 1100,
+                factory(file, mapping, advertisedPath, idleTimeout, sendTimeout, "OK"));
+        secondAddress = secondAnswer == null ? null : model.bind(new InetSocketAddress(host, 0), 1100,
+                factory(file, mapping, advertisedPath, idleTimeout, sendTimeout, secondAnswer));
+        model.start();
+    }
+
+    private ConnectionFactory factory(TestFile file, MemorySegment mapping, Path advertisedPath, Duration idleTimeout,
+            Duration sendTimeout, String answer) {
+        return remote -> {
+            LineConnection connection = new LineConnection(file, mapping, advertisedPath, idleTimeout.toNanos(),
+                    sendTimeout.toNanos(), answer);
             connection.failOnOpen = failNextOpen;
             failNextOpen = false;
             connections.add(connection);
             remotes.add(remote);
             return connection;
-        });
+        };
     }
 
     List<LineConnection> connections() {

@@ -18,7 +18,7 @@ abstract class AbstractIoModel implements IoModel {
     final IoSettings settings;
     final ConnectionTable table;
     private final String name;
-    private boolean bound;
+    private int listeners;
     private boolean started;
     private boolean stopped;
 
@@ -34,27 +34,28 @@ abstract class AbstractIoModel implements IoModel {
     }
 
     @Override
-    public final synchronized InetSocketAddress bind(InetSocketAddress address, int backlog) throws IOException {
-        if (bound) {
-            throw new IllegalStateException(name + " model is already bound");
+    public final synchronized InetSocketAddress bind(InetSocketAddress address, int backlog, ConnectionFactory factory)
+            throws IOException {
+        if (started || stopped) {
+            throw new IllegalStateException(name + " model can bind only before it starts");
         }
-        bound = true;
+        listeners++;
         try {
-            return (InetSocketAddress) openListener(address, backlog);
+            return (InetSocketAddress) openListener(address, backlog, factory);
         } catch (IOException | RuntimeException e) {
-            // The channel (and the async model's channel group) opened before the bind failed.
+            // What opened before the bind failed (this channel, earlier listeners, the async model's group).
             shutdown();
             throw e;
         }
     }
 
     @Override
-    public final synchronized void start(ConnectionFactory factory) throws IOException {
-        if (!bound || started) {
+    public final synchronized void start() throws IOException {
+        if (listeners == 0 || started || stopped) {
             throw new IllegalStateException(name + " model must be bound and not yet started");
         }
         started = true;
-        startServing(factory);
+        startServing();
     }
 
     @Override
@@ -83,14 +84,16 @@ abstract class AbstractIoModel implements IoModel {
     }
 
     /**
-     * Opens and binds the listener with SO_REUSEADDR; returns the bound address. Whatever it opens
-     * is kept where {@link #stopAccepting} and {@link #stopWorkers} close it, also when binding fails.
+     * Opens and binds one more listener with SO_REUSEADDR, whose connections come from
+     * {@code factory}; returns the bound address. Whatever it opens is kept where
+     * {@link #stopAccepting} and {@link #stopWorkers} close it, also when binding fails.
      */
-    abstract SocketAddress openListener(InetSocketAddress address, int backlog) throws IOException;
+    abstract SocketAddress openListener(InetSocketAddress address, int backlog, ConnectionFactory factory)
+            throws IOException;
 
-    abstract void startServing(ConnectionFactory factory) throws IOException;
+    abstract void startServing() throws IOException;
 
-    /** Closes the listener; accepts in progress fail quietly. */
+    /** Closes every listener; accepts in progress fail quietly. */
     abstract void stopAccepting();
 
     /** Makes every owner re-check its connection now that the table is draining. */

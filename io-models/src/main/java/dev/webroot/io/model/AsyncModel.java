@@ -12,6 +12,8 @@ import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.AsynchronousServerSocketChannel;
 import java.nio.channels.AsynchronousSocketChannel;
 import java.nio.channels.CompletionHandler;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -28,57 +30,66 @@ public final class AsyncModel extends ThreadedModel {
     private static final int STAGING_BYTES = 256 * 1024;
 
     private final BufferPool stagingPool = new BufferPool(STAGING_BYTES, 64, STAGING_BUFFERS);
+    private final List<Acceptor> acceptors = new ArrayList<>();
     private AsynchronousChannelGroup group;
-    private AsynchronousServerSocketChannel listener;
-    private ConnectionFactory factory;
 
-    private final CompletionHandler<AsynchronousSocketChannel, Void> onAccept = new CompletionHandler<>() {
+    /** One listener of the group: keeps one accept outstanding and serves what it accepts. */
+    private final class Acceptor implements CompletionHandler<AsynchronousSocketChannel, Void> {
+        final AsynchronousServerSocketChannel listener;
+        final ConnectionFactory factory;
+
+        Acceptor(AsynchronousServerSocketChannel listener, ConnectionFactory factory) {
+            this.listener = listener;
+            this.factory = factory;
+        }
+
+        void acceptNext() {
+            try {
+                listener.accept(null, this);
+            } catch (RuntimeException e) {
+                if (listener.isOpen()) {
+                    acceptFailed(e);
+                }
+            }
+        }
+
         @Override
         public void completed(AsynchronousSocketChannel socket, Void unused) {
             acceptNext();
-            serve(socket);
+            serve(socket, factory);
         }
 
         @Override
         public void failed(Throwable failure, Void unused) {
             if (listener.isOpen() && !(failure instanceof AsynchronousCloseException)) {
                 acceptFailed(failure);
-                CompletableFuture.delayedExecutor(ACCEPT_RETRY_MILLIS, TimeUnit.MILLISECONDS)
-                        .execute(AsyncModel.this::acceptNext);
+                CompletableFuture.delayedExecutor(ACCEPT_RETRY_MILLIS, TimeUnit.MILLISECONDS).execute(this::acceptNext);
             }
         }
-    };
+    }
 
     public AsyncModel(IoSettings settings) {
         super("async", settings);
     }
 
     @Override
-    SocketAddress openListener(InetSocketAddress address, int backlog) throws IOException {
-        group = AsynchronousChannelGroup.withFixedThreadPool(settings.workerCount(),
-                Thread.ofPlatform().name("io-async-", 0).daemon().factory());
-        listener = reuseAddress(AsynchronousServerSocketChannel.open(group));
-        return listener.bind(address, backlog).getLocalAddress();
+    SocketAddress openListener(InetSocketAddress address, int backlog, ConnectionFactory factory) throws IOException {
+        if (group == null) {
+            group = AsynchronousChannelGroup.withFixedThreadPool(settings.workerCount(),
+                    Thread.ofPlatform().name("io-async-", 0).daemon().factory());
+        }
+        AsynchronousServerSocketChannel listener = AsynchronousServerSocketChannel.open(group);
+        acceptors.add(new Acceptor(listener, factory));
+        return reuseAddress(listener).bind(address, backlog).getLocalAddress();
     }
 
     @Override
-    void startServing(ConnectionFactory factory) {
-        this.factory = factory;
+    void startServing() {
         startSweeper();
-        acceptNext();
+        acceptors.forEach(Acceptor::acceptNext);
     }
 
-    private void acceptNext() {
-        try {
-            listener.accept(null, onAccept);
-        } catch (RuntimeException e) {
-            if (listener.isOpen()) {
-                acceptFailed(e);
-            }
-        }
-    }
-
-    private void serve(AsynchronousSocketChannel socket) {
+    private void serve(AsynchronousSocketChannel socket, ConnectionFactory factory) {
         if (!table.admit(socket)) {
             return;
         }
@@ -99,7 +110,7 @@ public final class AsyncModel extends ThreadedModel {
 
     @Override
     void stopAccepting() {
-        closeQuietly(listener);
+        acceptors.forEach(acceptor -> closeQuietly(acceptor.listener));
     }
 
     @Override

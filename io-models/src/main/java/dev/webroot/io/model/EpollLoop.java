@@ -24,8 +24,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One epoll thread owning the connections it accepted. Every loop waits on the shared listener with
- * {@code EPOLLEXCLUSIVE}, so the kernel wakes one loop per arrival and no socket changes threads.
+ * One epoll thread owning the connections it accepted. Every loop waits on every shared listener with
+ * {@code EPOLLEXCLUSIVE}, so the kernel wakes one loop per arrival and no socket changes threads; the
+ * listener's descriptor picks the factory of the connection.
  * Sockets are registered once, edge-triggered for input and output, and the loop remembers their
  * readiness: a request costs a read and a send, with no {@code epoll_ctl}. A read or send that
  * comes back short means the socket is drained or full, as nginx assumes, which saves the call that
@@ -69,7 +70,8 @@ final class EpollLoop implements Runnable {
     private final LinuxSockets os;
     private final int epoll;
     private final int wakeFd;
-    private final int listener;
+    private final int[] listeners;
+    private final ConnectionFactory[] factories;
     private final Thread thread;
     /** Native buffers, allocated by the loop's thread when it starts. */
     private MemorySegment events;
@@ -85,24 +87,29 @@ final class EpollLoop implements Runnable {
     /** Opens once this loop will not touch the listener again, so that the model may close it. */
     private final CountDownLatch listenerReleased = new CountDownLatch(1);
     private volatile boolean aborting;
-    private ConnectionFactory factory;
     private long acceptResume = Long.MAX_VALUE;
     private boolean drainSeen;
     private long earliestDeadline = Long.MAX_VALUE;
     private long lastSweep;
     private long lastSendAttempt;
 
-    EpollLoop(String name, ConnectionTable table, int listener) throws IOException {
+    EpollLoop(String name, ConnectionTable table, int[] listeners, ConnectionFactory[] factories) throws IOException {
         this.table = table;
-        this.listener = listener;
+        this.listeners = listeners;
+        this.factories = factories;
         this.os = new LinuxSockets();
         int createdEpoll = -1;
         int createdWake = -1;
         try {
             createdEpoll = os.epollCreate();
             createdWake = os.eventFd();
-            if (os.epollAdd(createdEpoll, createdWake, EPOLLIN) < 0 || os.epollAdd(createdEpoll, listener, EPOLLIN | EPOLLEXCLUSIVE) < 0) {
-                throw new IOException("epoll_ctl failed for the listener or the wakeup descriptor");
+            if (os.epollAdd(createdEpoll, createdWake, EPOLLIN) < 0) {
+                throw new IOException("epoll_ctl failed for the wakeup descriptor");
+            }
+            for (int listener : listeners) {
+                if (os.epollAdd(createdEpoll, listener, EPOLLIN | EPOLLEXCLUSIVE) < 0) {
+                    throw new IOException("epoll_ctl failed for a listener");
+                }
             }
         } catch (IOException | RuntimeException e) {
             closeDescriptors(createdEpoll, createdWake);
@@ -114,8 +121,7 @@ final class EpollLoop implements Runnable {
         this.thread = Thread.ofPlatform().name(name).daemon().unstarted(this);
     }
 
-    void start(ConnectionFactory factory) {
-        this.factory = factory;
+    void start() {
         thread.start();
     }
 
@@ -137,14 +143,14 @@ final class EpollLoop implements Runnable {
         }
     }
 
-    /** Stops accepting: the loop drops the listener from its set at the end of its current turn. */
+    /** Stops accepting: the loop drops the listeners from its set at the end of its current turn. */
     void stopListening() {
         listening = false;
         wakeup();
     }
 
     /**
-     * Waits until the loop has dropped the listener, or has ended: until then a close of the listener
+     * Waits until the loop has dropped the listeners, or has ended: until then a close of a listener
      * could let its descriptor number, reused by a new socket, be accepted on or added to this loop's set.
      */
     void awaitListenerReleased() {
@@ -211,25 +217,40 @@ final class EpollLoop implements Runnable {
     private void ready(int fd, int mask, long now) {
         if (fd == wakeFd) {
             os.drainEventFd(wakeFd);
-        } else if (fd == listener && listening) {
-            acceptSome(now);
         } else if (fd < byFd.length && byFd[fd] != null) {
             Client s = byFd[fd];
             s.readable |= (mask & INPUT_EVENTS) != 0;
             s.peerClosed |= (mask & (EPOLLRDHUP | EPOLLHUP)) != 0;
             s.writable |= (mask & OUTPUT_EVENTS) != 0;
             turn(s, now);
+        } else if (listening) {
+            for (int i = 0; i < listeners.length; i++) {
+                if (listeners[i] == fd) {
+                    acceptSome(fd, factories[i], now);
+                    return;
+                }
+            }
         }
+    }
+
+    /** Adds every listener to the set, or takes every one out of it; true if all calls succeeded. */
+    private boolean watchListeners(boolean watch) {
+        boolean ok = true;
+        for (int listener : listeners) {
+            ok &= (watch ? os.epollAdd(epoll, listener, EPOLLIN | EPOLLEXCLUSIVE) : os.epollDelete(epoll, listener)) >= 0;
+        }
+        return ok;
     }
 
     private void housekeeping(long now) {
         if (!listening && listenerReleased.getCount() > 0) {
-            os.epollDelete(epoll, listener);
+            watchListeners(false);
             listenerReleased.countDown();
         }
         if (now >= acceptResume) {
             acceptResume = Long.MAX_VALUE;
-            if (listening && os.epollAdd(epoll, listener, EPOLLIN | EPOLLEXCLUSIVE) < 0) {
+            if (listening && !watchListeners(true)) {
+                watchListeners(false);
                 acceptResume = now + TimeUnit.MILLISECONDS.toNanos(AbstractIoModel.ACCEPT_RETRY_MILLIS);
             }
         }
@@ -246,7 +267,7 @@ final class EpollLoop implements Runnable {
         }
     }
 
-    private void acceptSome(long now) {
+    private void acceptSome(int listener, ConnectionFactory factory, long now) {
         for (int i = 0; i < EventLoop.MAX_ACCEPTS_PER_EVENT; i++) {
             int fd = os.accept(listener);
             if (fd == -EAGAIN) {
@@ -255,7 +276,7 @@ final class EpollLoop implements Runnable {
             if (fd < 0) {
                 if (listening && fd != -EINTR && fd != -LinuxSockets.ECONNABORTED) {
                     AbstractIoModel.acceptFailed(new IOException("accept4 failed: " + LinuxSockets.describe(-fd)));
-                    os.epollDelete(epoll, listener);
+                    watchListeners(false);
                     acceptResume = now + TimeUnit.MILLISECONDS.toNanos(AbstractIoModel.ACCEPT_RETRY_MILLIS);
                     return;
                 }
@@ -265,11 +286,11 @@ final class EpollLoop implements Runnable {
                 os.close(fd);
                 continue;
             }
-            open(fd, now);
+            open(fd, factory, now);
         }
     }
 
-    private void open(int fd, long now) {
+    private void open(int fd, ConnectionFactory factory, long now) {
         Connection connection;
         try {
             os.noDelay(fd);

@@ -5,6 +5,7 @@ import dev.webroot.io.IoSettings;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.Arrays;
 import java.util.function.Consumer;
 
 /**
@@ -16,7 +17,9 @@ import java.util.function.Consumer;
  */
 public final class EpollModel extends AbstractIoModel {
     private LinuxSockets os;
-    private int listener = -1;
+    /** Listening descriptors and the factories of their connections, index for index. */
+    private int[] listeners = new int[0];
+    private ConnectionFactory[] factories = new ConnectionFactory[0];
     private EpollLoop[] loops;
 
     public EpollModel(IoSettings settings) {
@@ -24,19 +27,25 @@ public final class EpollModel extends AbstractIoModel {
     }
 
     @Override
-    SocketAddress openListener(InetSocketAddress address, int backlog) throws IOException {
-        LinuxSockets.requireSupported();
-        os = new LinuxSockets();
-        listener = os.listen(address, backlog);
+    SocketAddress openListener(InetSocketAddress address, int backlog, ConnectionFactory factory) throws IOException {
+        if (os == null) {
+            LinuxSockets.requireSupported();
+            os = new LinuxSockets();
+        }
+        int listener = os.listen(address, backlog);
+        listeners = Arrays.copyOf(listeners, listeners.length + 1);
+        listeners[listeners.length - 1] = listener;
+        factories = Arrays.copyOf(factories, factories.length + 1);
+        factories[factories.length - 1] = factory;
         return os.localAddress(listener);
     }
 
     @Override
-    void startServing(ConnectionFactory factory) throws IOException {
+    void startServing() throws IOException {
         EpollLoop[] created = new EpollLoop[settings.workerCount()];
         try {
             for (int i = 0; i < created.length; i++) {
-                created[i] = new EpollLoop("io-epoll-" + i, table, listener);
+                created[i] = new EpollLoop("io-epoll-" + i, table, listeners, factories);
             }
         } catch (IOException | RuntimeException e) {
             for (EpollLoop loop : created) {
@@ -48,7 +57,7 @@ public final class EpollModel extends AbstractIoModel {
         }
         loops = created;
         for (EpollLoop loop : loops) {
-            loop.start(factory);
+            loop.start();
         }
     }
 
@@ -56,10 +65,10 @@ public final class EpollModel extends AbstractIoModel {
     void stopAccepting() {
         forEachLoop(EpollLoop::stopListening);
         forEachLoop(EpollLoop::awaitListenerReleased);
-        if (listener >= 0) {
+        for (int listener : listeners) {
             os.close(listener);
-            listener = -1;
         }
+        listeners = new int[0];
     }
 
     @Override

@@ -8,6 +8,8 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -29,12 +31,13 @@ final class EventLoop implements Runnable {
     private final Selector selector;
     private final ConnectionTable table;
     private final BodyTransfer transfer;
-    private final Queue<SocketChannel> arrivals = new ConcurrentLinkedQueue<>();
+    /** An accepted socket handed to this loop, with the factory of the listener that accepted it. */
+    private record Arrival(SocketChannel socket, ConnectionFactory factory) {}
+
+    private final Queue<Arrival> arrivals = new ConcurrentLinkedQueue<>();
     private final Thread thread;
     private volatile boolean aborting;
-    private ConnectionFactory factory;
-    private ServerSocketChannel listener;
-    private SelectionKey acceptKey;
+    private final List<SelectionKey> acceptKeys = new ArrayList<>();
     /** While accepting is paused after a failure: when to resume (nanoTime), else MAX_VALUE. */
     private long acceptResume = Long.MAX_VALUE;
     private EventLoop[] loops;
@@ -51,17 +54,17 @@ final class EventLoop implements Runnable {
         this.thread = Thread.ofPlatform().name(name).daemon().unstarted(this);
     }
 
-    void start(ConnectionFactory factory) {
-        this.factory = factory;
+    void start() {
         thread.start();
     }
 
-    /** Makes this loop the acceptor for {@code listener}, distributing sockets over {@code loops}. */
-    void accept(ServerSocketChannel listener, EventLoop[] loops) throws IOException {
-        this.listener = listener;
+    /** Makes this loop the acceptor for every listener, distributing sockets over {@code loops}. */
+    void accept(List<Listener<ServerSocketChannel>> listeners, EventLoop[] loops) throws IOException {
         this.loops = loops;
-        listener.configureBlocking(false);
-        acceptKey = listener.register(selector, SelectionKey.OP_ACCEPT);
+        for (Listener<ServerSocketChannel> listener : listeners) {
+            listener.channel().configureBlocking(false);
+            acceptKeys.add(listener.channel().register(selector, SelectionKey.OP_ACCEPT, listener));
+        }
     }
 
     /** Releases the selector and the transfer of a loop that will never start. */
@@ -96,9 +99,7 @@ final class EventLoop implements Runnable {
                 registerArrivals(now);
                 if (now >= acceptResume) {
                     acceptResume = Long.MAX_VALUE;
-                    if (acceptKey.isValid()) {
-                        acceptKey.interestOps(SelectionKey.OP_ACCEPT);
-                    }
+                    setAcceptInterest(SelectionKey.OP_ACCEPT);
                 }
                 if (table.draining() && !drainSeen) {
                     drainSeen = true;
@@ -129,12 +130,20 @@ final class EventLoop implements Runnable {
         if (key.attachment() instanceof LoopDriver driver) {
             driver.turn(key.isReadable(), System.nanoTime());
             noteDeadline(driver);
-        } else if (key.isAcceptable()) {
-            acceptSome();
+        } else if (key.isAcceptable() && key.attachment() instanceof Listener<?> listener) {
+            acceptSome((ServerSocketChannel) listener.channel(), listener.factory());
         }
     }
 
-    private void acceptSome() {
+    private void setAcceptInterest(int ops) {
+        for (SelectionKey key : acceptKeys) {
+            if (key.isValid()) {
+                key.interestOps(ops);
+            }
+        }
+    }
+
+    private void acceptSome(ServerSocketChannel listener, ConnectionFactory factory) {
         for (int i = 0; i < MAX_ACCEPTS_PER_EVENT; i++) {
             SocketChannel socket;
             try {
@@ -142,7 +151,7 @@ final class EventLoop implements Runnable {
             } catch (IOException e) {
                 if (listener.isOpen()) {
                     AbstractIoModel.acceptFailed(e);
-                    acceptKey.interestOps(0);
+                    setAcceptInterest(0);
                     acceptResume = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(AbstractIoModel.ACCEPT_RETRY_MILLIS);
                 }
                 return;
@@ -155,7 +164,7 @@ final class EventLoop implements Runnable {
             }
             EventLoop target = loops[nextLoop];
             nextLoop = (nextLoop + 1) % loops.length;
-            target.arrivals.add(socket);
+            target.arrivals.add(new Arrival(socket, factory));
             if (target != this) {
                 target.selector.wakeup();
             }
@@ -163,9 +172,10 @@ final class EventLoop implements Runnable {
     }
 
     private void registerArrivals(long now) {
-        SocketChannel socket;
-        while ((socket = arrivals.poll()) != null) {
-            Connection connection = table.connect(factory, socket, socket::getRemoteAddress);
+        Arrival arrival;
+        while ((arrival = arrivals.poll()) != null) {
+            SocketChannel socket = arrival.socket();
+            Connection connection = table.connect(arrival.factory(), socket, socket::getRemoteAddress);
             if (connection == null) {
                 continue;
             }
@@ -184,9 +194,9 @@ final class EventLoop implements Runnable {
     }
 
     private void closeArrivals() {
-        SocketChannel socket;
-        while ((socket = arrivals.poll()) != null) {
-            AbstractIoModel.closeQuietly(socket);
+        Arrival arrival;
+        while ((arrival = arrivals.poll()) != null) {
+            AbstractIoModel.closeQuietly(arrival.socket());
             table.release(null);
         }
     }

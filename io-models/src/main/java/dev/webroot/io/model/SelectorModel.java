@@ -6,11 +6,13 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.channels.ServerSocketChannel;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * Non-blocking selector loops, one per worker; the first also accepts. The models built on it
+ * Non-blocking selector loops, one per worker; the first also accepts, on every listener. The models built on it
  * differ only in their {@link BodyTransfer}: {@code sendfile} ({@code transferTo} for large file
  * spans) and {@code direct} (O_DIRECT reads into pooled aligned buffers). Past
  * {@code maxConnections}, new sockets are accepted and closed at once, so clients see a prompt
@@ -23,7 +25,7 @@ public final class SelectorModel extends AbstractIoModel {
     static final int DIRECT_BUFFERS_PER_LOOP = 32;
 
     private final Supplier<BodyTransfer> transfers;
-    private ServerSocketChannel listener;
+    private final List<Listener<ServerSocketChannel>> listeners = new ArrayList<>();
     private EventLoop[] loops;
 
     private SelectorModel(String name, IoSettings settings, Supplier<BodyTransfer> transfers) {
@@ -42,20 +44,21 @@ public final class SelectorModel extends AbstractIoModel {
     }
 
     @Override
-    SocketAddress openListener(InetSocketAddress address, int backlog) throws IOException {
-        listener = reuseAddress(ServerSocketChannel.open());
-        return listener.bind(address, backlog).getLocalAddress();
+    SocketAddress openListener(InetSocketAddress address, int backlog, ConnectionFactory factory) throws IOException {
+        ServerSocketChannel listener = ServerSocketChannel.open();
+        listeners.add(new Listener<>(listener, factory));
+        return reuseAddress(listener).bind(address, backlog).getLocalAddress();
     }
 
     /** Creates and starts the loops; if one cannot be created, those created so far are discarded. */
     @Override
-    void startServing(ConnectionFactory factory) throws IOException {
+    void startServing() throws IOException {
         EventLoop[] created = new EventLoop[settings.workerCount()];
         try {
             for (int i = 0; i < created.length; i++) {
                 created[i] = new EventLoop("io-" + name() + "-" + i, table, transfers.get());
             }
-            created[0].accept(listener, created);
+            created[0].accept(listeners, created);
         } catch (IOException | RuntimeException e) {
             for (EventLoop loop : created) {
                 if (loop != null) {
@@ -66,13 +69,13 @@ public final class SelectorModel extends AbstractIoModel {
         }
         loops = created;
         for (EventLoop loop : loops) {
-            loop.start(factory);
+            loop.start();
         }
     }
 
     @Override
     void stopAccepting() {
-        closeQuietly(listener);
+        listeners.forEach(listener -> closeQuietly(listener.channel()));
     }
 
     @Override

@@ -8,18 +8,20 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * Blocking sockets, one virtual thread per connection, bodies copied from the mapping in gathering
- * writes; a platform thread accepts. Deadlines by {@link ThreadedModel}'s sweeper. Past
+ * writes; a platform thread per listener accepts. Deadlines by {@link ThreadedModel}'s sweeper. Past
  * {@code maxConnections}, new sockets are accepted and closed at once. {@code workers} does not
  * apply: virtual threads run on the JVM-wide scheduler ({@code jdk.virtualThreadScheduler.parallelism}).
  */
 public final class SyncModel extends ThreadedModel {
-    private ServerSocketChannel listener;
-    private Thread acceptor;
+    private final List<Listener<ServerSocketChannel>> listeners = new ArrayList<>();
+    private final List<Thread> acceptors = new ArrayList<>();
     private Thread.Builder connectionThreads;
 
     public SyncModel(IoSettings settings) {
@@ -27,19 +29,24 @@ public final class SyncModel extends ThreadedModel {
     }
 
     @Override
-    SocketAddress openListener(InetSocketAddress address, int backlog) throws IOException {
-        listener = reuseAddress(ServerSocketChannel.open());
-        return listener.bind(address, backlog).getLocalAddress();
+    SocketAddress openListener(InetSocketAddress address, int backlog, ConnectionFactory factory) throws IOException {
+        ServerSocketChannel listener = ServerSocketChannel.open();
+        listeners.add(new Listener<>(listener, factory));
+        return reuseAddress(listener).bind(address, backlog).getLocalAddress();
     }
 
     @Override
-    void startServing(ConnectionFactory factory) {
+    void startServing() {
         connectionThreads = Thread.ofVirtual().name("io-sync-connection");
         startSweeper();
-        acceptor = Thread.ofPlatform().name("io-sync-accept").daemon().start(() -> acceptLoop(factory));
+        for (int i = 0; i < listeners.size(); i++) {
+            Listener<ServerSocketChannel> listener = listeners.get(i);
+            acceptors.add(Thread.ofPlatform().name("io-sync-accept-" + i).daemon()
+                    .start(() -> acceptLoop(listener.channel(), listener.factory())));
+        }
     }
 
-    private void acceptLoop(ConnectionFactory factory) {
+    private void acceptLoop(ServerSocketChannel listener, ConnectionFactory factory) {
         while (listener.isOpen()) {
             SocketChannel socket;
             try {
@@ -65,13 +72,11 @@ public final class SyncModel extends ThreadedModel {
 
     @Override
     void stopAccepting() {
-        closeQuietly(listener);
+        listeners.forEach(listener -> closeQuietly(listener.channel()));
     }
 
     @Override
     void stopThreads() {
-        if (acceptor != null) {
-            join(acceptor);
-        }
+        acceptors.forEach(AbstractIoModel::join);
     }
 }
