@@ -1,0 +1,11 @@
+package dev.webroot.httpd.tls;
+
+import java.time.Instant;
+
+/**
+ * One loaded version of a certificate file. Its alias ({@code example.pem#3}) is unique to this
+ * version, so a handshake that chose it resolves this chain and this key even if the file is
+ * replaced before it asks for them.
+ */
+record LoadedCertificate(String fileName, String alias, FileIdentity identity, PemBundle bundle, Instant loadedAt) {
+}

@@ -1,0 +1,25 @@
+/**
+ * TLS certificates for the server: {@link dev.webroot.httpd.tls.CertificateStore} loads a directory
+ * of PEM bundles (chain and key per file, HAProxy-style), indexes them by subjectAltName DNS names,
+ * chooses one per handshake by SNI through its key manager, and reloads files as they change.
+ *
+ * <p>Where the request leaves a choice, this package decides:
+ * <ul>
+ *   <li>Only names ending in {@code .pem} are read, dot-names (temporary files) and directories
+ *       ignored; symlinks are followed. A file larger than 1 MiB is refused unread.</li>
+ *   <li>A file must hold exactly one unencrypted private key (PKCS#8, SEC1 or PKCS#1) and at least
+ *       one certificate; the first certificate is the leaf and must match the key (a probe signed with
+ *       the key must verify with the leaf's public key) and be valid now. Other PEM blocks are refused,
+ *       except {@code EC PARAMETERS}, which {@code openssl ecparam -genkey} writes before the key.
+ *       Supported keys: RSA, EC, EdDSA. The rest of the chain is sent as it is, unchecked.</li>
+ *   <li>A leaf without any subjectAltName DNS name is refused, except in {@code __default__.pem}.
+ *       The default file's own names are not indexed: it answers only what no other file claims.</li>
+ *   <li>A name claimed by two files goes to the first file name in {@link java.lang.String} order; an
+ *       exact name always beats a wildcard; a wildcard covers exactly one label.</li>
+ *   <li>A refused file keeps its previous version serving and is read again once its identity (file
+ *       key, size, modification time) changes; a leaf that is not yet valid is retried when it becomes
+ *       valid. A leaf that expires while loaded stays offered (a warning a day says so).</li>
+ *   <li>A key file readable by group or others is served with one warning per file version.</li>
+ * </ul>
+ */
+package dev.webroot.httpd.tls;
