@@ -21,17 +21,22 @@ import java.util.regex.Pattern;
  * kernel: started with {@code --listen 127.0.0.1:0}, its port read from the one "listening on" line.
  */
 final class Server implements AutoCloseable {
-    private static final Pattern LISTENING = Pattern.compile("^httpd: listening on http://127\\.0\\.0\\.1:(\\d+) \\(io=(\\w+),");
+    private static final Pattern LISTENING = Pattern.compile("^httpd: listening on ((?:https?://\\S+ )+)\\(io=(\\w+),");
+    private static final Pattern LOOPBACK_URL = Pattern.compile("(https?)://127\\.0\\.0\\.1:(\\d+)");
 
     final Process process;
+    /** The first cleartext port, or -1 when it listens on TLS only. */
     final int port;
+    /** The first TLS port, or -1 when it has no TLS listener. */
+    final int tlsPort;
     final String model;
     private final List<String> errorLog;
     private final Path accessLog;
 
-    private Server(Process process, int port, String model, List<String> errorLog, Path accessLog) {
+    private Server(Process process, int port, int tlsPort, String model, List<String> errorLog, Path accessLog) {
         this.process = process;
         this.port = port;
+        this.tlsPort = tlsPort;
         this.model = model;
         this.errorLog = errorLog;
         this.accessLog = accessLog;
@@ -75,7 +80,17 @@ final class Server implements AutoCloseable {
             for (String line : errorLog) {
                 Matcher matcher = LISTENING.matcher(line);
                 if (matcher.find()) {
-                    return new Server(process, Integer.parseInt(matcher.group(1)), matcher.group(2), errorLog, accessLog);
+                    int port = -1;
+                    int tlsPort = -1;
+                    Matcher url = LOOPBACK_URL.matcher(matcher.group(1));
+                    while (url.find()) {
+                        if (url.group(1).equals("http") && port < 0) {
+                            port = Integer.parseInt(url.group(2));
+                        } else if (url.group(1).equals("https") && tlsPort < 0) {
+                            tlsPort = Integer.parseInt(url.group(2));
+                        }
+                    }
+                    return new Server(process, port, tlsPort, matcher.group(2), errorLog, accessLog);
                 }
             }
             if (!process.isAlive()) {

@@ -35,12 +35,35 @@ final class CommandLine {
     /** Longer durations are mistakes, and past about 290 years they overflow the nanosecond clock arithmetic. */
     private static final Duration MAX_DURATION = Duration.ofDays(1);
 
-    /** An option that takes a value; {@code defaultValue} is null where there is none. */
-    private record Option(String name, String label, String defaultValue, String description) {}
+    /** How an option is given: once with a value, any number of times with a value, or alone. */
+    private enum Arity { ONCE, REPEATED, FLAG }
+
+    /** An option; {@code defaultValue} is null where there is none. */
+    private record Option(String name, String label, String defaultValue, String description, Arity arity) {
+        Option(String name, String label, String defaultValue, String description) {
+            this(name, label, defaultValue, description, Arity.ONCE);
+        }
+    }
+
+    /** The cleartext listener when neither --listen nor --listen-tls is given. */
+    private static final String DEFAULT_LISTEN = "127.0.0.1:8080";
 
     private static final List<Option> OPTIONS = List.of(
-            new Option("--listen", "HOST:PORT", "127.0.0.1:8080",
-                    "Address to listen on; [::1]:8080 for IPv6, port 0 for any free port."),
+            new Option("--listen", "HOST:PORT", DEFAULT_LISTEN,
+                    "Cleartext HTTP address to listen on, repeatable; [::1]:8080 for IPv6, port 0 for any free port. "
+                            + "The default applies only when no --listen-tls is given either.", Arity.REPEATED),
+            new Option("--listen-tls", "HOST:PORT", null,
+                    "HTTPS address to listen on, repeatable (needs --tls-certs).", Arity.REPEATED),
+            new Option("--tls-certs", "DIR", null,
+                    "Directory of PEM files, each a certificate chain and its key, chosen by SNI from the "
+                            + "certificates' DNS names (__default__.pem otherwise); reloaded when files change."),
+            new Option("--tls-handshake-timeout", "DURATION", "10s",
+                    "Time a client has to complete the TLS handshake."),
+            new Option("--redirect-to-https", null, null,
+                    "Answer every cleartext request with 308 to the same host and target on the first "
+                            + "--listen-tls port (except /.well-known/acme-challenge/).", Arity.FLAG),
+            new Option("--hsts", "SECONDS", null,
+                    "Send Strict-Transport-Security: max-age=SECONDS on every HTTPS response."),
             new Option("--io", "MODEL", IoModels.DEFAULT,
                     "How bytes move: " + String.join(", ", IoModels.NAMES) + "."),
             new Option("--workers", "N", String.valueOf(IO.workers()), "Event loops or carrier threads; 0 = one per core."),
@@ -101,6 +124,7 @@ final class CommandLine {
 
     static Settings parse(List<String> args) throws UsageException {
         Map<String, String> given = new HashMap<>();
+        Map<String, List<String>> repeated = new HashMap<>();
         List<String> positional = new ArrayList<>();
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
@@ -119,14 +143,21 @@ final class CommandLine {
                 throw new UsageException("unknown option '" + name + "'");
             }
             String value;
-            if (equals >= 0) {
+            if (option.arity() == Arity.FLAG) {
+                if (equals >= 0) {
+                    throw new UsageException(name + " takes no value");
+                }
+                value = "true";
+            } else if (equals >= 0) {
                 value = arg.substring(equals + 1);
             } else if (i + 1 < args.size()) {
                 value = args.get(++i);
             } else {
                 throw new UsageException(name + " needs a value (" + option.label() + ")");
             }
-            if (given.put(name, value) != null) {
+            if (option.arity() == Arity.REPEATED) {
+                repeated.computeIfAbsent(name, n -> new ArrayList<>()).add(value);
+            } else if (given.put(name, value) != null) {
                 throw new UsageException(name + " is given more than once");
             }
         }
@@ -137,10 +168,13 @@ final class CommandLine {
             throw new UsageException("unexpected argument '" + positional.get(2) + "' (after VHOSTS_DIR and MODEL)");
         }
         Values values = new Values(given);
+        List<InetSocketAddress> listenTls = listenAddresses("--listen-tls", repeated.getOrDefault("--listen-tls", List.of()));
+        List<InetSocketAddress> listen = listenAddresses("--listen",
+                repeated.getOrDefault("--listen", listenTls.isEmpty() ? List.of(DEFAULT_LISTEN) : List.of()));
         Settings settings = new Settings(
                 Path.of(positional.get(0)),
                 model(given.get("--io"), positional.size() > 1 ? positional.get(1) : null),
-                values.listenAddress("--listen"),
+                listen,
                 values.integer("--workers", 0),
                 values.integer("--max-connections", 1),
                 values.integer("--backlog", 1),
@@ -155,11 +189,51 @@ final class CommandLine {
                 values.text("--error-log"),
                 values.duration("--shutdown-grace"),
                 values.positiveDuration("--vhosts-rescan"),
-                values.text("--user"));
+                values.text("--user"),
+                tls(values, listen, listenTls));
         if (settings.user() != null && settings.user().isBlank()) {
             throw new UsageException("--user needs a user name");
         }
         return settings;
+    }
+
+    private static Settings.Tls tls(Values values, List<InetSocketAddress> listen, List<InetSocketAddress> listenTls)
+            throws UsageException {
+        String certificates = values.text("--tls-certs");
+        boolean redirect = values.given().containsKey("--redirect-to-https");
+        String hsts = values.text("--hsts");
+        if (listenTls.isEmpty()) {
+            for (String needsTls : List.of("--tls-certs", "--redirect-to-https", "--hsts")) {
+                if (values.given().containsKey(needsTls)) {
+                    throw new UsageException(needsTls + " needs a --listen-tls address");
+                }
+            }
+            return null;
+        }
+        if (certificates == null || certificates.isBlank()) {
+            throw new UsageException("--listen-tls needs --tls-certs DIR, the directory of certificates");
+        }
+        if (redirect && listen.isEmpty()) {
+            throw new UsageException("--redirect-to-https needs a cleartext --listen address to redirect from");
+        }
+        return new Settings.Tls(listenTls, Path.of(certificates), values.positiveDuration("--tls-handshake-timeout"),
+                redirect, hsts == null ? -1 : values.number("--hsts", 0));
+    }
+
+    private static List<InetSocketAddress> listenAddresses(String name, List<String> values) throws UsageException {
+        List<InetSocketAddress> addresses = new ArrayList<>();
+        for (String value : values) {
+            try {
+                InetSocketAddress address = parseListenAddress(value);
+                if (address.getPort() != 0 && addresses.contains(address)) {
+                    throw new UsageException(name + ": " + value + " is given twice");
+                }
+                addresses.add(address);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(name + ": " + e.getMessage());
+            }
+        }
+        return addresses;
     }
 
     private static String model(String io, String positionalModel) throws UsageException {
@@ -222,14 +296,6 @@ final class CommandLine {
                 throw new UsageException(name + " must be longer than zero");
             }
             return value;
-        }
-
-        InetSocketAddress listenAddress(String name) throws UsageException {
-            try {
-                return parseListenAddress(text(name));
-            } catch (IllegalArgumentException e) {
-                throw new UsageException(name + ": " + e.getMessage());
-            }
         }
     }
 
@@ -295,7 +361,7 @@ final class CommandLine {
         describe(help, "MODEL", "The I/O model, as in ashttpd's 'httpd VHOSTS_DIR MODEL' (same as --io).");
         help.append("\nOptions (durations take a unit: 500ms, 60s, 2m; a bare number means seconds):\n");
         for (Option option : OPTIONS) {
-            describe(help, option.name() + "=" + option.label(), option.description()
+            describe(help, option.label() == null ? option.name() : option.name() + "=" + option.label(), option.description()
                     + (option.defaultValue() == null ? "" : " (default:" + UNBROKEN + option.defaultValue() + ")"));
         }
         describe(help, "-h, --help", "Show this help and exit.");

@@ -2,10 +2,14 @@ package dev.webroot.httpd;
 
 import dev.webroot.httpd.core.AccessLog;
 import dev.webroot.httpd.core.HttpConnection;
+import dev.webroot.httpd.core.ListenerPolicy;
 import dev.webroot.httpd.core.WorkspacePool;
 import dev.webroot.httpd.log.AsyncAccessLog;
 import dev.webroot.httpd.log.ErrorLog;
 import dev.webroot.httpd.registry.VhostRegistry;
+import dev.webroot.httpd.tls.CertificateStore;
+import dev.webroot.httpd.tls.TlsConnectionFactory;
+import dev.webroot.io.ConnectionFactory;
 import dev.webroot.io.IoModel;
 import dev.webroot.io.IoModels;
 import java.io.IOException;
@@ -13,6 +17,8 @@ import java.io.PrintStream;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -131,15 +137,67 @@ public final class Httpd {
     }
 
     private int serve(ErrorLog errors, VhostRegistry registry, AccessLog access, PrivilegeDrop.Account account) {
+        Settings.Tls tls = settings.tls();
+        if (tls == null) {
+            return serve(errors, registry, access, account, null);
+        }
+        CertificateStore certificates;
+        try {
+            // Read before the privilege drop: keys are usually readable by root only.
+            certificates = CertificateStore.open(tls.certificates(), errors, settings.vhostsRescan());
+        } catch (IOException e) {
+            errors.log("cannot read the certificate directory " + tls.certificates() + ": " + describe(e));
+            return EXIT_USAGE;
+        }
+        try (certificates) {
+            if (certificates.certificateCount() == 0) {
+                errors.log("no usable certificate in " + tls.certificates() + " yet: TLS handshakes fail until one is added");
+            }
+            return serve(errors, registry, access, account, certificates);
+        }
+    }
+
+    private int serve(ErrorLog errors, VhostRegistry registry, AccessLog access, PrivilegeDrop.Account account,
+            CertificateStore certificates) {
         String modelName = settings.model();
         IoModel model = IoModels.create(modelName, settings.ioSettings());
         SystemDateSource dates = new SystemDateSource();
-        WorkspacePool workspaces = new WorkspacePool(registry, settings.limits(), dates, access);
-        InetSocketAddress bound;
+        Settings.Tls tls = settings.tls();
+        TlsConnectionFactory tlsFactory = null;
+        if (tls != null) {
+            WorkspacePool secure = new WorkspacePool(registry, settings.limits(), dates, access,
+                    ListenerPolicy.https(tls.hstsSeconds()));
+            LinkedHashMap<String, ConnectionFactory> protocols = new LinkedHashMap<>();
+            protocols.put(TlsConnectionFactory.HTTP_1_1, remote -> new HttpConnection(secure, remote));
+            tlsFactory = new TlsConnectionFactory(certificates.keyManager(), certificates::hasCertificateFor, protocols,
+                    tls.handshakeTimeout(), settings.sendTimeout());
+        }
+        List<String> urls = new ArrayList<>();
+        InetSocketAddress first = null;
         try {
-            bound = model.bind(settings.listen(), settings.backlog(), remote -> new HttpConnection(workspaces, remote));
+            List<InetSocketAddress> secure = new ArrayList<>();
+            if (tls != null) {
+                for (InetSocketAddress address : tls.listen()) {
+                    secure.add(bind(model, "https", address, tlsFactory));
+                }
+            }
+            // Redirects name the port the first TLS listener really got (port 0 asks for any).
+            ListenerPolicy cleartextPolicy = tls != null && tls.redirectToHttps()
+                    ? ListenerPolicy.redirectToHttps(secure.getFirst().getPort())
+                    : ListenerPolicy.PLAIN;
+            WorkspacePool cleartext = new WorkspacePool(registry, settings.limits(), dates, access, cleartextPolicy);
+            for (InetSocketAddress address : settings.listen()) {
+                InetSocketAddress bound = bind(model, "http", address, remote -> new HttpConnection(cleartext, remote));
+                urls.add(url("http", bound));
+                first = first == null ? bound : first;
+            }
+            for (InetSocketAddress bound : secure) {
+                urls.add(url("https", bound));
+                first = first == null ? bound : first;
+            }
         } catch (IOException e) {
-            errors.log("cannot listen on " + url(settings.listen()) + ": " + describe(e));
+            errors.log(e.getMessage());
+            model.shutdown();
             return EXIT_RUNTIME;
         }
         if (account != null) {
@@ -160,13 +218,17 @@ public final class Httpd {
             return EXIT_RUNTIME;
         }
         int sites = registry.names().size();
-        errors.log("listening on " + url(bound) + " (io=" + modelName + ", vhosts=" + registry.directory() + ", "
-                + sites + (sites == 1 ? " site" : " sites")
+        errors.log("listening on " + String.join(" ", urls) + " (io=" + modelName + ", vhosts=" + registry.directory()
+                + ", " + sites + (sites == 1 ? " site" : " sites")
+                + (certificates == null ? "" : ", " + certificates.certificateCount() + " certificates")
                 + (account == null ? "" : ", user=" + account.name()) + ")");
+        if (tlsFactory != null) {
+            errors.log("TLS: " + tlsFactory.describe());
+        }
         if (!registry.names().contains("__default__")) {
             errors.log("no __default__ entry in " + registry.directory() + ": requests for other hosts get 404");
         }
-        listening.complete(bound);
+        listening.complete(first);
         awaitStop();
         errors.log("received " + stopReason.get() + ": no longer accepting; finishing " + model.openConnections()
                 + " open connections within " + settings.shutdownGrace().toMillis() + " ms");
@@ -174,6 +236,16 @@ public final class Httpd {
         model.shutdown();
         errors.log("stopped after " + (System.nanoTime() - started) / 1_000_000 + " ms");
         return 0;
+    }
+
+    /** Binds one listener; the exception's message says which address failed and why. */
+    private InetSocketAddress bind(IoModel model, String scheme, InetSocketAddress address, ConnectionFactory factory)
+            throws IOException {
+        try {
+            return model.bind(address, settings.backlog(), factory);
+        } catch (IOException e) {
+            throw new IOException("cannot listen on " + url(scheme, address) + ": " + describe(e), e);
+        }
     }
 
     private AccessLog openAccessLog(ErrorLog errors) throws IOException {
@@ -228,12 +300,16 @@ public final class Httpd {
     }
 
     static String url(InetSocketAddress address) {
+        return url("http", address);
+    }
+
+    static String url(String scheme, InetSocketAddress address) {
         String host = address.getAddress() == null ? address.getHostString() : address.getAddress().getHostAddress();
         if (host.contains(":")) {
             int scope = host.indexOf('%');
             host = "[" + (scope < 0 ? host : host.substring(0, scope)) + "]";
         }
-        return "http://" + host + ":" + address.getPort();
+        return scheme + "://" + host + ":" + address.getPort();
     }
 
     private static String describe(IOException e) {

@@ -5,12 +5,13 @@ import dev.webroot.io.IoSettings;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /** Everything the command line decides, checked and converted; {@link CommandLine} builds it. */
 record Settings(
         Path vhostsDir,
         String model,
-        InetSocketAddress listen,
+        List<InetSocketAddress> listen,
         int workers,
         int maxConnections,
         int backlog,
@@ -25,7 +26,15 @@ record Settings(
         String errorLog,
         Duration shutdownGrace,
         Duration vhostsRescan,
-        String user) {
+        String user,
+        Tls tls) {
+
+    /**
+     * The HTTPS side, or null when there is no TLS listener: its addresses, the certificate directory,
+     * the handshake timeout, whether cleartext listeners redirect to it, and the HSTS max-age (-1: none).
+     */
+    record Tls(List<InetSocketAddress> listen, Path certificates, Duration handshakeTimeout, boolean redirectToHttps,
+            long hstsSeconds) {}
 
     /** The protocol core's limits: the ones the command line sets, the defaults for the rest. */
     Limits limits() {

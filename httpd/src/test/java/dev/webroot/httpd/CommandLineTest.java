@@ -21,7 +21,8 @@ class CommandLineTest {
         Settings settings = parse("vhosts");
         assertThat(settings.vhostsDir()).isEqualTo(Path.of("vhosts"));
         assertThat(settings.model()).isEqualTo("epoll");
-        assertThat(Httpd.url(settings.listen())).isEqualTo("http://127.0.0.1:8080");
+        assertThat(settings.listen()).extracting(Httpd::url).containsExactly("http://127.0.0.1:8080");
+        assertThat(settings.tls()).isNull();
         assertThat(settings.backlog()).isEqualTo(511);
         assertThat(settings.vhostsRescan()).isEqualTo(Duration.ofMillis(500));
         assertThat(settings.accessLog()).isEqualTo("-");

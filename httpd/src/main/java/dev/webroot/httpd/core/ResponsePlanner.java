@@ -11,6 +11,7 @@ import dev.webroot.format.Webroot;
 final class ResponsePlanner {
     private static final byte[] CLOSE = Ascii.bytes("close");
     private static final byte[] KEEP_ALIVE = Ascii.bytes("keep-alive");
+    private static final byte[] ACME_CHALLENGE = Ascii.bytes("/.well-known/acme-challenge/");
 
     private final Sites sites;
     private final DateSource dates;
@@ -20,9 +21,12 @@ final class ResponsePlanner {
     private final HostNormalizer host = new HostNormalizer();
     private final EncodingNegotiator negotiator = new EncodingNegotiator();
     private final RangeSet ranges;
+    private final ListenerPolicy policy;
     private byte[] etag = new byte[96];
 
-    ResponsePlanner(Sites sites, Limits limits, DateSource dates, ResponseWriter writer, MappedView mapped) {
+    ResponsePlanner(Sites sites, Limits limits, DateSource dates, ResponseWriter writer, MappedView mapped,
+            ListenerPolicy policy) {
+        this.policy = policy;
         this.sites = sites;
         this.dates = dates;
         this.writer = writer;
@@ -63,6 +67,17 @@ final class ResponsePlanner {
         boolean close = lastRequest || !persistent(head);
         int connection = close ? ResponseWriter.CONNECTION_CLOSE
                 : head.minorVersion == 0 ? ResponseWriter.CONNECTION_KEEP_ALIVE : ResponseWriter.CONNECTION_NONE;
+        if (policy.redirectsToHttps() && !startsWith(target.path(), target.pathLength, ACME_CHALLENGE)) {
+            if (host.length() == 0) {
+                // No name to send the client to: nothing is served in cleartext either.
+                writer.error(x, 400, headOnly, ResponseWriter.CONNECTION_CLOSE);
+                return true;
+            }
+            int from = target.authorityEnd >= 0 ? target.authorityEnd : head.base + head.targetStart;
+            writer.httpsRedirect(x, host.host(), host.length(), policy.httpsPort, b, from, head.base + head.targetEnd,
+                    connection);
+            return close;
+        }
         Generation generation = sites.acquire(host.host(), 0, host.length());
         if (generation == null) {
             writer.error(x, 404, headOnly, connection);
@@ -203,6 +218,10 @@ final class ResponsePlanner {
             }
         }
         writer.full(x, 200, w, representation, headOnly, connection);
+    }
+
+    private static boolean startsWith(byte[] bytes, int length, byte[] prefix) {
+        return length >= prefix.length && java.util.Arrays.equals(bytes, 0, prefix.length, prefix, 0, prefix.length);
     }
 
     private static boolean hasPreconditions(RequestHead head) {

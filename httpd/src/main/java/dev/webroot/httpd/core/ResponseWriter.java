@@ -22,6 +22,7 @@ final class ResponseWriter {
     private static final byte[] UNSATISFIED_RANGE = Ascii.bytes("Content-Range: bytes */");
     private static final byte[] ALLOW = Ascii.bytes("Allow: GET, HEAD\r\n");
     private static final byte[] LOCATION = Ascii.bytes("Location: ");
+    private static final byte[] HTTPS = Ascii.bytes("https://");
     private static final byte[] MULTIPART = Ascii.bytes("Content-Type: multipart/byteranges; boundary=");
     private static final byte[] CONTENT_TYPE = Ascii.bytes("Content-Type: ");
     private static final byte[] DASHES = Ascii.bytes("--");
@@ -34,10 +35,14 @@ final class ResponseWriter {
     private final MappedView mapped;
     private final OutputQueue out;
     private final byte[] boundary = new byte[BOUNDARY_LENGTH];
+    /** Header lines the listener adds to every response (after Date), or null. */
+    private final byte[] addedHeaders;
     private final int[] partEnds;
     private long boundaryState;
 
-    ResponseWriter(DateSource dates, MappedView mapped, OutputQueue out, int maxRanges, long boundarySeed) {
+    ResponseWriter(DateSource dates, MappedView mapped, OutputQueue out, int maxRanges, long boundarySeed,
+            byte[] addedHeaders) {
+        this.addedHeaders = addedHeaders;
         this.partEnds = new int[Math.max(1, maxRanges)];
         this.dates = dates;
         this.mapped = mapped;
@@ -72,6 +77,24 @@ final class ResponseWriter {
         if (queryStart >= 0) {
             put(x, b, queryStart, queryEnd);
         }
+        put(x, CRLF);
+        contentLength(x, 0);
+        finish(x, connection);
+        out.addHeap(x.header, 0, x.headerLength, true);
+    }
+
+    /** 308 to {@code https://HOST[:port]} followed by the request's own target bytes (path and query, as sent). */
+    void httpsRedirect(Exchange x, byte[] host, int hostLength, int port, byte[] b, int targetFrom, int targetTo,
+            int connection) {
+        start(x, 308);
+        put(x, LOCATION);
+        put(x, HTTPS);
+        put(x, host, 0, hostLength);
+        if (port != 443) {
+            put(x, (byte) ':');
+            putDecimal(x, port);
+        }
+        put(x, b, targetFrom, targetTo);
         put(x, CRLF);
         contentLength(x, 0);
         finish(x, connection);
@@ -209,6 +232,9 @@ final class ResponseWriter {
         put(x, StatusLine.prefix(status));
         put(x, dates.imfFixdate());
         put(x, CRLF);
+        if (addedHeaders != null) {
+            put(x, addedHeaders);
+        }
     }
 
     private void block(Exchange x, Webroot w, int representation, int length) {

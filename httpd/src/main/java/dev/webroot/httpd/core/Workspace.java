@@ -26,8 +26,9 @@ final class Workspace {
 
     Workspace(WorkspacePool pool, long boundarySeed) {
         this.parser = new RequestParser(head, pool.limits);
-        this.writer = new ResponseWriter(pool.dates, mapped, output, pool.limits.maxRanges(), boundarySeed);
-        this.planner = new ResponsePlanner(pool.sites, pool.limits, pool.dates, writer, mapped);
+        this.writer = new ResponseWriter(pool.dates, mapped, output, pool.limits.maxRanges(), boundarySeed,
+                pool.policy.addedHeaders);
+        this.planner = new ResponsePlanner(pool.sites, pool.limits, pool.dates, writer, mapped, pool.policy);
         this.exchanges = new Exchange[pool.maxQueued];
         this.logged = pool.log != AccessLog.DISABLED;
         useReadBuffer(new byte[READ_BUFFER_BYTES]);

@@ -25,6 +25,7 @@ public final class WorkspacePool {
     final long sendTimeout;
     final Sites sites;
     final DateSource dates;
+    final ListenerPolicy policy;
     private final AtomicLong boundarySeeds;
     private final AtomicReferenceArray<Workspace> slots = new AtomicReferenceArray<>(SLOTS);
 
@@ -34,6 +35,17 @@ public final class WorkspacePool {
 
     /** As above, with the seed of the multipart boundaries given, so that output is reproducible. */
     public WorkspacePool(Sites sites, Limits limits, DateSource dates, AccessLog log, long boundarySeed) {
+        this(sites, limits, dates, log, boundarySeed, ListenerPolicy.PLAIN);
+    }
+
+    /** The workspaces of one kind of listener: what it adds to answers is decided once, here. */
+    public WorkspacePool(Sites sites, Limits limits, DateSource dates, AccessLog log, ListenerPolicy policy) {
+        this(sites, limits, dates, log, System.nanoTime(), policy);
+    }
+
+    private WorkspacePool(Sites sites, Limits limits, DateSource dates, AccessLog log, long boundarySeed,
+            ListenerPolicy policy) {
+        this.policy = policy;
         this.sites = sites;
         this.limits = limits;
         this.dates = dates;

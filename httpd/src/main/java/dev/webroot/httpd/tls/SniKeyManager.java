@@ -31,7 +31,13 @@ final class SniKeyManager extends X509ExtendedKeyManager {
 
     @Override
     public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
-        return chooseAlias(keyType, engine == null ? null : engine.getHandshakeSession());
+        if (engine == null) {
+            return chooseAlias(keyType, (String) null);
+        }
+        String name = requestedHostName(engine.getHandshakeSession());
+        // Restoring a session from a ticket chooses before the hello's server_name is read: the TLS
+        // layer then has the name it read from the hello set as the engine's peer host.
+        return chooseAlias(keyType, name != null ? name : engine.getPeerHost());
     }
 
     @Override
@@ -40,7 +46,11 @@ final class SniKeyManager extends X509ExtendedKeyManager {
     }
 
     private String chooseAlias(String keyType, SSLSession handshake) {
-        LoadedCertificate certificate = index.get().select(requestedHostName(handshake));
+        return chooseAlias(keyType, requestedHostName(handshake));
+    }
+
+    private String chooseAlias(String keyType, String serverName) {
+        LoadedCertificate certificate = index.get().select(serverName);
         return certificate != null && keyType != null && certificate.bundle().hasKeyType(keyType)
                 ? certificate.alias() : null;
     }

@@ -37,7 +37,8 @@ final class TlsConnection implements Connection {
             + "This port speaks HTTPS: use an https:// URL\n").getBytes(StandardCharsets.US_ASCII);
 
     private final TlsConnectionFactory factory;
-    private final SSLEngine engine;
+    /** Created once the first record has been inspected (so that it knows the server name). */
+    private SSLEngine engine;
     private final String remoteAddress;
     private final Ciphertext ciphertext = new Ciphertext();
     private final ByteBuffer[] gather = new ByteBuffer[MAX_GATHER];
@@ -57,9 +58,8 @@ final class TlsConnection implements Connection {
     private long handshakeDeadline;
     private long lastSendNanos;
 
-    TlsConnection(TlsConnectionFactory factory, SSLEngine engine, String remoteAddress) {
+    TlsConnection(TlsConnectionFactory factory, String remoteAddress) {
         this.factory = factory;
-        this.engine = engine;
         this.remoteAddress = remoteAddress;
     }
 
@@ -67,11 +67,6 @@ final class TlsConnection implements Connection {
     public void opened(long now) {
         handshakeDeadline = now + factory.handshakeTimeoutNanos;
         lastSendNanos = now;
-        try {
-            engine.beginHandshake();
-        } catch (SSLException e) {
-            fail();
-        }
     }
 
     @Override
@@ -194,7 +189,9 @@ final class TlsConnection implements Connection {
             // Every connection that closes before its handshake completed counts once as failed.
             factory.failedHandshakes.increment();
         }
-        engine.closeOutbound();
+        if (engine != null) {
+            engine.closeOutbound();
+        }
         outStart = outEnd = 0;
         if (buffers != null) {
             factory.buffers.giveBack(buffers);
@@ -240,6 +237,15 @@ final class TlsConnection implements Connection {
             }
         }
         helloInspected = true;
+        if (failed) {
+            return false;
+        }
+        engine = factory.newEngine(hello.serverName());
+        try {
+            engine.beginHandshake();
+        } catch (SSLException e) {
+            fail();
+        }
         return !failed;
     }
 
@@ -410,6 +416,10 @@ final class TlsConnection implements Connection {
         lend();
         buffers.netIn.clear();
         buffers.appIn.clear();
+        if (engine == null) {
+            outboundClosed = true;
+            return;
+        }
         try {
             while (!engine.isOutboundDone() && roomToWrap()) {
                 SSLEngineResult result = engine.wrap(NOTHING, outTail());

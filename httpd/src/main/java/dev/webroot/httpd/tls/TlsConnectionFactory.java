@@ -91,7 +91,7 @@ public final class TlsConnectionFactory implements ConnectionFactory {
         this.handshakeTimeoutNanos = handshakeTimeout.toNanos();
         this.sendTimeoutNanos = sendTimeout.toNanos();
         this.parameters = profile(context, hasCertificate);
-        SSLEngine probe = newEngine();
+        SSLEngine probe = newEngine(null);
         this.packetBytes = probe.getSession().getPacketBufferSize();
         this.applicationBytes = probe.getSession().getApplicationBufferSize();
         this.buffers = new BufferPool(packetBytes, applicationBytes);
@@ -132,11 +132,16 @@ public final class TlsConnectionFactory implements ConnectionFactory {
 
     @Override
     public Connection open(String remoteAddress) {
-        return new TlsConnection(this, newEngine(), remoteAddress);
+        return new TlsConnection(this, remoteAddress);
     }
 
-    private SSLEngine newEngine() {
-        SSLEngine engine = context.createSSLEngine();
+    /**
+     * An engine for one handshake. The server name the hello asked for is passed as the engine's peer
+     * host, which the key manager falls back to while JSSE restores a session from a ticket: it
+     * chooses the certificate then, before it has read the hello's server_name extension.
+     */
+    SSLEngine newEngine(String serverName) {
+        SSLEngine engine = serverName == null ? context.createSSLEngine() : context.createSSLEngine(serverName, -1);
         engine.setUseClientMode(false);
         engine.setSSLParameters(parameters);
         engine.setHandshakeApplicationProtocolSelector((e, offered) -> selectProtocol(offered));

@@ -1,0 +1,43 @@
+package dev.webroot.httpd.core;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * What the listener a connection came in on adds to every answer: header lines sent on every
+ * response (Strict-Transport-Security on HTTPS listeners), or, for a cleartext listener that
+ * redirects to HTTPS, the port to send every request to instead of serving it. Responders chosen
+ * before the site lookup, so every site of the listener gets them.
+ */
+public final class ListenerPolicy {
+    /** Serves every request, adding nothing. */
+    public static final ListenerPolicy PLAIN = new ListenerPolicy(null, 0);
+
+    /** Header lines (each ending in CRLF) after Date, or null. */
+    final byte[] addedHeaders;
+    /** The HTTPS port requests are redirected to, or 0 when they are served. */
+    final int httpsPort;
+
+    private ListenerPolicy(byte[] addedHeaders, int httpsPort) {
+        this.addedHeaders = addedHeaders;
+        this.httpsPort = httpsPort;
+    }
+
+    /** Answers every request except ACME HTTP-01 challenges with 308 to {@code https://HOST[:httpsPort]TARGET}. */
+    public static ListenerPolicy redirectToHttps(int httpsPort) {
+        if (httpsPort <= 0 || httpsPort > 65535) {
+            throw new IllegalArgumentException("not a port: " + httpsPort);
+        }
+        return new ListenerPolicy(null, httpsPort);
+    }
+
+    /** An HTTPS listener: {@code Strict-Transport-Security: max-age=N} on every response when {@code hstsSeconds >= 0}. */
+    public static ListenerPolicy https(long hstsSeconds) {
+        return hstsSeconds < 0 ? PLAIN
+                : new ListenerPolicy(("Strict-Transport-Security: max-age=" + hstsSeconds + "\r\n")
+                        .getBytes(StandardCharsets.US_ASCII), 0);
+    }
+
+    boolean redirectsToHttps() {
+        return httpsPort != 0;
+    }
+}
