@@ -459,11 +459,19 @@ class CertificateStoreTest {
     }
 
     @Test
-    void theRescanTimerAppliesChangesToo() throws Exception {
+    void theRescanTimerNoticesAChangeThatSendsNoDirectoryEvent() throws Exception {
+        // A symlink into another directory: renaming a new target into place there changes nothing in certs/.
+        Path elsewhere = Files.createDirectories(temp.resolve("elsewhere"));
+        TestCertificates.writeBundle(elsewhere.resolve("real.pem"), site, KeyForm.PKCS8);
+        Files.createSymbolicLink(certs().resolve("site.pem"), elsewhere.resolve("real.pem"));
         open(Duration.ofMillis(100));
-        write("site.pem", site);
-        awaitTrue(Duration.ofSeconds(5), () -> store.hasCertificateFor("www.example.com"));
         assertThat(presented("www.example.com")).isEqualTo(site.leaf());
+
+        Issued renewed = ca.issue(KeyType.EC, "www.example.com", "new.example.com");
+        TestCertificates.writeBundle(elsewhere.resolve("real.pem"), renewed, KeyForm.PKCS8);
+        awaitTrue(Duration.ofSeconds(5), () -> store.hasCertificateFor("new.example.com"));
+
+        assertThat(presented("www.example.com")).isEqualTo(renewed.leaf());
     }
 
     @Test
@@ -472,6 +480,8 @@ class CertificateStoreTest {
         write("other.pem", ca.issue(KeyType.EC, "other.example"));
         open(NO_TIMER);
         assertThat(store.hasCertificateFor("www.example.com")).isTrue();
+        String chosenBefore = Arrays.stream(store.keyManager().getServerAliases("EC", null))
+                .filter(alias -> alias.startsWith("site.pem#")).findFirst().orElseThrow();
 
         Files.delete(certs().resolve("site.pem"));
         awaitTrue(Duration.ofSeconds(5), () -> !store.hasCertificateFor("www.example.com"));
@@ -479,6 +489,8 @@ class CertificateStoreTest {
         assertThat(store.certificateCount()).isEqualTo(1);
         assertThat(store.names()).containsExactly("other.example");
         assertThat(logLines("certificate site.pem removed")).hasSize(1);
+        assertThat(store.keyManager().getCertificateChain(chosenBefore)[0]).as("a handshake that chose it before").isEqualTo(site.leaf());
+        assertThat(store.keyManager().getServerAliases("EC", null)).doesNotContain(chosenBefore);
         assertThatThrownBy(() -> presented("www.example.com")).isInstanceOf(SSLHandshakeException.class);
     }
 
