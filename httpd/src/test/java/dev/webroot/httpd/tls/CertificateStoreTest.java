@@ -11,6 +11,7 @@ import dev.webroot.httpd.tls.TestCertificates.KeyType;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,6 +32,8 @@ import javax.net.ssl.SSLEngineResult.HandshakeStatus;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLSocket;
 import javax.net.ssl.X509ExtendedKeyManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -185,6 +188,16 @@ class CertificateStoreTest {
         for (int i = 0; i < issued.length; i++) {
             assertThat(presented(names[i] + ".example", true)).isEqualTo(issued[i].leaf());
         }
+    }
+
+    @Test
+    void loadsAnEd25519Key() throws Exception {
+        Issued ed25519 = ca.issue(KeyType.ED25519, "ed.example");
+        write("ed.pem", ed25519);
+        open(NO_TIMER);
+
+        assertThat(logLines("certificate ed.pem loaded: names ed.example")).singleElement().asString().contains("EdDSA key");
+        assertThat(presented("ed.example", true)).isEqualTo(ed25519.leaf());
     }
 
     @Test
@@ -555,6 +568,44 @@ class CertificateStoreTest {
         assertThat(store.certificateCount()).isZero();
         assertThat(store.hasCertificateFor(null)).isFalse();
         assertThat(store.keyManager().chooseEngineServerAlias("EC", null, null)).isNull();
+    }
+
+    @Test
+    void theSocketPathChoosesBySniToo() throws Exception {
+        Issued exact = ca.issue(KeyType.EC, "www.example.com");
+        Issued fallback = ca.issue(KeyType.EC, "fallback.test");
+        write("exact.pem", exact);
+        write("__default__.pem", fallback);
+        open(NO_TIMER);
+        SSLContext serverContext = SSLContext.getInstance("TLS");
+        serverContext.init(new KeyManager[] {store.keyManager()}, null, null);
+
+        try (SSLServerSocket listener = (SSLServerSocket) serverContext.getServerSocketFactory()
+                .createServerSocket(0, 4, InetAddress.getLoopbackAddress())) {
+            Thread acceptor = Thread.ofVirtual().start(() -> {
+                for (int i = 0; i < 2; i++) {
+                    try (SSLSocket accepted = (SSLSocket) listener.accept()) {
+                        accepted.startHandshake();
+                        accepted.getOutputStream().write(1);
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+            for (String name : new String[] {"www.example.com", "unknown.example.com"}) {
+                try (SSLSocket client = (SSLSocket) ca.clientContext().getSocketFactory()
+                        .createSocket(InetAddress.getLoopbackAddress(), listener.getLocalPort())) {
+                    SSLParameters parameters = client.getSSLParameters();
+                    parameters.setServerNames(List.of(new SNIHostName(name)));
+                    client.setSSLParameters(parameters);
+                    client.startHandshake();
+                    assertThat(client.getInputStream().read()).isEqualTo(1);
+                    assertThat(client.getSession().getPeerCertificates()[0])
+                            .isEqualTo(name.startsWith("www") ? exact.leaf() : fallback.leaf());
+                }
+            }
+            acceptor.join(Duration.ofSeconds(10));
+        }
     }
 
     @Test

@@ -56,25 +56,36 @@ public final class TestCertificates {
     private TestCertificates() {
     }
 
+    /** EC P-256, RSA 2048 or Ed25519 keys. */
     public enum KeyType {
-        EC, RSA;
+        EC, RSA, ED25519;
 
         KeyPair generate() {
             try {
-                KeyPairGenerator generator = KeyPairGenerator.getInstance(name());
-                if (this == EC) {
-                    generator.initialize(new ECGenParameterSpec("secp256r1"));
-                } else {
-                    generator.initialize(2048);
-                }
-                return generator.generateKeyPair();
+                return switch (this) {
+                    case EC -> {
+                        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+                        generator.initialize(new ECGenParameterSpec("secp256r1"));
+                        yield generator.generateKeyPair();
+                    }
+                    case RSA -> {
+                        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+                        generator.initialize(2048);
+                        yield generator.generateKeyPair();
+                    }
+                    case ED25519 -> KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+                };
             } catch (GeneralSecurityException e) {
                 throw new IllegalStateException(e);
             }
         }
 
         String signatureAlgorithm() {
-            return this == EC ? "SHA256withECDSA" : "SHA256withRSA";
+            return switch (this) {
+                case EC -> "SHA256withECDSA";
+                case RSA -> "SHA256withRSA";
+                case ED25519 -> "Ed25519";
+            };
         }
     }
 
@@ -82,7 +93,7 @@ public final class TestCertificates {
     public enum KeyForm {
         /** {@code BEGIN PRIVATE KEY}, any key type. */
         PKCS8,
-        /** {@code BEGIN EC PRIVATE KEY} (SEC1) for EC keys, {@code BEGIN RSA PRIVATE KEY} (PKCS#1) for RSA keys. */
+        /** {@code BEGIN EC PRIVATE KEY} (SEC1) for EC keys, {@code BEGIN RSA PRIVATE KEY} (PKCS#1) for RSA keys (Ed25519 has none). */
         TRADITIONAL
     }
 
@@ -109,8 +120,8 @@ public final class TestCertificates {
                     Date.from(notBefore), Date.from(notAfter), subject, leafKeys.getPublic());
             try {
                 builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
-                builder.addExtension(Extension.keyUsage, true, new KeyUsage(type == KeyType.EC
-                        ? KeyUsage.digitalSignature : KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
+                builder.addExtension(Extension.keyUsage, true, new KeyUsage(type == KeyType.RSA
+                        ? KeyUsage.digitalSignature | KeyUsage.keyEncipherment : KeyUsage.digitalSignature));
                 builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
                 if (dnsNames.length > 0) {
                     GeneralName[] names = new GeneralName[dnsNames.length];
