@@ -184,6 +184,13 @@ class CertificateStoreTest {
         assertThat(logLines("loaded")).hasSize(4);
         assertThat(logLines("certificate ec-sec1.pem loaded: names ec-sec1.example, expires ")).hasSize(1);
         assertThat(logLines("refused")).isEmpty();
+        // JDK key and certificate objects, so handshakes never reach into BouncyCastle.
+        for (String type : new String[] {"EC", "RSA"}) {
+            for (String alias : store.keyManager().getServerAliases(type, null)) {
+                assertThat(store.keyManager().getPrivateKey(alias).getClass().getName()).startsWith("sun.security.");
+                assertThat(store.keyManager().getCertificateChain(alias)[0].getClass().getName()).startsWith("sun.security.");
+            }
+        }
         Issued[] issued = {ecPkcs8, ecSec1, rsaPkcs8, rsaPkcs1};
         for (int i = 0; i < issued.length; i++) {
             assertThat(presented(names[i] + ".example", true)).isEqualTo(issued[i].leaf());
@@ -369,6 +376,18 @@ class CertificateStoreTest {
                 return TestCertificates.bundle(ca.issue(KeyType.EC), KeyForm.PKCS8);
             }
         },
+        ENCRYPTED_KEY("the private key is encrypted") {
+            @Override
+            String pem(Issued good, Issued other) {
+                return TestCertificates.pem(good.leaf()) + TestCertificates.encryptedPem(good.keys().getPrivate(), "secret".toCharArray());
+            }
+        },
+        OVERSIZED("larger than 1048576 bytes") {
+            @Override
+            String pem(Issued good, Issued other) {
+                return TestCertificates.bundle(good, KeyForm.PKCS8) + "#".repeat(CertificateStore.MAX_FILE_BYTES);
+            }
+        },
         UNEXPECTED_BLOCK("unexpected PEM block (PUBLIC KEY)") {
             @Override
             String pem(Issued good, Issued other) {
@@ -403,7 +422,7 @@ class CertificateStoreTest {
                 .endsWith("; still serving the version loaded at " + now.get()));
         assertThat(presented("www.example.com")).isEqualTo(site.leaf());
         assertThat(store.hasCertificateFor("www.example.com")).isTrue();
-        for (String line : pem.lines().filter(line -> !line.startsWith("-----")).toList()) {
+        for (String line : pem.lines().filter(line -> !line.startsWith("-----") && !line.startsWith("#")).toList()) {
             assertThat(logText()).as("PEM material in the log").doesNotContain(line);
         }
 

@@ -39,8 +39,12 @@ import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.bouncycastle.openssl.PKCS8Generator;
 import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
+import org.bouncycastle.openssl.jcajce.JceOpenSSLPKCS8EncryptorBuilder;
 import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.OutputEncryptor;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.util.io.pem.PemObject;
 
@@ -252,6 +256,18 @@ public final class TestCertificates {
             return write(new JcaPKCS8Generator(key, null).generate());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** {@code BEGIN ENCRYPTED PRIVATE KEY} (PKCS#8, AES-256-CBC), which the store refuses. */
+    public static String encryptedPem(PrivateKey key, char[] password) {
+        try {
+            // The JDK has no AES/CBC/PKCS7Padding; a provider instance, never registered, so the store still uses the JDK's.
+            OutputEncryptor encryptor = new JceOpenSSLPKCS8EncryptorBuilder(PKCS8Generator.AES_256_CBC)
+                    .setProvider(new BouncyCastleProvider()).setPassword(password).build();
+            return write(new JcaPKCS8Generator(key, encryptor).generate());
+        } catch (OperatorCreationException | IOException e) {
+            throw new IllegalStateException(e);
         }
     }
 
