@@ -6,7 +6,7 @@
  * <p>Where the request leaves a choice, this package decides:
  * <ul>
  *   <li>Only names ending in {@code .pem} are read, dot-names (temporary files) and directories
- *       ignored; symlinks are followed. A file larger than 1 MiB is refused unread.</li>
+ *       ignored; symlinks are followed. A file larger than 1 MiB is refused (reading stops there).</li>
  *   <li>A file must hold exactly one unencrypted private key (PKCS#8, SEC1 or PKCS#1) and at least
  *       one certificate; the first certificate is the leaf and must match the key (a probe signed with
  *       the key must verify with the leaf's public key) and be valid now. Other PEM blocks are refused,

@@ -11,6 +11,7 @@ import dev.webroot.httpd.tls.TestCertificates.KeyType;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,6 +32,8 @@ import javax.net.ssl.SSLEngineResult.HandshakeStatus;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLSocket;
 import javax.net.ssl.X509ExtendedKeyManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -181,10 +184,27 @@ class CertificateStoreTest {
         assertThat(logLines("loaded")).hasSize(4);
         assertThat(logLines("certificate ec-sec1.pem loaded: names ec-sec1.example, expires ")).hasSize(1);
         assertThat(logLines("refused")).isEmpty();
+        // JDK key and certificate objects, so handshakes never reach into BouncyCastle.
+        for (String type : new String[] {"EC", "RSA"}) {
+            for (String alias : store.keyManager().getServerAliases(type, null)) {
+                assertThat(store.keyManager().getPrivateKey(alias).getClass().getName()).startsWith("sun.security.");
+                assertThat(store.keyManager().getCertificateChain(alias)[0].getClass().getName()).startsWith("sun.security.");
+            }
+        }
         Issued[] issued = {ecPkcs8, ecSec1, rsaPkcs8, rsaPkcs1};
         for (int i = 0; i < issued.length; i++) {
             assertThat(presented(names[i] + ".example", true)).isEqualTo(issued[i].leaf());
         }
+    }
+
+    @Test
+    void loadsAnEd25519Key() throws Exception {
+        Issued ed25519 = ca.issue(KeyType.ED25519, "ed.example");
+        write("ed.pem", ed25519);
+        open(NO_TIMER);
+
+        assertThat(logLines("certificate ed.pem loaded: names ed.example")).singleElement().asString().contains("EdDSA key");
+        assertThat(presented("ed.example", true)).isEqualTo(ed25519.leaf());
     }
 
     @Test
@@ -356,6 +376,18 @@ class CertificateStoreTest {
                 return TestCertificates.bundle(ca.issue(KeyType.EC), KeyForm.PKCS8);
             }
         },
+        ENCRYPTED_KEY("the private key is encrypted") {
+            @Override
+            String pem(Issued good, Issued other) {
+                return TestCertificates.pem(good.leaf()) + TestCertificates.encryptedPem(good.keys().getPrivate(), "secret".toCharArray());
+            }
+        },
+        OVERSIZED("larger than 1048576 bytes") {
+            @Override
+            String pem(Issued good, Issued other) {
+                return TestCertificates.bundle(good, KeyForm.PKCS8) + "#".repeat(CertificateStore.MAX_FILE_BYTES);
+            }
+        },
         UNEXPECTED_BLOCK("unexpected PEM block (PUBLIC KEY)") {
             @Override
             String pem(Issued good, Issued other) {
@@ -390,7 +422,7 @@ class CertificateStoreTest {
                 .endsWith("; still serving the version loaded at " + now.get()));
         assertThat(presented("www.example.com")).isEqualTo(site.leaf());
         assertThat(store.hasCertificateFor("www.example.com")).isTrue();
-        for (String line : pem.lines().filter(line -> !line.startsWith("-----")).toList()) {
+        for (String line : pem.lines().filter(line -> !line.startsWith("-----") && !line.startsWith("#")).toList()) {
             assertThat(logText()).as("PEM material in the log").doesNotContain(line);
         }
 
@@ -459,11 +491,19 @@ class CertificateStoreTest {
     }
 
     @Test
-    void theRescanTimerAppliesChangesToo() throws Exception {
+    void theRescanTimerNoticesAChangeThatSendsNoDirectoryEvent() throws Exception {
+        // A symlink into another directory: renaming a new target into place there changes nothing in certs/.
+        Path elsewhere = Files.createDirectories(temp.resolve("elsewhere"));
+        TestCertificates.writeBundle(elsewhere.resolve("real.pem"), site, KeyForm.PKCS8);
+        Files.createSymbolicLink(certs().resolve("site.pem"), elsewhere.resolve("real.pem"));
         open(Duration.ofMillis(100));
-        write("site.pem", site);
-        awaitTrue(Duration.ofSeconds(5), () -> store.hasCertificateFor("www.example.com"));
         assertThat(presented("www.example.com")).isEqualTo(site.leaf());
+
+        Issued renewed = ca.issue(KeyType.EC, "www.example.com", "new.example.com");
+        TestCertificates.writeBundle(elsewhere.resolve("real.pem"), renewed, KeyForm.PKCS8);
+        awaitTrue(Duration.ofSeconds(5), () -> store.hasCertificateFor("new.example.com"));
+
+        assertThat(presented("www.example.com")).isEqualTo(renewed.leaf());
     }
 
     @Test
@@ -472,6 +512,8 @@ class CertificateStoreTest {
         write("other.pem", ca.issue(KeyType.EC, "other.example"));
         open(NO_TIMER);
         assertThat(store.hasCertificateFor("www.example.com")).isTrue();
+        String chosenBefore = Arrays.stream(store.keyManager().getServerAliases("EC", null))
+                .filter(alias -> alias.startsWith("site.pem#")).findFirst().orElseThrow();
 
         Files.delete(certs().resolve("site.pem"));
         awaitTrue(Duration.ofSeconds(5), () -> !store.hasCertificateFor("www.example.com"));
@@ -479,6 +521,8 @@ class CertificateStoreTest {
         assertThat(store.certificateCount()).isEqualTo(1);
         assertThat(store.names()).containsExactly("other.example");
         assertThat(logLines("certificate site.pem removed")).hasSize(1);
+        assertThat(store.keyManager().getCertificateChain(chosenBefore)[0]).as("a handshake that chose it before").isEqualTo(site.leaf());
+        assertThat(store.keyManager().getServerAliases("EC", null)).doesNotContain(chosenBefore);
         assertThatThrownBy(() -> presented("www.example.com")).isInstanceOf(SSLHandshakeException.class);
     }
 
@@ -543,6 +587,44 @@ class CertificateStoreTest {
         assertThat(store.certificateCount()).isZero();
         assertThat(store.hasCertificateFor(null)).isFalse();
         assertThat(store.keyManager().chooseEngineServerAlias("EC", null, null)).isNull();
+    }
+
+    @Test
+    void theSocketPathChoosesBySniToo() throws Exception {
+        Issued exact = ca.issue(KeyType.EC, "www.example.com");
+        Issued fallback = ca.issue(KeyType.EC, "fallback.test");
+        write("exact.pem", exact);
+        write("__default__.pem", fallback);
+        open(NO_TIMER);
+        SSLContext serverContext = SSLContext.getInstance("TLS");
+        serverContext.init(new KeyManager[] {store.keyManager()}, null, null);
+
+        try (SSLServerSocket listener = (SSLServerSocket) serverContext.getServerSocketFactory()
+                .createServerSocket(0, 4, InetAddress.getLoopbackAddress())) {
+            Thread acceptor = Thread.ofVirtual().start(() -> {
+                for (int i = 0; i < 2; i++) {
+                    try (SSLSocket accepted = (SSLSocket) listener.accept()) {
+                        accepted.startHandshake();
+                        accepted.getOutputStream().write(1);
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+            for (String name : new String[] {"www.example.com", "unknown.example.com"}) {
+                try (SSLSocket client = (SSLSocket) ca.clientContext().getSocketFactory()
+                        .createSocket(InetAddress.getLoopbackAddress(), listener.getLocalPort())) {
+                    SSLParameters parameters = client.getSSLParameters();
+                    parameters.setServerNames(List.of(new SNIHostName(name)));
+                    client.setSSLParameters(parameters);
+                    client.startHandshake();
+                    assertThat(client.getInputStream().read()).isEqualTo(1);
+                    assertThat(client.getSession().getPeerCertificates()[0])
+                            .isEqualTo(name.startsWith("www") ? exact.leaf() : fallback.leaf());
+                }
+            }
+            acceptor.join(Duration.ofSeconds(10));
+        }
     }
 
     @Test

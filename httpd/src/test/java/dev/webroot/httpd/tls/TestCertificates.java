@@ -39,8 +39,12 @@ import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.bouncycastle.openssl.PKCS8Generator;
 import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
+import org.bouncycastle.openssl.jcajce.JceOpenSSLPKCS8EncryptorBuilder;
 import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.OutputEncryptor;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.util.io.pem.PemObject;
 
@@ -56,25 +60,36 @@ public final class TestCertificates {
     private TestCertificates() {
     }
 
+    /** EC P-256, RSA 2048 or Ed25519 keys. */
     public enum KeyType {
-        EC, RSA;
+        EC, RSA, ED25519;
 
         KeyPair generate() {
             try {
-                KeyPairGenerator generator = KeyPairGenerator.getInstance(name());
-                if (this == EC) {
-                    generator.initialize(new ECGenParameterSpec("secp256r1"));
-                } else {
-                    generator.initialize(2048);
-                }
-                return generator.generateKeyPair();
+                return switch (this) {
+                    case EC -> {
+                        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+                        generator.initialize(new ECGenParameterSpec("secp256r1"));
+                        yield generator.generateKeyPair();
+                    }
+                    case RSA -> {
+                        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+                        generator.initialize(2048);
+                        yield generator.generateKeyPair();
+                    }
+                    case ED25519 -> KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+                };
             } catch (GeneralSecurityException e) {
                 throw new IllegalStateException(e);
             }
         }
 
         String signatureAlgorithm() {
-            return this == EC ? "SHA256withECDSA" : "SHA256withRSA";
+            return switch (this) {
+                case EC -> "SHA256withECDSA";
+                case RSA -> "SHA256withRSA";
+                case ED25519 -> "Ed25519";
+            };
         }
     }
 
@@ -82,7 +97,7 @@ public final class TestCertificates {
     public enum KeyForm {
         /** {@code BEGIN PRIVATE KEY}, any key type. */
         PKCS8,
-        /** {@code BEGIN EC PRIVATE KEY} (SEC1) for EC keys, {@code BEGIN RSA PRIVATE KEY} (PKCS#1) for RSA keys. */
+        /** {@code BEGIN EC PRIVATE KEY} (SEC1) for EC keys, {@code BEGIN RSA PRIVATE KEY} (PKCS#1) for RSA keys (Ed25519 has none). */
         TRADITIONAL
     }
 
@@ -109,8 +124,8 @@ public final class TestCertificates {
                     Date.from(notBefore), Date.from(notAfter), subject, leafKeys.getPublic());
             try {
                 builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
-                builder.addExtension(Extension.keyUsage, true, new KeyUsage(type == KeyType.EC
-                        ? KeyUsage.digitalSignature : KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
+                builder.addExtension(Extension.keyUsage, true, new KeyUsage(type == KeyType.RSA
+                        ? KeyUsage.digitalSignature | KeyUsage.keyEncipherment : KeyUsage.digitalSignature));
                 builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
                 if (dnsNames.length > 0) {
                     GeneralName[] names = new GeneralName[dnsNames.length];
@@ -241,6 +256,18 @@ public final class TestCertificates {
             return write(new JcaPKCS8Generator(key, null).generate());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** {@code BEGIN ENCRYPTED PRIVATE KEY} (PKCS#8, AES-256-CBC), which the store refuses. */
+    public static String encryptedPem(PrivateKey key, char[] password) {
+        try {
+            // The JDK has no AES/CBC/PKCS7Padding; a provider instance, never registered, so the store still uses the JDK's.
+            OutputEncryptor encryptor = new JceOpenSSLPKCS8EncryptorBuilder(PKCS8Generator.AES_256_CBC)
+                    .setProvider(new BouncyCastleProvider()).setPassword(password).build();
+            return write(new JcaPKCS8Generator(key, encryptor).generate());
+        } catch (OperatorCreationException | IOException e) {
+            throw new IllegalStateException(e);
         }
     }
 
