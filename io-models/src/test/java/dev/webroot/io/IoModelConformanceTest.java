@@ -18,7 +18,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.stream.Stream;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -30,7 +33,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.FieldSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** One suite, every model, real loopback sockets. */
@@ -158,6 +163,103 @@ class IoModelConformanceTest {
                 assertServes(client, 1000, 4096);
             }
             awaitTrue(() -> server.model.openConnections() == 0, "both connections closed");
+        }
+    }
+
+    static Stream<Arguments> modelsAndFailingCalls() {
+        return MODELS.stream().flatMap(model -> Stream.of("read", "output", "written").map(call -> Arguments.of(model, call)));
+    }
+
+    @ParameterizedTest(name = "{0}, {1}")
+    @MethodSource("modelsAndFailingCalls")
+    void aConnectionThatRaisesAnInternalErrorIsClosedLoggedOnceAndTheNextClientServed(String model, String call)
+            throws Exception {
+        try (LogCapture log = new LogCapture();
+                TestServer server = new TestServer(model, new IoSettings(1, 10, THRESHOLD, Duration.ofSeconds(5)), file,
+                        IDLE, SEND)) {
+            // What a read of a mapping whose file was truncated under it raises.
+            server.failNext(call, new InternalError("a fault occurred in an unsafe memory access operation"));
+            String doomedPeer;
+            try (LineClient doomed = new LineClient(server.address)) {
+                doomedPeer = "127.0.0.1:" + doomed.socket.getLocalPort();
+                doomed.send("GET 1000 4096\n");
+                assertThat(doomed.drainToEnd()).isLessThanOrEqualTo(1000 + "OK 1000\n".length());
+            }
+            try (LineClient client = new LineClient(server.address)) {
+                assertServes(client, 1000, 4096);
+                assertServes(client, 2 * THRESHOLD, 0);
+            }
+            awaitTrue(() -> server.model.openConnections() == 0, "both connections closed");
+            assertThat(log.linesContaining("InternalError")).singleElement().asString()
+                    .contains(doomedPeer).contains("a fault occurred");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}, {1}")
+    @MethodSource("modelsAndFatalFailures")
+    void anOutOfMemoryErrorGoesToTheLoopFailureHandler(String model, String where) throws Exception {
+        record Failure(String thread, Throwable cause) {}
+        BlockingQueue<Failure> failures = new LinkedBlockingQueue<>();
+        IoSettings settings = new IoSettings(1, 10, THRESHOLD, Duration.ofSeconds(1))
+                .withLoopFailure((thread, cause) -> failures.add(new Failure(thread, cause)));
+        OutOfMemoryError error = new OutOfMemoryError("simulated");
+        try (TestServer server = new TestServer(model, settings, file, IDLE, SEND)) {
+            if (where.equals("factory")) {
+                server.failNextFactoryCall(error);
+            } else {
+                server.failNext(where, error);
+            }
+            try (LineClient doomed = new LineClient(server.address)) {
+                doomed.send("GET 10 0\n");
+                doomed.drainToEnd();
+            }
+            Failure failure = failures.poll(10, TimeUnit.SECONDS);
+            assertThat(failure).as("the handler was called").isNotNull();
+            assertThat(failure.cause()).isSameAs(error);
+            assertThat(failure.thread()).startsWith("io-" + model);
+            // This handler returns instead of ending the process: the model serves on and shuts down in time.
+            try (LineClient client = new LineClient(server.address)) {
+                assertServes(client, 10, 0);
+            }
+            long start = System.nanoTime();
+            server.shutdown();
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+            assertThat(failures).isEmpty();
+        }
+    }
+
+    static Stream<Arguments> modelsAndFatalFailures() {
+        return MODELS.stream().flatMap(model -> Stream.of("factory", "read").map(where -> Arguments.of(model, where)));
+    }
+
+    @ParameterizedTest
+    @FieldSource("MODELS")
+    void closingWithUnreadInputDeliversEveryQueuedByteThenTheEnd(String model) throws Exception {
+        int length = 1 << 20;
+        try (TestServer server = server(model)) {
+            server.maxRequests(2);
+            LineClient client = new LineClient(server.address, 16 * 1024);
+            // Three requests where two are answered, then more input the server never reads as requests.
+            client.send("GET " + length + " 0\nGET " + length + " 4096\nGET " + length + " 8192\n");
+            String filler = "GET 1 0\n".repeat(512);
+            Thread writer = Thread.ofPlatform().start(() -> {
+                try {
+                    for (int i = 0; i < 16; i++) {
+                        client.send(filler);
+                        Thread.sleep(20);
+                    }
+                } catch (IOException | InterruptedException e) {
+                    // the server closed; what was read so far is checked below
+                }
+            });
+            for (long offset : new long[] {0, 4096}) {
+                assertThat(client.readLine()).isEqualTo("OK " + length);
+                assertThat(client.readDigest(length, 64 * 1024, 5)).as("response at %d", offset)
+                        .isEqualTo(file.sha256(offset, length));
+            }
+            writer.join(10_000);
+            assertThat(client.socket.getInputStream().read()).as("an end of stream, not a reset").isEqualTo(-1);
+            client.close();
         }
     }
 

@@ -26,6 +26,10 @@ final class TestServer implements AutoCloseable {
     /** The peer each connection was opened with, as the model reported it. */
     private final Queue<String> remotes = new ConcurrentLinkedQueue<>();
     private volatile boolean failNextOpen;
+    private volatile String failNextIn;
+    private volatile Throwable failNextWith;
+    private volatile int maxRequests = Integer.MAX_VALUE;
+    private volatile Throwable factoryFailure;
     private final Arena arena = Arena.ofShared();
     private boolean shutDown;
 
@@ -61,10 +65,19 @@ final class TestServer implements AutoCloseable {
     private ConnectionFactory factory(TestFile file, MemorySegment mapping, Path advertisedPath, Duration idleTimeout,
             Duration sendTimeout, String answer) {
         return remote -> {
+            Throwable failure = factoryFailure;
+            if (failure != null) {
+                factoryFailure = null;
+                throw LineConnection.sneaky(failure);
+            }
             LineConnection connection = new LineConnection(file, mapping, advertisedPath, idleTimeout.toNanos(),
                     sendTimeout.toNanos(), answer);
             connection.failOnOpen = failNextOpen;
             failNextOpen = false;
+            connection.failIn = failNextIn;
+            connection.failure = failNextWith;
+            failNextIn = null;
+            connection.maxRequests = maxRequests;
             connections.add(connection);
             remotes.add(remote);
             return connection;
@@ -78,6 +91,22 @@ final class TestServer implements AutoCloseable {
     /** The next connection to open throws from {@code opened}. */
     void failNextOpen() {
         failNextOpen = true;
+    }
+
+    /** The next connection to open throws {@code failure} from {@code call} ("read", "output" or "written"). */
+    void failNext(String call, Throwable failure) {
+        failNextWith = failure;
+        failNextIn = call;
+    }
+
+    /** The factory throws {@code failure} for the next connection, before there is one. */
+    void failNextFactoryCall(Throwable failure) {
+        factoryFailure = failure;
+    }
+
+    /** Connections opened from now on close after answering {@code n} requests. */
+    void maxRequests(int n) {
+        maxRequests = n;
     }
 
     List<String> remotes() {
