@@ -12,6 +12,7 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
 import java.net.ConnectException;
 import java.nio.file.Path;
@@ -410,6 +411,76 @@ class IoModelConformanceTest {
         }
     }
 
+    /**
+     * A mapping that agrees with the file in its first block (which the direct model compares) and
+     * reads zeros after it: what a model copies from the mapping is zeros, what it sends from the
+     * file itself (transferTo, O_DIRECT) is the file's bytes.
+     */
+    static Path decoy() throws IOException {
+        Path decoy = dir.resolve("decoy.bin");
+        if (!Files.exists(decoy)) {
+            try (FileChannel out = FileChannel.open(decoy, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                out.write(ByteBuffer.wrap(file.bytes(0, 4096)), 0);
+                out.write(ByteBuffer.wrap(new byte[1]), file.mapping.byteSize() - 1);
+            }
+        }
+        return decoy;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sendfile", "direct"})
+    void largeFileSpansLeaveFromTheFileNotByCopyingTheMapping(String model) throws Exception {
+        long large = 2 * THRESHOLD + 12_345;
+        try (TestServer server = new TestServer(model, "127.0.0.1", settings(10), file, IDLE, SEND, file.path, null,
+                decoy()); LineClient client = new LineClient(server.address)) {
+            client.send("GET 1000 8192\n");
+            assertThat(client.readLine()).isEqualTo("OK 1000");
+            assertThat(client.readBytes(1000)).as("a small span, copied from the mapping").isEqualTo(new byte[1000]);
+            for (long offset : new long[] {8192, 3 * MIB + 1}) {
+                client.send("GET " + large + " " + offset + "\n");
+                assertThat(client.readLine()).isEqualTo("OK " + large);
+                assertThat(client.readDigest(large, 1 << 16, 0)).as("a large span at %d, from the file", offset)
+                        .isEqualTo(file.sha256(offset, large));
+            }
+            if (model.equals("direct")) {
+                assertThat(openedWithDirectIo(file.path)).as("a descriptor of the file opened with O_DIRECT").isTrue();
+            }
+        }
+    }
+
+    /** Whether this process holds a descriptor of {@code path} whose flags (/proc/self/fdinfo) include O_DIRECT. */
+    private static boolean openedWithDirectIo(Path path) throws IOException {
+        int directFlag = "aarch64".equals(System.getProperty("os.arch")) ? 0200000 : 040000;
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : fds.toList()) {
+                try {
+                    if (Files.readSymbolicLink(fd).equals(path.toRealPath())) {
+                        for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo", fd.getFileName().toString()))) {
+                            if (line.startsWith("flags:") && (Integer.parseInt(line.substring(6).trim(), 8) & directFlag) != 0) {
+                                return true;
+                            }
+                        }
+                    }
+                } catch (IOException closedMeanwhile) {
+                    // a descriptor that went away while listing
+                }
+            }
+        }
+        return false;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sync", "async", "epoll"})
+    void copyingModelsSendLargeFileSpansFromTheMapping(String model) throws Exception {
+        long large = 2 * THRESHOLD;
+        try (TestServer server = new TestServer(model, "127.0.0.1", settings(10), file, IDLE, SEND, file.path, null,
+                decoy()); LineClient client = new LineClient(server.address)) {
+            client.send("GET " + large + " 8192\n");
+            assertThat(client.readLine()).isEqualTo("OK " + large);
+            assertThat(client.readBytes((int) large)).isEqualTo(new byte[(int) large]);
+        }
+    }
+
     @Test
     void directModelCopiesFromTheMappingWhenDirectIoIsUnavailable() throws Exception {
         Path unopenable = dir.resolve("not-there.bin");
@@ -483,7 +554,7 @@ class IoModelConformanceTest {
     @ParameterizedTest
     @FieldSource("MODELS")
     void servesTwoListenersEachWithItsOwnFactoryUnderOneConnectionLimit(String model) throws Exception {
-        try (TestServer server = new TestServer(model, "127.0.0.1", settings(2), file, IDLE, SEND, file.path, "TWO")) {
+        try (TestServer server = new TestServer(model, "127.0.0.1", settings(2), file, IDLE, SEND, file.path, "TWO", file.path)) {
             LineClient first = new LineClient(server.address);
             try (LineClient second = new LineClient(server.secondAddress)) {
                 assertServes(first, 10, 3);

@@ -7,7 +7,9 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Queue;
@@ -47,14 +49,21 @@ final class TestServer implements AutoCloseable {
     /** @param host the address to listen on */
     TestServer(String name, String host, IoSettings settings, TestFile file, Duration idleTimeout, Duration sendTimeout,
             Path advertisedPath) throws IOException {
-        this(name, host, settings, file, idleTimeout, sendTimeout, advertisedPath, null);
+        this(name, host, settings, file, idleTimeout, sendTimeout, advertisedPath, null, file.path);
     }
 
-    /** @param secondAnswer if not null, a second listener is bound whose connections answer with this word */
+    /**
+     * @param secondAnswer if not null, a second listener is bound whose connections answer with this word
+     * @param mapped the file whose mapping connections offer as the file's (the file itself, or a decoy
+     *     that shows which bytes a model copied from the mapping rather than read from the file)
+     */
     TestServer(String name, String host, IoSettings settings, TestFile file, Duration idleTimeout, Duration sendTimeout,
-            Path advertisedPath, String secondAnswer) throws IOException {
+            Path advertisedPath, String secondAnswer, Path mapped) throws IOException {
         model = IoModels.create(name, settings);
-        MemorySegment mapping = file.map(arena);
+        MemorySegment mapping;
+        try (FileChannel channel = FileChannel.open(mapped, StandardOpenOption.READ)) {
+            mapping = channel.map(FileChannel.MapMode.READ_ONLY, 0, file.mapping.byteSize(), arena);
+        }
         address = model.bind(new InetSocketAddress(host, 0), 1100,
                 factory(file, mapping, advertisedPath, idleTimeout, sendTimeout, "OK"));
         secondAddress = secondAnswer == null ? null : model.bind(new InetSocketAddress(host, 0), 1100,

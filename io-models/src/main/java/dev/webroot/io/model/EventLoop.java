@@ -114,7 +114,10 @@ final class EventLoop implements Runnable {
                 }
                 if (table.draining() && !drainSeen) {
                     drainSeen = true;
-                    forEachDriver(d -> d.turn(false, now));
+                    forEachDriver(d -> {
+                        d.turn(false, now);
+                        noteDeadline(d);
+                    });
                 }
                 if (now >= earliestDeadline && now - lastSweep >= MIN_SWEEP_NANOS) {
                     sweep(now);
