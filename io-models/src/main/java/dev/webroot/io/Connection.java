@@ -11,8 +11,13 @@ import java.nio.ByteBuffer;
  * <p>The driver loop, whatever the model: while {@link #nextWrite} is {@code PROCEED}, write
  * {@link #output()} (fully or partly) and report with {@link #written}; when it is {@code YIELD}, ask
  * {@link #nextRead}: on {@code PROCEED} read into {@link #readBuffer()} and report with {@link #read} or
- * {@link #readEof}. {@code CLOSE} from either means close the socket. Enforce {@link #deadline()}
- * by calling {@link #timedOut} once it has passed.
+ * {@link #readEof}. {@code CLOSE} from either means close the socket: if the peer has not ended its
+ * input, the model closes it lingering (output shut down, input discarded for a bounded time), so
+ * that unread input cannot make the kernel reset the connection under its last response. Enforce
+ * {@link #deadline()} by calling {@link #timedOut} once it has passed.
+ *
+ * <p>Whatever a call raises (an {@link InternalError} from a mapped file that faults included) closes
+ * this connection only; see {@link LoopFailureHandler} for the errors that end the process instead.
  */
 public interface Connection {
     enum Operation {
@@ -58,6 +63,9 @@ public interface Connection {
     /** The deadline passed without progress: the connection answers (408) or asks to be closed. */
     void timedOut(long now);
 
-    /** The connection is being closed (by either side); release what it holds. Idempotent. */
+    /**
+     * The connection is being closed (by either side), or is done and its socket lingers; release
+     * what it holds. No other call follows. Idempotent.
+     */
     void closed();
 }

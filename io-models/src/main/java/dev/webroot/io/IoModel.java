@@ -30,6 +30,13 @@ public interface IoModel {
     /** Starts accepting on every bound listener; returns once serving has begun. */
     void start() throws IOException;
 
+    /**
+     * The most connections open at once: the settings' {@code maxConnections}, lowered (with one
+     * warning when the model starts) to the process's descriptor limit (RLIMIT_NOFILE) minus a
+     * reserve for listeners, webroots and logs.
+     */
+    int maxConnections();
+
     /** Number of connections currently open. */
     int openConnections();
 

@@ -12,13 +12,17 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
 import java.net.ConnectException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.stream.Stream;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -30,7 +34,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.FieldSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** One suite, every model, real loopback sockets. */
@@ -158,6 +164,103 @@ class IoModelConformanceTest {
                 assertServes(client, 1000, 4096);
             }
             awaitTrue(() -> server.model.openConnections() == 0, "both connections closed");
+        }
+    }
+
+    static Stream<Arguments> modelsAndFailingCalls() {
+        return MODELS.stream().flatMap(model -> Stream.of("read", "output", "written").map(call -> Arguments.of(model, call)));
+    }
+
+    @ParameterizedTest(name = "{0}, {1}")
+    @MethodSource("modelsAndFailingCalls")
+    void aConnectionThatRaisesAnInternalErrorIsClosedLoggedOnceAndTheNextClientServed(String model, String call)
+            throws Exception {
+        try (LogCapture log = new LogCapture();
+                TestServer server = new TestServer(model, new IoSettings(1, 10, THRESHOLD, Duration.ofSeconds(5)), file,
+                        IDLE, SEND)) {
+            // What a read of a mapping whose file was truncated under it raises.
+            server.failNext(call, new InternalError("a fault occurred in an unsafe memory access operation"));
+            String doomedPeer;
+            try (LineClient doomed = new LineClient(server.address)) {
+                doomedPeer = "127.0.0.1:" + doomed.socket.getLocalPort();
+                doomed.send("GET 1000 4096\n");
+                assertThat(doomed.drainToEnd()).isLessThanOrEqualTo(1000 + "OK 1000\n".length());
+            }
+            try (LineClient client = new LineClient(server.address)) {
+                assertServes(client, 1000, 4096);
+                assertServes(client, 2 * THRESHOLD, 0);
+            }
+            awaitTrue(() -> server.model.openConnections() == 0, "both connections closed");
+            assertThat(log.linesContaining("InternalError")).singleElement().asString()
+                    .contains(doomedPeer).contains("a fault occurred");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}, {1}")
+    @MethodSource("modelsAndFatalFailures")
+    void anOutOfMemoryErrorGoesToTheLoopFailureHandler(String model, String where) throws Exception {
+        record Failure(String thread, Throwable cause) {}
+        BlockingQueue<Failure> failures = new LinkedBlockingQueue<>();
+        IoSettings settings = new IoSettings(1, 10, THRESHOLD, Duration.ofSeconds(1))
+                .withLoopFailure((thread, cause) -> failures.add(new Failure(thread, cause)));
+        OutOfMemoryError error = new OutOfMemoryError("simulated");
+        try (TestServer server = new TestServer(model, settings, file, IDLE, SEND)) {
+            if (where.equals("factory")) {
+                server.failNextFactoryCall(error);
+            } else {
+                server.failNext(where, error);
+            }
+            try (LineClient doomed = new LineClient(server.address)) {
+                doomed.send("GET 10 0\n");
+                doomed.drainToEnd();
+            }
+            Failure failure = failures.poll(10, TimeUnit.SECONDS);
+            assertThat(failure).as("the handler was called").isNotNull();
+            assertThat(failure.cause()).isSameAs(error);
+            assertThat(failure.thread()).startsWith("io-" + model);
+            // This handler returns instead of ending the process: the model serves on and shuts down in time.
+            try (LineClient client = new LineClient(server.address)) {
+                assertServes(client, 10, 0);
+            }
+            long start = System.nanoTime();
+            server.shutdown();
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+            assertThat(failures).isEmpty();
+        }
+    }
+
+    static Stream<Arguments> modelsAndFatalFailures() {
+        return MODELS.stream().flatMap(model -> Stream.of("factory", "read").map(where -> Arguments.of(model, where)));
+    }
+
+    @ParameterizedTest
+    @FieldSource("MODELS")
+    void closingWithUnreadInputDeliversEveryQueuedByteThenTheEnd(String model) throws Exception {
+        int length = 1 << 20;
+        try (TestServer server = server(model)) {
+            server.maxRequests(2);
+            LineClient client = new LineClient(server.address, 16 * 1024);
+            // Three requests where two are answered, then more input the server never reads as requests.
+            client.send("GET " + length + " 0\nGET " + length + " 4096\nGET " + length + " 8192\n");
+            String filler = "GET 1 0\n".repeat(512);
+            Thread writer = Thread.ofPlatform().start(() -> {
+                try {
+                    for (int i = 0; i < 16; i++) {
+                        client.send(filler);
+                        Thread.sleep(20);
+                    }
+                } catch (IOException | InterruptedException e) {
+                    // the server closed; what was read so far is checked below
+                }
+            });
+            for (long offset : new long[] {0, 4096}) {
+                assertThat(client.readLine()).isEqualTo("OK " + length);
+                assertThat(client.readDigest(length, 64 * 1024, 5)).as("response at %d", offset)
+                        .isEqualTo(file.sha256(offset, length));
+            }
+            writer.join(10_000);
+            assertThat(client.socket.getInputStream().read()).as("an end of stream, not a reset").isEqualTo(-1);
+            client.close();
         }
     }
 
@@ -308,6 +411,76 @@ class IoModelConformanceTest {
         }
     }
 
+    /**
+     * A mapping that agrees with the file in its first block (which the direct model compares) and
+     * reads zeros after it: what a model copies from the mapping is zeros, what it sends from the
+     * file itself (transferTo, O_DIRECT) is the file's bytes.
+     */
+    static Path decoy() throws IOException {
+        Path decoy = dir.resolve("decoy.bin");
+        if (!Files.exists(decoy)) {
+            try (FileChannel out = FileChannel.open(decoy, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                out.write(ByteBuffer.wrap(file.bytes(0, 4096)), 0);
+                out.write(ByteBuffer.wrap(new byte[1]), file.mapping.byteSize() - 1);
+            }
+        }
+        return decoy;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sendfile", "direct"})
+    void largeFileSpansLeaveFromTheFileNotByCopyingTheMapping(String model) throws Exception {
+        long large = 2 * THRESHOLD + 12_345;
+        try (TestServer server = new TestServer(model, "127.0.0.1", settings(10), file, IDLE, SEND, file.path, null,
+                decoy()); LineClient client = new LineClient(server.address)) {
+            client.send("GET 1000 8192\n");
+            assertThat(client.readLine()).isEqualTo("OK 1000");
+            assertThat(client.readBytes(1000)).as("a small span, copied from the mapping").isEqualTo(new byte[1000]);
+            for (long offset : new long[] {8192, 3 * MIB + 1}) {
+                client.send("GET " + large + " " + offset + "\n");
+                assertThat(client.readLine()).isEqualTo("OK " + large);
+                assertThat(client.readDigest(large, 1 << 16, 0)).as("a large span at %d, from the file", offset)
+                        .isEqualTo(file.sha256(offset, large));
+            }
+            if (model.equals("direct")) {
+                assertThat(openedWithDirectIo(file.path)).as("a descriptor of the file opened with O_DIRECT").isTrue();
+            }
+        }
+    }
+
+    /** Whether this process holds a descriptor of {@code path} whose flags (/proc/self/fdinfo) include O_DIRECT. */
+    private static boolean openedWithDirectIo(Path path) throws IOException {
+        int directFlag = "aarch64".equals(System.getProperty("os.arch")) ? 0200000 : 040000;
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : fds.toList()) {
+                try {
+                    if (Files.readSymbolicLink(fd).equals(path.toRealPath())) {
+                        for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo", fd.getFileName().toString()))) {
+                            if (line.startsWith("flags:") && (Integer.parseInt(line.substring(6).trim(), 8) & directFlag) != 0) {
+                                return true;
+                            }
+                        }
+                    }
+                } catch (IOException closedMeanwhile) {
+                    // a descriptor that went away while listing
+                }
+            }
+        }
+        return false;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sync", "async", "epoll"})
+    void copyingModelsSendLargeFileSpansFromTheMapping(String model) throws Exception {
+        long large = 2 * THRESHOLD;
+        try (TestServer server = new TestServer(model, "127.0.0.1", settings(10), file, IDLE, SEND, file.path, null,
+                decoy()); LineClient client = new LineClient(server.address)) {
+            client.send("GET " + large + " 8192\n");
+            assertThat(client.readLine()).isEqualTo("OK " + large);
+            assertThat(client.readBytes((int) large)).isEqualTo(new byte[(int) large]);
+        }
+    }
+
     @Test
     void directModelCopiesFromTheMappingWhenDirectIoIsUnavailable() throws Exception {
         Path unopenable = dir.resolve("not-there.bin");
@@ -381,7 +554,7 @@ class IoModelConformanceTest {
     @ParameterizedTest
     @FieldSource("MODELS")
     void servesTwoListenersEachWithItsOwnFactoryUnderOneConnectionLimit(String model) throws Exception {
-        try (TestServer server = new TestServer(model, "127.0.0.1", settings(2), file, IDLE, SEND, file.path, "TWO")) {
+        try (TestServer server = new TestServer(model, "127.0.0.1", settings(2), file, IDLE, SEND, file.path, "TWO", file.path)) {
             LineClient first = new LineClient(server.address);
             try (LineClient second = new LineClient(server.secondAddress)) {
                 assertServes(first, 10, 3);

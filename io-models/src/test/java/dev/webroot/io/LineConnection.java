@@ -37,6 +37,12 @@ final class LineConnection implements Connection {
     final Record record = new Record();
     /** Set for a connection whose {@link #opened} throws, as a buggy connection would. */
     volatile boolean failOnOpen;
+    /** The call ("read", "output" or "written") that throws {@link #failure}, or null. */
+    volatile String failIn;
+    volatile Throwable failure;
+    /** Requests answered before the connection closes (and ignores the rest), as a keep-alive limit does. */
+    volatile int maxRequests = Integer.MAX_VALUE;
+    private int answered;
     private final ByteBuffer in = ByteBuffer.allocateDirect(4096);
     private final ArrayDeque<long[]> requests = new ArrayDeque<>();
     private final SpanOutput output = new SpanOutput();
@@ -85,6 +91,7 @@ final class LineConnection implements Connection {
 
     @Override
     public void read(int n, long now) {
+        failIf("read");
         enter();
         lastActivity = now;
         in.flip();
@@ -125,8 +132,13 @@ final class LineConnection implements Connection {
             if (output.totalRemaining() > 0) {
                 return Operation.PROCEED;
             }
+            if (answered >= maxRequests) {
+                requests.clear();
+                closing = true;
+            }
             long[] request = requests.poll();
             if (request != null) {
+                answered++;
                 output.respond((answer + " " + request[0] + "\n").getBytes(StandardCharsets.US_ASCII), request[1], request[0]);
                 return Operation.PROCEED;
             }
@@ -138,12 +150,14 @@ final class LineConnection implements Connection {
 
     @Override
     public Output output() {
+        failIf("output");
         record.outputCalls.incrementAndGet();
         return output;
     }
 
     @Override
     public void written(long n, long now) {
+        failIf("written");
         enter();
         record.writtenCalls.incrementAndGet();
         output.advance(n);
@@ -173,6 +187,17 @@ final class LineConnection implements Connection {
     @Override
     public void closed() {
         record.closed.incrementAndGet();
+    }
+
+    private void failIf(String call) {
+        if (call.equals(failIn)) {
+            throw sneaky(failure);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    static <T extends Throwable> RuntimeException sneaky(Throwable failure) throws T {
+        throw (T) failure;
     }
 
     /** Catches a driver calling the connection from two threads at once. */

@@ -7,7 +7,9 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Queue;
@@ -26,6 +28,10 @@ final class TestServer implements AutoCloseable {
     /** The peer each connection was opened with, as the model reported it. */
     private final Queue<String> remotes = new ConcurrentLinkedQueue<>();
     private volatile boolean failNextOpen;
+    private volatile String failNextIn;
+    private volatile Throwable failNextWith;
+    private volatile int maxRequests = Integer.MAX_VALUE;
+    private volatile Throwable factoryFailure;
     private final Arena arena = Arena.ofShared();
     private boolean shutDown;
 
@@ -43,14 +49,21 @@ final class TestServer implements AutoCloseable {
     /** @param host the address to listen on */
     TestServer(String name, String host, IoSettings settings, TestFile file, Duration idleTimeout, Duration sendTimeout,
             Path advertisedPath) throws IOException {
-        this(name, host, settings, file, idleTimeout, sendTimeout, advertisedPath, null);
+        this(name, host, settings, file, idleTimeout, sendTimeout, advertisedPath, null, file.path);
     }
 
-    /** @param secondAnswer if not null, a second listener is bound whose connections answer with this word */
+    /**
+     * @param secondAnswer if not null, a second listener is bound whose connections answer with this word
+     * @param mapped the file whose mapping connections offer as the file's (the file itself, or a decoy
+     *     that shows which bytes a model copied from the mapping rather than read from the file)
+     */
     TestServer(String name, String host, IoSettings settings, TestFile file, Duration idleTimeout, Duration sendTimeout,
-            Path advertisedPath, String secondAnswer) throws IOException {
+            Path advertisedPath, String secondAnswer, Path mapped) throws IOException {
         model = IoModels.create(name, settings);
-        MemorySegment mapping = file.map(arena);
+        MemorySegment mapping;
+        try (FileChannel channel = FileChannel.open(mapped, StandardOpenOption.READ)) {
+            mapping = channel.map(FileChannel.MapMode.READ_ONLY, 0, file.mapping.byteSize(), arena);
+        }
         address = model.bind(new InetSocketAddress(host, 0), 1100,
                 factory(file, mapping, advertisedPath, idleTimeout, sendTimeout, "OK"));
         secondAddress = secondAnswer == null ? null : model.bind(new InetSocketAddress(host, 0), 1100,
@@ -61,10 +74,19 @@ final class TestServer implements AutoCloseable {
     private ConnectionFactory factory(TestFile file, MemorySegment mapping, Path advertisedPath, Duration idleTimeout,
             Duration sendTimeout, String answer) {
         return remote -> {
+            Throwable failure = factoryFailure;
+            if (failure != null) {
+                factoryFailure = null;
+                throw LineConnection.sneaky(failure);
+            }
             LineConnection connection = new LineConnection(file, mapping, advertisedPath, idleTimeout.toNanos(),
                     sendTimeout.toNanos(), answer);
             connection.failOnOpen = failNextOpen;
             failNextOpen = false;
+            connection.failIn = failNextIn;
+            connection.failure = failNextWith;
+            failNextIn = null;
+            connection.maxRequests = maxRequests;
             connections.add(connection);
             remotes.add(remote);
             return connection;
@@ -78,6 +100,22 @@ final class TestServer implements AutoCloseable {
     /** The next connection to open throws from {@code opened}. */
     void failNextOpen() {
         failNextOpen = true;
+    }
+
+    /** The next connection to open throws {@code failure} from {@code call} ("read", "output" or "written"). */
+    void failNext(String call, Throwable failure) {
+        failNextWith = failure;
+        failNextIn = call;
+    }
+
+    /** The factory throws {@code failure} for the next connection, before there is one. */
+    void failNextFactoryCall(Throwable failure) {
+        factoryFailure = failure;
+    }
+
+    /** Connections opened from now on close after answering {@code n} requests. */
+    void maxRequests(int n) {
+        maxRequests = n;
     }
 
     List<String> remotes() {

@@ -84,6 +84,7 @@ final class RequestParser {
             if (available == 0) {
                 return NEED_MORE;
             }
+            int first = 0;
             if (b[start] == '\r') {
                 if (available < 2) {
                     return NEED_MORE;
@@ -91,10 +92,17 @@ final class RequestParser {
                 if (b[start + 1] != '\n') {
                     return -400;
                 }
-                lineStart = scanned = 2;
-            } else if (b[start] == '\n') {
+                first = 2;
+            }
+            if (available == first) {
+                return NEED_MORE;
+            }
+            // A request line starts with its method, a token: any other byte (a TLS or SSLv2 hello, a
+            // control byte, white space) cannot begin one, so the refusal need not wait for a line end.
+            if (!Ascii.isTchar(b[start + first])) {
                 return -400;
             }
+            lineStart = scanned = first;
             started = true;
         }
         while (true) {

@@ -4,20 +4,32 @@ import dev.webroot.io.ConnectionFactory;
 import dev.webroot.io.IoModel;
 import dev.webroot.io.IoSettings;
 import java.io.IOException;
+import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.NetworkChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
-/** The life cycle and the shutdown sequence every model shares. */
+/**
+ * The life cycle and the shutdown sequence every model shares. Shutdown takes at most the grace
+ * period plus {@link #ABORT_WAIT_NANOS}, whatever state the connections and threads are in.
+ */
 abstract class AbstractIoModel implements IoModel {
-    /** How long shutdown waits for owners to notice their closed sockets after the grace period. */
-    private static final long ABORT_WAIT_NANOS = TimeUnit.SECONDS.toNanos(5);
+    /** How long shutdown waits, after the grace period, for connections to close and threads to end. */
+    static final long ABORT_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(900);
+    /** Descriptors kept out of {@code maxConnections}: listeners, loops, webroots, log files, the JVM's own. */
+    static final int DESCRIPTOR_RESERVE = 64;
 
     final IoSettings settings;
     final ConnectionTable table;
     private final String name;
+    /** The configured limit, if the descriptor limit lowered it; else -1. */
+    private final int configuredMax;
+    private final long descriptorLimit;
     private int listeners;
     private boolean started;
     private boolean stopped;
@@ -25,7 +37,16 @@ abstract class AbstractIoModel implements IoModel {
     AbstractIoModel(String name, IoSettings settings) {
         this.name = name;
         this.settings = settings;
-        this.table = new ConnectionTable(settings.maxConnections());
+        this.descriptorLimit = descriptorLimit();
+        int max = settings.maxConnections();
+        if (descriptorLimit > 0 && descriptorLimit - DESCRIPTOR_RESERVE < max) {
+            configuredMax = max;
+            max = (int) Math.max(1, descriptorLimit - DESCRIPTOR_RESERVE);
+        } else {
+            configuredMax = -1;
+        }
+        this.table = new ConnectionTable(max);
+        IoLog.prepare();
     }
 
     @Override
@@ -55,7 +76,17 @@ abstract class AbstractIoModel implements IoModel {
             throw new IllegalStateException(name + " model must be bound and not yet started");
         }
         started = true;
+        if (configuredMax > 0) {
+            IoLog.warn(name + " model: at most " + table.max() + " connections instead of " + configuredMax
+                    + ": the process may open " + descriptorLimit + " descriptors (RLIMIT_NOFILE), "
+                    + DESCRIPTOR_RESERVE + " of them kept for listeners, webroots and logs");
+        }
         startServing();
+    }
+
+    @Override
+    public final int maxConnections() {
+        return table.max();
     }
 
     @Override
@@ -69,18 +100,19 @@ abstract class AbstractIoModel implements IoModel {
             return;
         }
         stopped = true;
+        long graceEnd = System.nanoTime() + settings.shutdownGrace().toNanos();
+        long end = graceEnd + ABORT_WAIT_NANOS;
         table.startDraining();
-        stopAccepting();
+        stopAccepting(graceEnd);
         if (started) {
             wakeForDrain();
-            table.awaitEmpty(System.nanoTime() + settings.shutdownGrace().toNanos());
+            table.awaitEmpty(graceEnd);
             abortAll();
-            if (!table.awaitEmpty(System.nanoTime() + ABORT_WAIT_NANOS)) {
-                Driver.LOG.log(System.Logger.Level.WARNING, name + " model: " + table.open()
-                        + " connections did not close after shutdown");
+            if (!table.awaitEmpty(end)) {
+                IoLog.warn(name + " model: " + table.open() + " connections did not close after shutdown");
             }
         }
-        stopWorkers();
+        stopWorkers(end);
     }
 
     /**
@@ -93,8 +125,8 @@ abstract class AbstractIoModel implements IoModel {
 
     abstract void startServing() throws IOException;
 
-    /** Closes every listener; accepts in progress fail quietly. */
-    abstract void stopAccepting();
+    /** Closes every listener; accepts in progress fail quietly. Waits for nothing past {@code deadline} (nanoTime). */
+    abstract void stopAccepting(long deadline);
 
     /** Makes every owner re-check its connection now that the table is draining. */
     abstract void wakeForDrain();
@@ -102,8 +134,11 @@ abstract class AbstractIoModel implements IoModel {
     /** Closes every connection's socket, so that owners close their connections. */
     abstract void abortAll();
 
-    /** Stops the model's threads once no connection is left (also when it never started). */
-    abstract void stopWorkers();
+    /**
+     * Stops the model's threads once no connection is left (also when it never started), waiting for
+     * them until {@code deadline} (nanoTime) at most.
+     */
+    abstract void stopWorkers(long deadline);
 
     /**
      * Pause after a failed accept (typically EMFILE: out of descriptors), so that a listener that
@@ -111,22 +146,29 @@ abstract class AbstractIoModel implements IoModel {
      */
     static final long ACCEPT_RETRY_MILLIS = 100;
 
-    static void acceptFailed(Throwable failure) {
-        Driver.LOG.log(System.Logger.Level.WARNING,
-                "accept failed, retrying in " + ACCEPT_RETRY_MILLIS + " ms: " + failure);
-    }
-
     static <C extends NetworkChannel> C reuseAddress(C channel) throws IOException {
         channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
         return channel;
     }
 
-    /** Waits for a thread to end; an interrupt ends the wait and is kept for the caller. */
-    static void join(Thread thread) {
+    /**
+     * Waits for a thread to end (if it ever started), until {@code deadline} (nanoTime) at most; an
+     * interrupt ends the wait and is kept for the caller.
+     */
+    static void join(Thread thread, long deadline) {
+        if (thread.getState() == Thread.State.NEW) {
+            return;
+        }
         try {
-            thread.join();
+            long left = deadline - System.nanoTime();
+            if (left > 0) {
+                thread.join(Duration.ofNanos(left));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (thread.isAlive()) {
+            IoLog.warn(thread.getName() + " did not end at shutdown");
         }
     }
 
@@ -138,5 +180,20 @@ abstract class AbstractIoModel implements IoModel {
         } catch (Exception ignored) {
             // nothing useful to do when closing fails
         }
+    }
+
+    /** The soft RLIMIT_NOFILE of this process (which the JVM raises to the hard limit at start), or -1 if unknown. */
+    static long descriptorLimit() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
+                if (line.startsWith("Max open files")) {
+                    String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
+                    return soft.equals("unlimited") ? -1 : Long.parseLong(soft);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            IoLog.log(Level.DEBUG, "no descriptor limit known: " + e);
+        }
+        return -1;
     }
 }

@@ -51,6 +51,25 @@ final class AsyncDriver extends ThreadedDriver {
         }
     };
 
+    /** Lingering: input read only to be discarded, until its end or the lingering's bounds. */
+    private final CompletionHandler<Integer, AsyncDriver> onDiscard = new CompletionHandler<>() {
+        @Override
+        public void completed(Integer n, AsyncDriver driver) {
+            afterDiscard();
+            if (discarded(n, System.nanoTime())) {
+                discardNext();
+            } else {
+                close();
+            }
+        }
+
+        @Override
+        public void failed(Throwable failure, AsyncDriver driver) {
+            afterDiscard();
+            close();
+        }
+    };
+
     private final CompletionHandler<Long, AsyncDriver> onWrite = new CompletionHandler<>() {
         @Override
         public void completed(Long n, AsyncDriver driver) {
@@ -65,8 +84,9 @@ final class AsyncDriver extends ThreadedDriver {
         }
     };
 
-    AsyncDriver(Connection connection, ConnectionTable table, AsynchronousSocketChannel socket, BufferPool stagingPool) {
-        super(connection, table, socket);
+    AsyncDriver(Connection connection, ConnectionTable table, AsynchronousSocketChannel socket, BufferPool stagingPool,
+            String remote, Faults faults) {
+        super(connection, table, socket, remote, faults);
         this.socket = socket;
         this.stagingPool = stagingPool;
     }
@@ -98,10 +118,29 @@ final class AsyncDriver extends ThreadedDriver {
                     socket.read(into, this, onRead);
                 }
                 case WAIT -> enter(Phase.WAITING);
-                case CLOSE -> close();
+                case CLOSE -> {
+                    if (startLingering(System.nanoTime())) {
+                        discardNext();
+                    } else {
+                        close();
+                    }
+                }
             }
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             afterFailure(e);
+        }
+    }
+
+    private void discardNext() {
+        if (readStaging == null) {
+            readStaging = ByteBuffer.allocate(READ_STAGING_BYTES);
+        }
+        enter(Phase.READING);
+        try {
+            socket.read(readStaging.clear(), this, onDiscard);
+        } catch (Throwable e) {
+            afterDiscard();
+            close();
         }
     }
 
@@ -154,7 +193,7 @@ final class AsyncDriver extends ThreadedDriver {
         boolean goOn;
         try {
             goOn = outcome.handle();
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             fail(e);
             return;
         }
@@ -174,6 +213,11 @@ final class AsyncDriver extends ThreadedDriver {
     @Override
     void shutdownSocketInput() throws IOException {
         socket.shutdownInput();
+    }
+
+    @Override
+    void shutdownOutput() throws IOException {
+        socket.shutdownOutput();
     }
 
     @Override

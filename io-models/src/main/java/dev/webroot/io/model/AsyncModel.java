@@ -4,7 +4,6 @@ import dev.webroot.io.Connection;
 import dev.webroot.io.ConnectionFactory;
 import dev.webroot.io.IoSettings;
 import java.io.IOException;
-import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.channels.AsynchronousChannelGroup;
@@ -14,7 +13,6 @@ import java.nio.channels.AsynchronousSocketChannel;
 import java.nio.channels.CompletionHandler;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -33,10 +31,15 @@ public final class AsyncModel extends ThreadedModel {
     private final List<Acceptor> acceptors = new ArrayList<>();
     private AsynchronousChannelGroup group;
 
-    /** One listener of the group: keeps one accept outstanding and serves what it accepts. */
+    /**
+     * One listener of the group: keeps one accept outstanding and serves what it accepts. After a
+     * failed accept (out of descriptors) the sweeper starts the next one {@link #ACCEPT_RETRY_MILLIS} later.
+     */
     private final class Acceptor implements CompletionHandler<AsynchronousSocketChannel, Void> {
         final AsynchronousServerSocketChannel listener;
         final ConnectionFactory factory;
+        /** When a paused accept resumes (nanoTime), or MAX_VALUE. */
+        volatile long resumeAt = Long.MAX_VALUE;
 
         Acceptor(AsynchronousServerSocketChannel listener, ConnectionFactory factory) {
             this.listener = listener;
@@ -46,10 +49,8 @@ public final class AsyncModel extends ThreadedModel {
         void acceptNext() {
             try {
                 listener.accept(null, this);
-            } catch (RuntimeException e) {
-                if (listener.isOpen()) {
-                    acceptFailed(e);
-                }
+            } catch (Throwable e) {
+                failed(e, null);
             }
         }
 
@@ -61,9 +62,12 @@ public final class AsyncModel extends ThreadedModel {
 
         @Override
         public void failed(Throwable failure, Void unused) {
+            if (IoLog.fatal(failure)) {
+                faults.loopFailed(failure);
+            }
             if (listener.isOpen() && !(failure instanceof AsynchronousCloseException)) {
-                acceptFailed(failure);
-                CompletableFuture.delayedExecutor(ACCEPT_RETRY_MILLIS, TimeUnit.MILLISECONDS).execute(this::acceptNext);
+                faults.acceptFailed(failure);
+                resumeAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ACCEPT_RETRY_MILLIS);
             }
         }
     }
@@ -75,8 +79,10 @@ public final class AsyncModel extends ThreadedModel {
     @Override
     SocketAddress openListener(InetSocketAddress address, int backlog, ConnectionFactory factory) throws IOException {
         if (group == null) {
+            // Completion handlers catch what a connection raises; what still escapes is a loop failure.
             group = AsynchronousChannelGroup.withFixedThreadPool(settings.workerCount(),
-                    Thread.ofPlatform().name("io-async-", 0).daemon().factory());
+                    Thread.ofPlatform().name("io-async-", 0).daemon()
+                            .uncaughtExceptionHandler((thread, e) -> faults.loopFailed(e)).factory());
         }
         AsynchronousServerSocketChannel listener = AsynchronousServerSocketChannel.open(group);
         acceptors.add(new Acceptor(listener, factory));
@@ -89,19 +95,30 @@ public final class AsyncModel extends ThreadedModel {
         acceptors.forEach(Acceptor::acceptNext);
     }
 
+    @Override
+    void tick(long now) {
+        for (Acceptor acceptor : acceptors) {
+            if (now - acceptor.resumeAt >= 0) {
+                acceptor.resumeAt = Long.MAX_VALUE;
+                acceptor.acceptNext();
+            }
+        }
+    }
+
     private void serve(AsynchronousSocketChannel socket, ConnectionFactory factory) {
         if (!table.admit(socket)) {
             return;
         }
-        Connection connection = table.connect(factory, socket, socket::getRemoteAddress);
+        String remote = ConnectionTable.peer(socket::getRemoteAddress);
+        Connection connection = table.connect(factory, socket, remote, faults);
         if (connection == null) {
             return;
         }
-        AsyncDriver driver = new AsyncDriver(connection, table, socket, stagingPool);
+        AsyncDriver driver = new AsyncDriver(connection, table, socket, stagingPool, remote, faults);
         table.add(driver);
         try {
             driver.opened(System.nanoTime());
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             driver.fail(e);
             return;
         }
@@ -109,20 +126,22 @@ public final class AsyncModel extends ThreadedModel {
     }
 
     @Override
-    void stopAccepting() {
+    void stopAccepting(long deadline) {
         acceptors.forEach(acceptor -> closeQuietly(acceptor.listener));
     }
 
     @Override
-    void stopThreads() {
+    void stopThreads(long deadline) {
         if (group == null) {
             return;
         }
         try {
             group.shutdownNow();
-            group.awaitTermination(5, TimeUnit.SECONDS);
+            if (!group.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                IoLog.warn("async channel group did not end at shutdown");
+            }
         } catch (IOException e) {
-            Driver.LOG.log(Level.WARNING, "async channel group did not shut down cleanly: " + e);
+            IoLog.warn("async channel group did not shut down cleanly: " + e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

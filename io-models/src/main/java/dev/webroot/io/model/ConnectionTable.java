@@ -3,7 +3,6 @@ package dev.webroot.io.model;
 import dev.webroot.io.Connection;
 import dev.webroot.io.ConnectionFactory;
 import java.io.IOException;
-import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.StandardSocketOptions;
@@ -53,29 +52,38 @@ final class ConnectionTable {
         }
     }
 
+    int max() {
+        return maxConnections;
+    }
+
     /**
-     * For an admitted socket: sets TCP_NODELAY and opens its connection. On failure the socket is
-     * closed, the slot given back, and null returned; a failing factory is a bug and is logged.
+     * For an admitted socket: sets TCP_NODELAY and opens its connection for the peer {@code remote}.
+     * On failure the socket is closed, the slot given back, and null returned; a failing factory is
+     * a bug and is reported to {@code faults}.
      */
-    Connection connect(ConnectionFactory factory, NetworkChannel socket, Callable<SocketAddress> remote) {
+    Connection connect(ConnectionFactory factory, NetworkChannel socket, String remote, Faults faults) {
         try {
             socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            return factory.open(describe(remote.call()));
-        } catch (Exception e) {
-            if (!(e instanceof IOException)) {
-                Driver.LOG.log(Level.WARNING, "could not open a connection", e);
-            }
+            return factory.open(remote);
+        } catch (Throwable e) {
             AbstractIoModel.closeQuietly(socket);
             release(null);
+            if (!(e instanceof IOException)) {
+                faults.connectionFailedOrFatal(remote, e);
+            }
             return null;
         }
     }
 
-    /** "ip:port" of the peer, for the connection's logs. */
-    private static String describe(SocketAddress remote) {
-        return remote instanceof InetSocketAddress inet && inet.getAddress() != null
-                ? inet.getAddress().getHostAddress() + ":" + inet.getPort()
-                : String.valueOf(remote);
+    /** "ip:port" of the peer, for the connection's logs; "unknown" if the socket no longer has one. */
+    static String peer(Callable<SocketAddress> remote) {
+        try {
+            return remote.call() instanceof InetSocketAddress inet && inet.getAddress() != null
+                    ? inet.getAddress().getHostAddress() + ":" + inet.getPort()
+                    : "unknown";
+        } catch (Exception e) {
+            return "unknown";
+        }
     }
 
     void add(Driver driver) {

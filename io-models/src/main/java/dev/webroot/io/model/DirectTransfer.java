@@ -3,7 +3,6 @@ package dev.webroot.io.model;
 import com.sun.nio.file.ExtendedOpenOption;
 import dev.webroot.io.Output;
 import java.io.IOException;
-import java.lang.System.Logger.Level;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -141,7 +140,7 @@ final class DirectTransfer implements BodyTransfer {
 
     private static void warnOnce(Path path, String why) {
         if (WARNED.compareAndSet(false, true)) {
-            Driver.LOG.log(Level.WARNING, "direct I/O unavailable for " + path + " (" + why
+            IoLog.warn("direct I/O unavailable for " + path + " (" + why
                     + "); copying from the mapping instead (logged once)");
         }
     }

@@ -3,34 +3,52 @@ package dev.webroot.io.model;
 import dev.webroot.io.Connection;
 import dev.webroot.io.Connection.Operation;
 import java.io.IOException;
-import java.lang.System.Logger.Level;
 import java.nio.channels.Channel;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One accepted socket and its {@link Connection}: the driver-loop decisions every model shares.
  * Only the thread that currently owns the driver calls the connection; other threads may only
  * close the channel (which makes the owner's I/O fail) or read {@link #deadline}.
+ *
+ * <p>Lingering close: when the connection asks to close before the peer has ended its input, the
+ * socket's output is shut down (after the last output byte was written) and its input read and
+ * discarded until the peer's end, for at most {@link #LINGER_NANOS} and {@link #LINGER_BYTES}, before
+ * the socket is closed. Closing a socket with unread input makes the kernel answer with a reset,
+ * which would destroy response bytes still queued for the peer (nginx's lingering close does the
+ * same, with 30 s and 5 s between reads; bounded tighter here, since a static response is short).
  */
 abstract class Driver {
-    static final System.Logger LOG = System.getLogger("dev.webroot.io");
+    static final long LINGER_NANOS = TimeUnit.SECONDS.toNanos(2);
+    static final long LINGER_BYTES = 256 * 1024;
 
     /** What the owner does next. */
     enum Step { WRITE, READ, WAIT, CLOSE }
 
     final Connection connection;
     final ConnectionTable table;
+    /** The peer as "ip:port", for failure reports. */
+    final String remote;
+    final Faults faults;
     private final Channel channel;
     private final AtomicBoolean closed = new AtomicBoolean();
-    /** The connection's deadline as of the owner's last call; read by sweepers. */
+    /** The connection has been told it is closed (owner only). */
+    private boolean ended;
+    /** The connection is done; the socket's output is shut and its input drained until it ends. */
+    private volatile boolean lingering;
+    private long discarded;
+    /** The connection's deadline as of the owner's last call (or the lingering's end); read by sweepers. */
     volatile long deadline = Long.MAX_VALUE;
     /** The input side ended (EOF, or shut down by a sweep); reading again would only see EOF. */
     private boolean inputEnded;
 
-    Driver(Connection connection, ConnectionTable table, Channel channel) {
+    Driver(Connection connection, ConnectionTable table, Channel channel, String remote, Faults faults) {
         this.connection = connection;
         this.table = table;
         this.channel = channel;
+        this.remote = remote;
+        this.faults = faults;
     }
 
     /**
@@ -96,6 +114,38 @@ abstract class Driver {
         deadline = connection.deadline();
     }
 
+    /**
+     * Owner, on {@code CLOSE}: if the peer may still send, shuts the socket's output, ends the
+     * connection and returns true: the owner then drains the input ({@link #discarded}) until its
+     * end or {@link #deadline}, and closes. False: close at once.
+     */
+    final boolean startLingering(long now) throws IOException {
+        if (inputEnded) {
+            return false;
+        }
+        shutdownOutput();
+        endConnection();
+        deadline = now + LINGER_NANOS;
+        lingering = true;
+        return true;
+    }
+
+    final boolean lingering() {
+        return lingering;
+    }
+
+    /** Owner, lingering: a read returned {@code n}; true if draining goes on, false to close now. */
+    final boolean discarded(int n, long now) {
+        if (n < 0) {
+            return false;
+        }
+        discarded += n;
+        return discarded < LINGER_BYTES && now - deadline < 0;
+    }
+
+    /** Shuts down the output side of the socket (the peer reads its end after the last byte). */
+    abstract void shutdownOutput() throws IOException;
+
     /** Closes the channel from any thread, so that the owner's blocked I/O fails. */
     final void abortChannel() {
         try {
@@ -111,13 +161,24 @@ abstract class Driver {
             return;
         }
         abortChannel();
-        releaseBuffers();
         try {
-            connection.closed();
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "connection failed while closing", e);
+            endConnection();
         } finally {
             table.release(this);
+        }
+    }
+
+    /** Owner only: gives back the buffers and tells the connection it is closed, once. */
+    private void endConnection() {
+        if (ended) {
+            return;
+        }
+        ended = true;
+        try {
+            releaseBuffers();
+            connection.closed();
+        } catch (Throwable e) {
+            faults.connectionFailedOrFatal(remote, e);
         }
     }
 
@@ -128,12 +189,13 @@ abstract class Driver {
 
     /**
      * Owner only: ends the connection after a failure. I/O errors (reset, broken pipe, a channel
-     * closed by a sweep) are the peer's business and close quietly; anything else is a bug.
+     * closed by a sweep) are the peer's business and close quietly; anything else (a bug, a mapped
+     * file that faults) is reported, and a fatal error goes to the loop failure handler.
      */
     final void fail(Throwable failure) {
-        if (!(failure instanceof IOException)) {
-            LOG.log(Level.WARNING, "closing a connection after an unexpected failure", failure);
-        }
         close();
+        if (!(failure instanceof IOException)) {
+            faults.connectionFailedOrFatal(remote, failure);
+        }
     }
 }

@@ -12,9 +12,9 @@ import static dev.webroot.io.model.LinuxSockets.EPOLLRDHUP;
 
 import dev.webroot.io.Connection;
 import dev.webroot.io.ConnectionFactory;
+import dev.webroot.io.LoopFailureHandler;
 import dev.webroot.io.Output;
 import java.io.IOException;
-import java.lang.System.Logger.Level;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
@@ -49,6 +49,8 @@ final class EpollLoop implements Runnable {
     private static final class Client {
         final int fd;
         final Connection connection;
+        /** The peer as "ip:port", for failure reports. */
+        final String remote;
         long deadline = Long.MAX_VALUE;
         /** Readiness as the edge-triggered events and the last calls left it. */
         boolean readable = true;
@@ -59,10 +61,16 @@ final class EpollLoop implements Runnable {
         /** The peer shut its side (EPOLLRDHUP or EPOLLHUP): reads go on until they see the end, even after a short one. */
         boolean peerClosed;
         boolean resumeQueued;
+        /** The connection has been told it is closed. */
+        boolean ended;
+        /** Lingering close (see {@link Driver}): output shut, input discarded until its end or the deadline. */
+        boolean lingering;
+        long discarded;
 
-        Client(int fd, Connection connection) {
+        Client(int fd, Connection connection, String remote) {
             this.fd = fd;
             this.connection = connection;
+            this.remote = remote;
         }
     }
 
@@ -72,6 +80,7 @@ final class EpollLoop implements Runnable {
     private final int wakeFd;
     private final int[] listeners;
     private final ConnectionFactory[] factories;
+    private final Faults faults;
     private final Thread thread;
     /** Native buffers, allocated by the loop's thread when it starts. */
     private MemorySegment events;
@@ -93,7 +102,9 @@ final class EpollLoop implements Runnable {
     private long lastSweep;
     private long lastSendAttempt;
 
-    EpollLoop(String name, ConnectionTable table, int[] listeners, ConnectionFactory[] factories) throws IOException {
+    EpollLoop(String name, ConnectionTable table, int[] listeners, ConnectionFactory[] factories,
+            LoopFailureHandler onFailure) throws IOException {
+        this.faults = new Faults(name, onFailure);
         this.table = table;
         this.listeners = listeners;
         this.factories = factories;
@@ -153,14 +164,22 @@ final class EpollLoop implements Runnable {
      * Waits until the loop has dropped the listeners, or has ended: until then a close of a listener
      * could let its descriptor number, reused by a new socket, be accepted on or added to this loop's set.
      */
-    void awaitListenerReleased() {
+    boolean awaitListenersReleased(long deadline) {
         try {
             while (thread.isAlive() && !listenerReleased.await(10, TimeUnit.MILLISECONDS)) {
-                // the loop is finishing a turn
+                if (System.nanoTime() - deadline > 0) {
+                    return false;
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        return true;
+    }
+
+    /** True once the loop's thread has ended, or if it never started. */
+    boolean ended() {
+        return !thread.isAlive();
     }
 
     void wakeup() {
@@ -172,12 +191,17 @@ final class EpollLoop implements Runnable {
         wakeup();
     }
 
-    void join() {
-        AbstractIoModel.join(thread);
+    void join(long deadline) {
+        AbstractIoModel.join(thread, deadline);
     }
 
+    /**
+     * Serves until aborted. A connection's failure closes only that connection; anything else that
+     * ends the loop closes its connections and goes to the loop failure handler.
+     */
     @Override
     public void run() {
+        Throwable failure = null;
         var arena = os.arena();
         events = arena.allocate((long) MAX_EVENTS * LinuxSockets.EVENT_BYTES, 8);
         readScratch = arena.allocate(READ_BYTES, 8);
@@ -202,8 +226,8 @@ final class EpollLoop implements Runnable {
                 resumeTurns(now);
                 housekeeping(now);
             }
-        } catch (IOException | RuntimeException e) {
-            Driver.LOG.log(Level.ERROR, "event loop " + thread.getName() + " failed; closing its connections", e);
+        } catch (Throwable e) {
+            failure = e;
         } finally {
             listenerReleased.countDown();
             for (Client s : byFd) {
@@ -211,6 +235,9 @@ final class EpollLoop implements Runnable {
                     close(s);
                 }
             }
+        }
+        if (failure != null) {
+            faults.loopFailed(failure);
         }
     }
 
@@ -275,7 +302,7 @@ final class EpollLoop implements Runnable {
             }
             if (fd < 0) {
                 if (listening && fd != -EINTR && fd != -LinuxSockets.ECONNABORTED) {
-                    AbstractIoModel.acceptFailed(new IOException("accept4 failed: " + LinuxSockets.describe(-fd)));
+                    faults.acceptFailed(new IOException("accept4 failed: " + LinuxSockets.describe(-fd)));
                     watchListeners(false);
                     acceptResume = now + TimeUnit.MILLISECONDS.toNanos(AbstractIoModel.ACCEPT_RETRY_MILLIS);
                     return;
@@ -292,16 +319,18 @@ final class EpollLoop implements Runnable {
 
     private void open(int fd, ConnectionFactory factory, long now) {
         Connection connection;
+        String remote = "unknown";
         try {
             os.noDelay(fd);
-            connection = factory.open(os.acceptedPeer());
-        } catch (RuntimeException e) {
-            Driver.LOG.log(Level.WARNING, "could not open a connection", e);
+            remote = os.acceptedPeer();
+            connection = factory.open(remote);
+        } catch (Throwable e) {
             os.close(fd);
             table.release(null);
+            faults.connectionFailedOrFatal(remote, e);
             return;
         }
-        Client s = new Client(fd, connection);
+        Client s = new Client(fd, connection, remote);
         if (fd >= byFd.length) {
             byFd = Arrays.copyOf(byFd, Math.max(fd + 1, byFd.length * 2));
         }
@@ -313,12 +342,17 @@ final class EpollLoop implements Runnable {
         try {
             connection.opened(now);
             s.deadline = connection.deadline();
-        } catch (RuntimeException e) {
-            Driver.LOG.log(Level.WARNING, "closing a connection after an unexpected failure", e);
-            close(s);
+        } catch (Throwable e) {
+            fail(s, e);
             return;
         }
         turn(s, now);
+    }
+
+    /** Closes a connection that raised {@code failure}, and reports it. */
+    private void fail(Client s, Throwable failure) {
+        close(s);
+        faults.connectionFailedOrFatal(s.remote, failure);
     }
 
     /**
@@ -328,6 +362,10 @@ final class EpollLoop implements Runnable {
     private void turn(Client s, long now) {
         Connection c = s.connection;
         try {
+            if (s.lingering) {
+                drain(s, now);
+                return;
+            }
             long budget = LoopDriver.MAX_TURN_BYTES;
             while (true) {
                 switch (Driver.next(c, table.draining(), s.inputEnded)) {
@@ -394,16 +432,43 @@ final class EpollLoop implements Runnable {
                         return;
                     }
                     case CLOSE -> {
-                        close(s);
+                        closeGracefully(s, now);
                         return;
                     }
                 }
             }
-        } catch (RuntimeException e) {
-            Driver.LOG.log(Level.WARNING, "closing a connection after an unexpected failure", e);
-            close(s);
+        } catch (Throwable e) {
+            fail(s, e);
         } finally {
             earliestDeadline = Math.min(earliestDeadline, s.deadline);
+        }
+    }
+
+    /** The connection asked to close: at once if the peer's input has ended, else by lingering (see {@link Driver}). */
+    private void closeGracefully(Client s, long now) {
+        if (s.inputEnded || os.shutdownOutput(s.fd) < 0) {
+            close(s);
+            return;
+        }
+        end(s);
+        s.lingering = true;
+        s.deadline = now + Driver.LINGER_NANOS;
+        drain(s, now);
+    }
+
+    /** Lingering: discards what the peer sent; closes at its end, on an error, or past the byte bound. */
+    private void drain(Client s, long now) {
+        while (s.readable) {
+            long n = os.read(s.fd, readScratch, READ_BYTES);
+            if (n == -EAGAIN) {
+                s.readable = false;
+                return;
+            }
+            if (n <= 0 || (s.discarded += n) >= Driver.LINGER_BYTES || now - s.deadline >= 0) {
+                close(s);
+                return;
+            }
+            s.readable = n == READ_BYTES || s.peerClosed;
         }
     }
 
@@ -473,12 +538,15 @@ final class EpollLoop implements Runnable {
 
     /** The deadline passed: a stalled write ends the connection, otherwise the connection decides. */
     private void expire(Client s, long now) {
+        if (s.lingering) {
+            close(s);
+            return;
+        }
         try {
             s.connection.timedOut(now);
             s.deadline = s.connection.deadline();
-        } catch (RuntimeException e) {
-            Driver.LOG.log(Level.WARNING, "closing a connection after an unexpected failure", e);
-            close(s);
+        } catch (Throwable e) {
+            fail(s, e);
             return;
         }
         if (s.writeBlocked) {
@@ -497,11 +565,22 @@ final class EpollLoop implements Runnable {
         s.deadline = Long.MAX_VALUE;
         os.close(s.fd);
         try {
-            s.connection.closed();
-        } catch (RuntimeException e) {
-            Driver.LOG.log(Level.WARNING, "connection failed while closing", e);
+            end(s);
         } finally {
             table.release(null);
+        }
+    }
+
+    /** Tells the connection it is closed, once. */
+    private void end(Client s) {
+        if (s.ended) {
+            return;
+        }
+        s.ended = true;
+        try {
+            s.connection.closed();
+        } catch (Throwable e) {
+            faults.connectionFailedOrFatal(s.remote, e);
         }
     }
 }

@@ -45,7 +45,7 @@ public final class EpollModel extends AbstractIoModel {
         EpollLoop[] created = new EpollLoop[settings.workerCount()];
         try {
             for (int i = 0; i < created.length; i++) {
-                created[i] = new EpollLoop("io-epoll-" + i, table, listeners, factories);
+                created[i] = new EpollLoop("io-epoll-" + i, table, listeners, factories, settings.loopFailure());
             }
         } catch (IOException | RuntimeException e) {
             for (EpollLoop loop : created) {
@@ -62,9 +62,19 @@ public final class EpollModel extends AbstractIoModel {
     }
 
     @Override
-    void stopAccepting() {
+    void stopAccepting(long deadline) {
         forEachLoop(EpollLoop::stopListening);
-        forEachLoop(EpollLoop::awaitListenerReleased);
+        boolean released = true;
+        if (loops != null) {
+            for (EpollLoop loop : loops) {
+                released &= loop.awaitListenersReleased(deadline);
+            }
+        }
+        if (!released) {
+            // A loop stuck in a turn may still accept on them; the process is going away anyway.
+            IoLog.warn("epoll model: listeners left open, a loop did not let go of them in time");
+            return;
+        }
         for (int listener : listeners) {
             os.close(listener);
         }
@@ -82,10 +92,19 @@ public final class EpollModel extends AbstractIoModel {
     }
 
     @Override
-    void stopWorkers() {
-        forEachLoop(EpollLoop::join);
-        forEachLoop(EpollLoop::release);
-        if (os != null) {
+    void stopWorkers(long deadline) {
+        forEachLoop(loop -> loop.join(deadline));
+        boolean ended = true;
+        if (loops != null) {
+            for (EpollLoop loop : loops) {
+                if (loop.ended()) {
+                    loop.release();
+                } else {
+                    ended = false;
+                }
+            }
+        }
+        if (os != null && ended) {
             os.close();
         }
     }

@@ -2,8 +2,9 @@ package dev.webroot.io.model;
 
 import dev.webroot.io.Connection;
 import dev.webroot.io.ConnectionFactory;
+import dev.webroot.io.LoopFailureHandler;
 import java.io.IOException;
-import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
@@ -31,6 +32,9 @@ final class EventLoop implements Runnable {
     private final Selector selector;
     private final ConnectionTable table;
     private final BodyTransfer transfer;
+    private final Faults faults;
+    /** Where lingering connections discard their input. */
+    private final ByteBuffer discard = ByteBuffer.allocateDirect(16 * 1024);
     /** An accepted socket handed to this loop, with the factory of the listener that accepted it. */
     private record Arrival(SocketChannel socket, ConnectionFactory factory) {}
 
@@ -47,10 +51,12 @@ final class EventLoop implements Runnable {
     private long lastSweep;
     private long lastHousekeeping = System.nanoTime();
 
-    EventLoop(String name, ConnectionTable table, BodyTransfer transfer) throws IOException {
+    EventLoop(String name, ConnectionTable table, BodyTransfer transfer, LoopFailureHandler onFailure)
+            throws IOException {
         this.selector = Selector.open();
         this.table = table;
         this.transfer = transfer;
+        this.faults = new Faults(name, onFailure);
         this.thread = Thread.ofPlatform().name(name).daemon().unstarted(this);
     }
 
@@ -83,12 +89,17 @@ final class EventLoop implements Runnable {
         selector.wakeup();
     }
 
-    void join() {
-        AbstractIoModel.join(thread);
+    void join(long deadline) {
+        AbstractIoModel.join(thread, deadline);
     }
 
+    /**
+     * Serves until aborted. A connection's failure closes only that connection; anything else that
+     * ends the loop closes its connections and goes to the loop failure handler.
+     */
     @Override
     public void run() {
+        Throwable failure = null;
         try {
             while (!aborting) {
                 long wakeAt = Math.min(earliestDeadline, acceptResume);
@@ -103,7 +114,10 @@ final class EventLoop implements Runnable {
                 }
                 if (table.draining() && !drainSeen) {
                     drainSeen = true;
-                    forEachDriver(d -> d.turn(false, now));
+                    forEachDriver(d -> {
+                        d.turn(false, now);
+                        noteDeadline(d);
+                    });
                 }
                 if (now >= earliestDeadline && now - lastSweep >= MIN_SWEEP_NANOS) {
                     sweep(now);
@@ -113,13 +127,19 @@ final class EventLoop implements Runnable {
                     transfer.housekeeping();
                 }
             }
-        } catch (IOException | RuntimeException e) {
-            Driver.LOG.log(Level.ERROR, "event loop " + thread.getName() + " failed; closing its connections", e);
+        } catch (Throwable e) {
+            failure = e;
         } finally {
-            forEachDriver(Driver::close);
-            closeArrivals();
-            transfer.close();
-            AbstractIoModel.closeQuietly(selector);
+            try {
+                forEachDriver(Driver::close);
+                closeArrivals();
+                transfer.close();
+            } finally {
+                AbstractIoModel.closeQuietly(selector);
+            }
+        }
+        if (failure != null) {
+            faults.loopFailed(failure);
         }
     }
 
@@ -148,9 +168,11 @@ final class EventLoop implements Runnable {
             SocketChannel socket;
             try {
                 socket = listener.accept();
-            } catch (IOException e) {
-                if (listener.isOpen()) {
-                    AbstractIoModel.acceptFailed(e);
+            } catch (Throwable e) {
+                if (IoLog.fatal(e)) {
+                    faults.loopFailed(e);
+                } else if (listener.isOpen()) {
+                    faults.acceptFailed(e);
                     setAcceptInterest(0);
                     acceptResume = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(AbstractIoModel.ACCEPT_RETRY_MILLIS);
                 }
@@ -175,16 +197,17 @@ final class EventLoop implements Runnable {
         Arrival arrival;
         while ((arrival = arrivals.poll()) != null) {
             SocketChannel socket = arrival.socket();
-            Connection connection = table.connect(arrival.factory(), socket, socket::getRemoteAddress);
+            String remote = ConnectionTable.peer(socket::getRemoteAddress);
+            Connection connection = table.connect(arrival.factory(), socket, remote, faults);
             if (connection == null) {
                 continue;
             }
-            LoopDriver driver = new LoopDriver(connection, table, socket, transfer.newSender());
+            LoopDriver driver = new LoopDriver(connection, table, socket, transfer.newSender(), discard, remote, faults);
             try {
                 socket.configureBlocking(false);
                 driver.attach(socket.register(selector, 0, driver));
                 driver.opened(now);
-            } catch (IOException | RuntimeException e) {
+            } catch (Throwable e) {
                 driver.fail(e);
                 continue;
             }

@@ -54,6 +54,7 @@ final class LinuxSockets implements AutoCloseable {
     private static final int EPOLL_CTL_ADD = 1;
     private static final int EPOLL_CTL_DEL = 2;
     private static final int MSG_NOSIGNAL = 0x4000;
+    private static final int SHUT_WR = 1;
     private static final int SOCKADDR_BYTES = 28;
     /** struct msghdr on 64-bit Linux: name, namelen (padded), iov, iovlen, control, controllen, flags (padded). */
     private static final int MSGHDR_BYTES = 56;
@@ -93,6 +94,7 @@ final class LinuxSockets implements AutoCloseable {
     private static final MemorySegment WRITE = function("write");
     private static final MemorySegment SENDMSG = function("sendmsg");
     private static final MemorySegment CLOSE = function("close");
+    private static final MemorySegment SHUTDOWN = function("shutdown");
     private static final MemorySegment EPOLL_CREATE1 = function("epoll_create1");
     private static final MemorySegment EPOLL_CTL = function("epoll_ctl");
     private static final MemorySegment EPOLL_WAIT = function("epoll_wait");
@@ -263,6 +265,11 @@ final class LinuxSockets implements AutoCloseable {
         message.set(A, MSGHDR_IOV, iovecs);
         message.set(L, MSGHDR_IOVLEN, count);
         return orErrno(nonBlockingCall(SENDMSG, fd, message.address(), MSG_NOSIGNAL, 0, 0));
+    }
+
+    /** Shuts the socket's output down (the peer reads its end after the queued bytes): 0 or {@code -errno}. */
+    int shutdownOutput(int fd) {
+        return orErrno((int) nonBlockingCall(SHUTDOWN, fd, SHUT_WR, 0, 0, 0));
     }
 
     int close(int fd) {

@@ -2,6 +2,7 @@ package dev.webroot.io.model;
 
 import dev.webroot.io.Connection;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 
@@ -12,6 +13,8 @@ final class LoopDriver extends Driver {
 
     private final SocketChannel socket;
     private final BodyTransfer.Sender sender;
+    /** The loop's buffer for input read only to be discarded (lingering close). */
+    private final ByteBuffer discard;
     private SelectionKey key;
     /**
      * The driver waits for the socket to become writable, with output pending (the last write found
@@ -19,10 +22,12 @@ final class LoopDriver extends Driver {
      */
     private boolean writeBlocked;
 
-    LoopDriver(Connection connection, ConnectionTable table, SocketChannel socket, BodyTransfer.Sender sender) {
-        super(connection, table, socket);
+    LoopDriver(Connection connection, ConnectionTable table, SocketChannel socket, BodyTransfer.Sender sender,
+            ByteBuffer discard, String remote, Faults faults) {
+        super(connection, table, socket, remote, faults);
         this.socket = socket;
         this.sender = sender;
+        this.discard = discard;
     }
 
     void attach(SelectionKey key) {
@@ -35,6 +40,12 @@ final class LoopDriver extends Driver {
      */
     void turn(boolean readable, long now) {
         try {
+            if (lingering()) {
+                if (readable) {
+                    drain(now);
+                }
+                return;
+            }
             long budget = MAX_TURN_BYTES;
             while (true) {
                 switch (next()) {
@@ -66,21 +77,43 @@ final class LoopDriver extends Driver {
                         return;
                     }
                     case CLOSE -> {
-                        close();
+                        if (startLingering(now)) {
+                            interest(SelectionKey.OP_READ);
+                        } else {
+                            close();
+                        }
                         return;
                     }
                 }
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (Throwable e) {
             fail(e);
         }
     }
 
-    /** The deadline passed: a stalled write ends the connection, otherwise the connection decides. */
+    /** Lingering: discards what the peer sent; closes at its end or when the lingering's bounds are reached. */
+    private void drain(long now) throws IOException {
+        while (true) {
+            int n = socket.read(discard.clear());
+            if (n == 0) {
+                return;
+            }
+            if (!discarded(n, now)) {
+                close();
+                return;
+            }
+        }
+    }
+
+    /** The deadline passed: a stalled write or a lingering close ends the connection, otherwise the connection decides. */
     void expire(long now) {
+        if (lingering()) {
+            close();
+            return;
+        }
         try {
             timedOut(now);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             fail(e);
             return;
         }
@@ -95,6 +128,11 @@ final class LoopDriver extends Driver {
         if (key.interestOps() != ops) {
             key.interestOps(ops);
         }
+    }
+
+    @Override
+    void shutdownOutput() throws IOException {
+        socket.shutdownOutput();
     }
 
     @Override

@@ -56,7 +56,7 @@ public final class SelectorModel extends AbstractIoModel {
         EventLoop[] created = new EventLoop[settings.workerCount()];
         try {
             for (int i = 0; i < created.length; i++) {
-                created[i] = new EventLoop("io-" + name() + "-" + i, table, transfers.get());
+                created[i] = new EventLoop("io-" + name() + "-" + i, table, transfers.get(), settings.loopFailure());
             }
             created[0].accept(listeners, created);
         } catch (IOException | RuntimeException e) {
@@ -74,7 +74,7 @@ public final class SelectorModel extends AbstractIoModel {
     }
 
     @Override
-    void stopAccepting() {
+    void stopAccepting(long deadline) {
         listeners.forEach(listener -> closeQuietly(listener.channel()));
     }
 
@@ -89,8 +89,8 @@ public final class SelectorModel extends AbstractIoModel {
     }
 
     @Override
-    void stopWorkers() {
-        forEachLoop(EventLoop::join);
+    void stopWorkers(long deadline) {
+        forEachLoop(loop -> loop.join(deadline));
     }
 
     /** Applies {@code action} to every loop (there are none unless {@link #startServing} created them all). */

@@ -17,8 +17,8 @@ final class SyncDriver extends ThreadedDriver implements Runnable {
     private final CopyTransfer copy = new CopyTransfer(GATHER_BUFFERS);
     private volatile Thread owner;
 
-    SyncDriver(Connection connection, ConnectionTable table, SocketChannel socket) {
-        super(connection, table, socket);
+    SyncDriver(Connection connection, ConnectionTable table, SocketChannel socket, String remote, Faults faults) {
+        super(connection, table, socket, remote, faults);
         this.socket = socket;
     }
 
@@ -52,14 +52,28 @@ final class SyncDriver extends ThreadedDriver implements Runnable {
                         afterWait(System.nanoTime());
                     }
                     case CLOSE -> {
+                        if (startLingering(System.nanoTime())) {
+                            drain();
+                        }
                         close();
                         return;
                     }
                 }
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (Throwable e) {
             afterFailure(e);
         }
+    }
+
+    /** Lingering: discards input until its end or the lingering's bounds (the sweeper ends the read at the deadline). */
+    private void drain() throws IOException {
+        ByteBuffer discard = ByteBuffer.allocate(4096);
+        int n;
+        do {
+            enter(Phase.READING);
+            n = socket.read(discard.clear());
+            afterDiscard();
+        } while (discarded(n, System.nanoTime()));
     }
 
     @Override
@@ -73,5 +87,10 @@ final class SyncDriver extends ThreadedDriver implements Runnable {
     @Override
     void shutdownSocketInput() throws IOException {
         socket.shutdownInput();
+    }
+
+    @Override
+    void shutdownOutput() throws IOException {
+        socket.shutdownOutput();
     }
 }

@@ -46,37 +46,57 @@ public final class SyncModel extends ThreadedModel {
         }
     }
 
+    /**
+     * Accepts until the listener closes. A failed accept (out of descriptors) pauses it; a failure
+     * while handing a socket over closes that socket; anything else ends the process by the loop
+     * failure handler.
+     */
     private void acceptLoop(ServerSocketChannel listener, ConnectionFactory factory) {
-        while (listener.isOpen()) {
-            SocketChannel socket;
-            try {
-                socket = listener.accept();
-            } catch (IOException e) {
-                if (listener.isOpen()) {
-                    acceptFailed(e);
-                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(ACCEPT_RETRY_MILLIS));
+        try {
+            while (listener.isOpen()) {
+                SocketChannel socket;
+                try {
+                    socket = listener.accept();
+                } catch (Throwable e) {
+                    if (IoLog.fatal(e)) {
+                        faults.loopFailed(e);
+                    } else if (listener.isOpen()) {
+                        faults.acceptFailed(e);
+                        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(ACCEPT_RETRY_MILLIS));
+                    }
+                    continue;
                 }
-                continue;
+                if (table.admit(socket)) {
+                    serve(socket, factory);
+                }
             }
-            if (!table.admit(socket)) {
-                continue;
-            }
-            Connection connection = table.connect(factory, socket, socket::getRemoteAddress);
-            if (connection != null) {
-                SyncDriver driver = new SyncDriver(connection, table, socket);
-                table.add(driver);
-                connectionThreads.start(driver);
-            }
+        } catch (Throwable e) {
+            faults.loopFailed(e);
+        }
+    }
+
+    private void serve(SocketChannel socket, ConnectionFactory factory) {
+        String remote = ConnectionTable.peer(socket::getRemoteAddress);
+        Connection connection = table.connect(factory, socket, remote, faults);
+        if (connection == null) {
+            return;
+        }
+        SyncDriver driver = new SyncDriver(connection, table, socket, remote, faults);
+        table.add(driver);
+        try {
+            connectionThreads.start(driver);
+        } catch (Throwable e) {
+            driver.fail(e);
         }
     }
 
     @Override
-    void stopAccepting() {
+    void stopAccepting(long deadline) {
         listeners.forEach(listener -> closeQuietly(listener.channel()));
     }
 
     @Override
-    void stopThreads() {
-        acceptors.forEach(AbstractIoModel::join);
+    void stopThreads(long deadline) {
+        acceptors.forEach(acceptor -> join(acceptor, deadline));
     }
 }

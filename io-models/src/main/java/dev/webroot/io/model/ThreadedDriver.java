@@ -18,8 +18,8 @@ abstract class ThreadedDriver extends Driver {
     private Phase phase = Phase.BUSY;
     private boolean expired;
 
-    ThreadedDriver(Connection connection, ConnectionTable table, NetworkChannel channel) {
-        super(connection, table, channel);
+    ThreadedDriver(Connection connection, ConnectionTable table, NetworkChannel channel, String remote, Faults faults) {
+        super(connection, table, channel, remote, faults);
     }
 
     /** Owner: about to block (or to leave an operation outstanding) in {@code phase}. */
@@ -35,10 +35,13 @@ abstract class ThreadedDriver extends Driver {
         return wasExpired;
     }
 
-    /** Sweeper or shutdown: acts on an owner that is blocked past its deadline, or while draining. */
+    /**
+     * Sweeper or shutdown: acts on an owner that is blocked past its deadline, or while draining (a
+     * lingering close is left its own bounded time).
+     */
     final void sweep(long now) {
         boolean due = deadline <= now;
-        if (!due && !table.draining()) {
+        if (!due && (!table.draining() || lingering())) {
             return;
         }
         boolean wake = false;
@@ -84,6 +87,12 @@ abstract class ThreadedDriver extends Driver {
     /** Shuts down the input side of the socket. */
     abstract void shutdownSocketInput() throws IOException;
 
+    /** Owner, lingering: back from a read of input to discard. */
+    final synchronized void afterDiscard() {
+        phase = Phase.BUSY;
+        expired = false;
+    }
+
     /** Owner: a read returned {@code n}; an end of input caused by the sweeper is not the peer's EOF. */
     final void afterRead(int n, long now) {
         boolean wasExpired = leave();
@@ -118,12 +127,15 @@ abstract class ThreadedDriver extends Driver {
         }
     }
 
-    /** Owner: I/O failed; if the sweeper caused it, the connection still hears of its deadline. */
+    /**
+     * Owner: I/O failed; if the sweeper caused it, the connection still hears of its deadline (unless
+     * it is already done, lingering).
+     */
     final void afterFailure(Throwable failure) {
-        if (leave() && failure instanceof IOException) {
+        if (leave() && failure instanceof IOException && !lingering()) {
             try {
                 timedOut(System.nanoTime());
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
                 failure = e;
             }
         }

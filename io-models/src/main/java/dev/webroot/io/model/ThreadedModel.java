@@ -6,16 +6,20 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * Shared by the models whose connections are owned by threads rather than a loop (sync, async):
- * one platform thread sweeps all connections' deadlines every {@link #SWEEP_NANOS}.
+ * one platform thread sweeps all connections' deadlines every {@link #SWEEP_NANOS}, and runs the
+ * model's periodic {@link #tick} (resuming a paused accept). One {@link Faults} serves all the
+ * model's threads.
  */
 abstract class ThreadedModel extends AbstractIoModel {
     static final long SWEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
+    final Faults faults;
     private final Thread sweeper;
     private volatile boolean sweeping = true;
 
     ThreadedModel(String name, IoSettings settings) {
         super(name, settings);
+        faults = new Faults("io-" + name, settings.loopFailure());
         sweeper = Thread.ofPlatform().name("io-" + name + "-deadlines").daemon().unstarted(this::sweepLoop);
     }
 
@@ -23,10 +27,16 @@ abstract class ThreadedModel extends AbstractIoModel {
         sweeper.start();
     }
 
+    /** Deadlines unenforced would leave connections open for good: a failure here is a loop failure. */
     private void sweepLoop() {
-        while (sweeping) {
-            sweepAll();
-            LockSupport.parkNanos(SWEEP_NANOS);
+        try {
+            while (sweeping) {
+                sweepAll();
+                tick(System.nanoTime());
+                LockSupport.parkNanos(SWEEP_NANOS);
+            }
+        } catch (Throwable e) {
+            faults.loopFailed(e);
         }
     }
 
@@ -36,6 +46,9 @@ abstract class ThreadedModel extends AbstractIoModel {
             ((ThreadedDriver) driver).sweep(now);
         }
     }
+
+    /** Periodic work of the model on the sweeper thread. */
+    void tick(long now) {}
 
     @Override
     final void wakeForDrain() {
@@ -50,13 +63,13 @@ abstract class ThreadedModel extends AbstractIoModel {
     }
 
     @Override
-    final void stopWorkers() {
+    final void stopWorkers(long deadline) {
         sweeping = false;
         LockSupport.unpark(sweeper);
-        join(sweeper);
-        stopThreads();
+        join(sweeper, deadline);
+        stopThreads(deadline);
     }
 
-    /** Stops the model's own threads (acceptor, channel group). */
-    abstract void stopThreads();
+    /** Stops the model's own threads (acceptors, channel group), waiting until {@code deadline} at most. */
+    abstract void stopThreads(long deadline);
 }
