@@ -79,19 +79,19 @@ final class CombinedLogFormat implements LineFormat {
         byte[] b = value.array();
         int length = value.length();
         int end = at + max - CUT.length;
-        for (int i = 0; i < length; i++) {
-            int c = b[i] & 0xff;
-            if (PLAIN[c]) {
-                if (at >= end) {
-                    return ascii(CUT, line, at);
-                }
-                line[at++] = (byte) c;
-            } else {
-                if (at + 4 > end) {
-                    return ascii(CUT, line, at);
-                }
-                at = hex(c, line, at);
+        int i = 0;
+        while (i < length) {
+            int run = Math.min(LineBytes.plainRun(b, i, length), end - at);
+            System.arraycopy(b, i, line, at, run);
+            at += run;
+            i += run;
+            if (i == length) {
+                break;
             }
+            if (at + (PLAIN[b[i] & 0xff] ? 1 : 4) > end) {
+                return ascii(CUT, line, at);
+            }
+            at = hex(b[i++] & 0xff, line, at);
         }
         return value.truncated() ? ascii(CUT, line, at) : at;
     }

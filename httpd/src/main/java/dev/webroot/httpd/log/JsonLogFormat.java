@@ -137,13 +137,16 @@ final class JsonLogFormat implements LineFormat {
         int end = at + max - CUT.length;
         int i = from;
         while (i < to) {
+            int run = Math.min(LineBytes.plainRun(b, i, to), end - at);
+            System.arraycopy(b, i, line, at, run);
+            at += run;
+            i += run;
+            if (i == to) {
+                break;
+            }
             int c = b[i] & 0xff;
-            if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
-                if (at >= end) {
-                    return cut(line, at);
-                }
-                line[at++] = (byte) c;
-                i++;
+            if (LineBytes.isPlain(c)) {
+                return cut(line, at);
             } else if (c < 0x80) {
                 if (at + 6 > end) {
                     return cut(line, at);
