@@ -85,7 +85,9 @@ final class CommandLine {
             new Option("--sendfile-threshold", "BYTES", String.valueOf(IO.sendfileThreshold()),
                     "Bodies at least this long go through sendfile or direct I/O where the model can."),
             new Option("--access-log", "PATH|-|off", "-",
-                    "Combined-format access log: a file (appended), - for standard output, or off."),
+                    "Access log: a file (appended), - for standard output, or off."),
+            new Option("--access-log-format", "combined|json", "combined",
+                    "Access log lines: combined log format plus host, encoding and seconds, or one JSON object."),
             new Option("--error-log", "PATH|-", "-",
                     "Start-up, vhost changes and problems: a file (appended) or - for standard error."),
             new Option("--shutdown-grace", "DURATION", text(IO.shutdownGrace()),
@@ -186,6 +188,7 @@ final class CommandLine {
                 values.integer("--max-header-bytes", 256),
                 values.number("--sendfile-threshold", 0),
                 values.text("--access-log"),
+                values.choice("--access-log-format", List.of("combined", "json")),
                 values.text("--error-log"),
                 values.duration("--shutdown-grace"),
                 values.positiveDuration("--vhosts-rescan"),
@@ -253,6 +256,14 @@ final class CommandLine {
     private record Values(Map<String, String> given) {
         String text(String name) {
             return given.getOrDefault(name, BY_NAME.get(name).defaultValue());
+        }
+
+        String choice(String name, List<String> choices) throws UsageException {
+            String text = text(name);
+            if (!choices.contains(text)) {
+                throw new UsageException(name + ": '" + text + "' is not one of " + String.join(", ", choices));
+            }
+            return text;
         }
 
         long number(String name, long minimum) throws UsageException {

@@ -251,8 +251,8 @@ public final class Httpd {
     private AccessLog openAccessLog(ErrorLog errors) throws IOException {
         return switch (settings.accessLog()) {
             case "off" -> AccessLog.DISABLED;
-            case "-" -> AsyncAccessLog.toStdout(errors);
-            default -> AsyncAccessLog.toFile(Path.of(settings.accessLog()), errors);
+            case "-" -> AsyncAccessLog.toStdout(settings.accessLogFormat(), errors);
+            default -> AsyncAccessLog.toFile(Path.of(settings.accessLog()), settings.accessLogFormat(), errors);
         };
     }
 

@@ -23,6 +23,7 @@ record Settings(
         int maxHeaderBytes,
         long sendfileThreshold,
         String accessLog,
+        String accessLogFormat,
         String errorLog,
         Duration shutdownGrace,
         Duration vhostsRescan,

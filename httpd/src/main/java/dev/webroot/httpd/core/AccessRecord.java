@@ -1,8 +1,8 @@
 package dev.webroot.httpd.core;
 
 /**
- * What the combined log format needs about one exchange. The connection reuses one instance, so
- * values are only valid during {@link AccessLog#log}.
+ * What the access log needs about one exchange. The connection reuses one instance, so values are
+ * only valid during {@link AccessLog#log}.
  */
 public interface AccessRecord {
     /*
@@ -14,25 +14,29 @@ public interface AccessRecord {
     int MAX_REFERER = 768;
     int MAX_USER_AGENT = 768;
 
+    /** The peer as "ip:port". */
     String remoteAddress();
 
-    /** The request line as received, without CRLF (ASCII); empty when no request line was read. */
-    CharSequence requestLine();
+    /**
+     * The request line as received, without CRLF; empty when no byte of one was read. For a refused
+     * head (400, 414, 505, 408) it is as much of the first line as arrived, which may be anything.
+     */
+    LoggedBytes requestLine();
 
-    /** The Host the request was served for, as normalized for lookup. */
-    CharSequence host();
+    /** The Host the request was served for, as normalized for lookup; empty for a refused request. */
+    LoggedBytes host();
 
     int status();
 
     /** Body bytes sent (not counting headers). */
     long bodyBytes();
 
-    CharSequence referer();
+    LoggedBytes referer();
 
-    CharSequence userAgent();
+    LoggedBytes userAgent();
 
     /** The content coding of the body sent ("identity", "br", ...). */
-    CharSequence encoding();
+    String encoding();
 
     /** Nanoseconds from the first byte of the request to the last byte of the response. */
     long durationNanos();

@@ -22,16 +22,16 @@ final class Exchange implements AccessRecord {
     long durationNanos;
 
     /** Null when nothing is logged, and then never read. */
-    private final ByteChars requestLine;
-    private final ByteChars host;
-    private final ByteChars referer;
-    private final ByteChars userAgent;
+    private final LoggedBytes requestLine;
+    private final LoggedBytes host;
+    private final LoggedBytes referer;
+    private final LoggedBytes userAgent;
 
     Exchange(boolean logged) {
-        this.requestLine = logged ? new ByteChars(MAX_REQUEST_LINE) : null;
-        this.host = logged ? new ByteChars(MAX_HOST) : null;
-        this.referer = logged ? new ByteChars(MAX_REFERER) : null;
-        this.userAgent = logged ? new ByteChars(MAX_USER_AGENT) : null;
+        this.requestLine = logged ? new LoggedBytes(MAX_REQUEST_LINE) : null;
+        this.host = logged ? new LoggedBytes(MAX_HOST) : null;
+        this.referer = logged ? new LoggedBytes(MAX_REFERER) : null;
+        this.userAgent = logged ? new LoggedBytes(MAX_USER_AGENT) : null;
     }
 
     void begin(long startNanos, String remoteAddress) {
@@ -51,9 +51,9 @@ final class Exchange implements AccessRecord {
         }
     }
 
-    /** Copies what the access log shows of the request, when there is a log. */
-    void describe(RequestHead head, boolean hasRequestLine) {
-        if (requestLine == null || !hasRequestLine) {
+    /** Copies what the access log shows of a request whose request line was parsed, when there is a log. */
+    void describe(RequestHead head) {
+        if (requestLine == null) {
             return;
         }
         byte[] b = head.buffer;
@@ -62,7 +62,29 @@ final class Exchange implements AccessRecord {
         copyFirst(head, RequestHead.USER_AGENT, userAgent);
     }
 
-    private static void copyFirst(RequestHead head, int field, ByteChars into) {
+    /**
+     * For a head refused before its request line was accepted (or timed out): the log shows the
+     * first line of what arrived in {@code b[from, to)}, up to its LF (a CR before it dropped), or
+     * all of it when no LF came; one tolerated empty line before it is skipped.
+     */
+    void describeReceived(byte[] b, int from, int to) {
+        if (requestLine == null) {
+            return;
+        }
+        int lineStart = to - from >= 2 && b[from] == '\r' && b[from + 1] == '\n' ? from + 2 : from;
+        // One byte beyond what is kept is enough to know the line was cut.
+        int scanEnd = Math.min(to, lineStart + MAX_REQUEST_LINE + 1);
+        int lineEnd = lineStart;
+        while (lineEnd < scanEnd && b[lineEnd] != '\n') {
+            lineEnd++;
+        }
+        if (lineEnd < scanEnd && lineEnd > lineStart && b[lineEnd - 1] == '\r') {
+            lineEnd--;
+        }
+        requestLine.set(b, lineStart, lineEnd);
+    }
+
+    private static void copyFirst(RequestHead head, int field, LoggedBytes into) {
         if (head.count(field) > 0) {
             into.set(head.buffer, head.valueStart(field, 0), head.valueEnd(field, 0));
         }
@@ -101,12 +123,12 @@ final class Exchange implements AccessRecord {
     }
 
     @Override
-    public CharSequence requestLine() {
+    public LoggedBytes requestLine() {
         return requestLine;
     }
 
     @Override
-    public CharSequence host() {
+    public LoggedBytes host() {
         return host;
     }
 
@@ -121,17 +143,17 @@ final class Exchange implements AccessRecord {
     }
 
     @Override
-    public CharSequence referer() {
+    public LoggedBytes referer() {
         return referer;
     }
 
     @Override
-    public CharSequence userAgent() {
+    public LoggedBytes userAgent() {
         return userAgent;
     }
 
     @Override
-    public CharSequence encoding() {
+    public String encoding() {
         return encoding;
     }
 

@@ -191,17 +191,17 @@ public final class HttpConnection implements Connection {
             closed();
             return;
         }
-        boolean partialRequest = end > start;
         closing = true;
-        start = end = 0;
-        if (partialRequest) {
+        if (end > start) {
             boolean wasIdle = !hasOutput();
             Exchange x = enqueue(headStartNanos);
+            x.describeReceived(ws.in, start, end);
             ws.writer.error(x, 408, false, ResponseWriter.CONNECTION_CLOSE);
             if (wasIdle) {
                 lastSendNanos = now;
             }
         }
+        start = end = 0;
         giveBackIfIdle();
     }
 
@@ -235,7 +235,11 @@ public final class HttpConnection implements Connection {
             Exchange x = enqueue(headStartNanos);
             RequestHead head = ws.head;
             head.base = start;
-            x.describe(head, parser.hasRequestLine());
+            if (parser.hasRequestLine()) {
+                x.describe(head);
+            } else {
+                x.describeReceived(ws.in, start, end);
+            }
             if (result < 0) {
                 ws.writer.error(x, -result, parser.hasRequestLine() && head.isHead(), ResponseWriter.CONNECTION_CLOSE);
                 closing = true;

@@ -2,7 +2,6 @@ package dev.webroot.httpd.log;
 
 import dev.webroot.httpd.core.AccessLog;
 import dev.webroot.httpd.core.AccessRecord;
-import java.io.BufferedOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -13,56 +12,115 @@ import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The access log, written off the serving threads. A serving thread takes a preallocated line
- * buffer from a free pool, formats the record into it (no allocation) and queues it; one writer
- * thread copies queued lines to a buffered stream and flushes whenever it runs idle and at least
- * once a second. When every buffer is in use the record is dropped and counted, never waited for.
+ * The access log, written off the serving threads in 64 KiB blocks.
+ *
+ * <p>A serving thread formats its line straight into the current block of a shard: one of a few
+ * (two per core) picked by thread, each with its own lock, so event loops almost never meet and a
+ * line costs an uncontended lock and the formatting, with no queue node, no wake-up and no system
+ * call. Only when a block is full does the thread hand it to the writer thread and take an empty
+ * one from a fixed pool, once per several hundred lines. The writer writes each block whole, so
+ * lines from different threads interleave only as whole lines, and takes partly filled blocks
+ * every {@value #FLUSH_INTERVAL_MILLIS} ms, so a line reaches the file within about that time.
+ * Lines of different shards are therefore not in time order across blocks.
+ *
+ * <p>Serving never waits for the log: when the writer falls behind (a slow or blocked destination)
+ * and the pool is empty, lines are dropped and counted; when a write fails (a full disk), the
+ * block's lines are counted as dropped. A separate thread reports drops in the error log at most
+ * once a minute, so a writer stuck in a write still gets its drops reported.
  */
 public final class AsyncAccessLog implements AccessLog, AutoCloseable {
-    static final int DEFAULT_CAPACITY = 1024;
-    private static final long FLUSH_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
-    private static final long DROP_REPORT_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
+    static final int BLOCK_BYTES = 64 * 1024;
+    /** Blocks beyond one per shard: 4 MiB of lines may wait for the writer before lines are dropped. */
+    static final int SPARE_BLOCKS = 64;
+    static final long FLUSH_INTERVAL_MILLIS = 250;
+    private static final long FLUSH_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(FLUSH_INTERVAL_MILLIS);
+    private static final long WARNING_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
+    private static final long DROP_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final long CLOSE_WAIT_MILLIS = 3_000;
 
-    private static final class Line {
-        final byte[] bytes = new byte[CombinedLogFormat.MAX_LINE];
+    private static final class Block {
+        final byte[] bytes;
         int length;
+        int lines;
+
+        Block(int size) {
+            bytes = new byte[size];
+        }
     }
 
-    private final CombinedLogFormat format = new CombinedLogFormat();
-    private final ArrayBlockingQueue<Line> free;
-    private final ArrayBlockingQueue<Line> queued;
+    private static final class Shard {
+        final ReentrantLock lock = new ReentrantLock();
+        /** Null after the writer took a partly filled block; the next line takes a fresh one. */
+        Block block;
+    }
+
+    /** Queued by {@link #close} so that a writer waiting for a block notices at once. */
+    private static final Block WAKE_UP = new Block(0);
+
+    private final LineFormat format;
+    private final Shard[] shards;
+    private final ArrayBlockingQueue<Block> free;
+    private final ArrayBlockingQueue<Block> full;
     private final Path file;
     private final ErrorLog errors;
     private OutputStream out;
-    private final AtomicLong dropped = new AtomicLong();
+    private final LongAdder droppedBehind = new LongAdder();
+    private final AtomicLong droppedFailed = new AtomicLong();
+    private volatile String writeFailure;
     private final Thread writer;
+    private final Thread dropReporter;
     private volatile boolean closing;
     private volatile boolean reopenRequested;
-    private long droppedReported;
-    private boolean failed;
+    private long reportedBehind;
+    private long reportedFailed;
 
-    /** @param file the file {@code out} appends to, reopened on request; null when {@code out} is not ours to reopen or close */
-    AsyncAccessLog(OutputStream out, Path file, int capacity, ErrorLog errors) {
-        this.out = new BufferedOutputStream(out, 64 * 1024);
+    /**
+     * @param file the file {@code out} appends to, reopened on request; null when {@code out} is not ours to reopen or close
+     * @param shardCount a power of two
+     */
+    AsyncAccessLog(OutputStream out, Path file, LineFormat format, int shardCount, int spareBlocks, ErrorLog errors) {
+        if (Integer.bitCount(shardCount) != 1) {
+            throw new IllegalArgumentException("shard count " + shardCount + " is not a power of two");
+        }
+        this.out = out;
         this.file = file;
+        this.format = format;
         this.errors = errors;
-        this.free = new ArrayBlockingQueue<>(capacity);
-        this.queued = new ArrayBlockingQueue<>(capacity);
-        for (int i = 0; i < capacity; i++) {
-            free.add(new Line());
+        int blocks = shardCount + spareBlocks;
+        this.free = new ArrayBlockingQueue<>(blocks);
+        this.full = new ArrayBlockingQueue<>(blocks + 1);
+        for (int i = 0; i < blocks; i++) {
+            free.add(new Block(BLOCK_BYTES));
+        }
+        this.shards = new Shard[shardCount];
+        for (int i = 0; i < shardCount; i++) {
+            shards[i] = new Shard();
         }
         this.writer = Thread.ofPlatform().name("access-log").daemon().start(this::writeLoop);
+        this.dropReporter = Thread.ofPlatform().name("access-log-drops").daemon().start(this::reportLoop);
     }
 
-    public static AsyncAccessLog toStdout(ErrorLog errors) {
-        return new AsyncAccessLog(new FileOutputStream(FileDescriptor.out), null, DEFAULT_CAPACITY, errors);
+    private AsyncAccessLog(OutputStream out, Path file, String format, ErrorLog errors) {
+        this(out, file, LineFormat.named(format), defaultShards(), SPARE_BLOCKS, errors);
     }
 
-    /** Appends to a file, creating it if needed. */
-    public static AsyncAccessLog toFile(Path file, ErrorLog errors) throws IOException {
-        return new AsyncAccessLog(openAppending(file), file, DEFAULT_CAPACITY, errors);
+    private static int defaultShards() {
+        return Integer.highestOneBit(Math.max(1, Runtime.getRuntime().availableProcessors()) * 4 - 1);
+    }
+
+    /** @param format "combined" or "json" */
+    public static AsyncAccessLog toStdout(String format, ErrorLog errors) {
+        return new AsyncAccessLog(new FileOutputStream(FileDescriptor.out), null, format, errors);
+    }
+
+    /** Appends to a file, creating it if needed; {@code format} is "combined" or "json". */
+    public static AsyncAccessLog toFile(Path file, String format, ErrorLog errors) throws IOException {
+        return new AsyncAccessLog(openAppending(file), file, format, errors);
     }
 
     private static OutputStream openAppending(Path file) throws IOException {
@@ -71,7 +129,7 @@ public final class AsyncAccessLog implements AccessLog, AutoCloseable {
 
     /**
      * Asks the writer to close and reopen the file by name (after logrotate moved it), within a
-     * tenth of a second; lines already queued go to the old file. Nothing to do for standard output.
+     * quarter of a second; lines logged before go to the old file. Nothing to do for standard output.
      */
     public void reopen() {
         reopenRequested = true;
@@ -79,56 +137,112 @@ public final class AsyncAccessLog implements AccessLog, AutoCloseable {
 
     @Override
     public void log(AccessRecord record) {
-        Line line = free.poll();
-        if (line == null) {
-            dropped.incrementAndGet();
-            return;
+        Shard shard = lockShard();
+        try {
+            Block block = shard.block;
+            if (block == null || block.length > BLOCK_BYTES - LineFormat.MAX_LINE) {
+                if (block != null) {
+                    full.add(block);
+                }
+                block = shard.block = free.poll();
+                if (block == null) {
+                    droppedBehind.increment();
+                    return;
+                }
+            }
+            block.length = format.format(record, System.currentTimeMillis(), block.bytes, block.length);
+            block.lines++;
+        } finally {
+            shard.lock.unlock();
         }
-        line.length = format.format(record, System.currentTimeMillis(), line.bytes);
-        queued.add(line);
     }
 
-    /** Records dropped so far because the writer could not keep up. */
+    /** The thread's own shard if it is free, else the first free one after it, else waits for its own. */
+    private Shard lockShard() {
+        int mask = shards.length - 1;
+        int home = (int) (Thread.currentThread().threadId() * 0x9E3779B97F4A7C15L >>> 40) & mask;
+        for (int i = 0; i <= mask; i++) {
+            Shard shard = shards[(home + i) & mask];
+            if (shard.lock.tryLock()) {
+                return shard;
+            }
+        }
+        Shard shard = shards[home];
+        shard.lock.lock();
+        return shard;
+    }
+
+    /** Lines lost so far: dropped because the writer was behind, or in a write that failed. */
     public long dropped() {
-        return dropped.get();
+        return droppedBehind.sum() + droppedFailed.get();
     }
 
     private void writeLoop() {
-        long lastFlush = System.nanoTime();
-        long lastDropReport = lastFlush;
-        boolean dirty = false;
+        long lastSweep = System.nanoTime();
         while (true) {
-            Line line;
+            Block block;
             try {
-                line = queued.poll(100, TimeUnit.MILLISECONDS);
+                block = full.poll(FLUSH_INTERVAL_NANOS, TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
-                line = null;
+                block = null;
             }
-            if (line != null) {
-                write(line);
-                free.add(line);
-                dirty = true;
+            if (block != null && block != WAKE_UP) {
+                write(block);
             }
+            boolean stopping = closing;
             long now = System.nanoTime();
-            if (dirty && (line == null || now - lastFlush >= FLUSH_INTERVAL_NANOS)) {
-                flush();
-                dirty = false;
-                lastFlush = now;
-            }
             if (reopenRequested) {
                 reopenRequested = false;
+                sweep();
                 reopenFile();
-                dirty = false;
+                lastSweep = now;
+            } else if (now - lastSweep >= FLUSH_INTERVAL_NANOS) {
+                sweep();
+                lastSweep = now;
             }
-            if (now - lastDropReport >= DROP_REPORT_INTERVAL_NANOS) {
-                reportDrops();
-                lastDropReport = now;
-            }
-            if (line == null && closing && queued.isEmpty()) {
-                finish();
+            if (stopping && full.isEmpty()) {
+                sweep();
+                if (file != null) {
+                    try {
+                        out.close();
+                    } catch (IOException e) {
+                        writeFailure = describe(e);
+                    }
+                }
                 return;
             }
         }
+    }
+
+    /** Writes the partly filled block of every shard. */
+    private void sweep() {
+        for (Shard shard : shards) {
+            Block taken = null;
+            shard.lock.lock();
+            try {
+                if (shard.block != null && shard.block.length > 0) {
+                    taken = shard.block;
+                    shard.block = null;
+                }
+            } finally {
+                shard.lock.unlock();
+            }
+            if (taken != null) {
+                write(taken);
+            }
+        }
+    }
+
+    private void write(Block block) {
+        try {
+            out.write(block.bytes, 0, block.length);
+        } catch (IOException e) {
+            writeFailure = describe(e);
+            droppedFailed.addAndGet(block.lines);
+        }
+        block.length = 0;
+        block.lines = 0;
+        free.add(block);
     }
 
     private void reopenFile() {
@@ -137,81 +251,71 @@ public final class AsyncAccessLog implements AccessLog, AutoCloseable {
         }
         OutputStream reopened;
         try {
-            reopened = new BufferedOutputStream(openAppending(file), 64 * 1024);
+            reopened = openAppending(file);
         } catch (IOException e) {
-            errors.log("access log: cannot reopen " + file + " (" + e.getMessage() + "); still writing to the old file");
+            errors.log("access log: cannot reopen " + file + " (" + describe(e) + "); still writing to the old file");
             return;
         }
-        flush();
         try {
             out.close();
         } catch (IOException e) {
-            fail(e);
+            errors.log("access log: closing the old file failed (" + describe(e) + ")");
         }
         out = reopened;
-        failed = false;
     }
 
-    private void write(Line line) {
-        try {
-            out.write(line.bytes, 0, line.length);
-        } catch (IOException e) {
-            fail(e);
-        }
-    }
-
-    private void flush() {
-        try {
-            out.flush();
-        } catch (IOException e) {
-            fail(e);
-        }
-    }
-
-    private void fail(IOException e) {
-        if (!failed) {
-            errors.log("access log: write failed (" + e.getMessage() + "); lines are being lost");
-            failed = true;
-        }
-    }
-
-    private void reportDrops() {
-        long total = dropped.get();
-        if (total != droppedReported) {
-            errors.log("access log: dropped " + (total - droppedReported) + " records because the writer fell behind");
-            droppedReported = total;
-        }
-    }
-
-    private void finish() {
-        reportDrops();
-        flush();
-        if (file != null) {
-            try {
-                out.close();
-            } catch (IOException e) {
-                fail(e);
+    private void reportLoop() {
+        long lastWarning = System.nanoTime() - WARNING_INTERVAL_NANOS;
+        while (!closing) {
+            LockSupport.parkNanos(DROP_CHECK_NANOS);
+            long now = System.nanoTime();
+            if (now - lastWarning >= WARNING_INTERVAL_NANOS && reportDrops()) {
+                lastWarning = now;
             }
         }
     }
 
+    /** Logs the lines dropped since the last report, if any, with why; true if it logged. */
+    private synchronized boolean reportDrops() {
+        long behind = droppedBehind.sum();
+        long failed = droppedFailed.get();
+        long newBehind = behind - reportedBehind;
+        long newFailed = failed - reportedFailed;
+        if (newBehind == 0 && newFailed == 0) {
+            return false;
+        }
+        reportedBehind = behind;
+        reportedFailed = failed;
+        String why = newFailed == 0 ? "writer behind"
+                : (newBehind == 0 ? "" : "writer behind; ") + "write failed: " + writeFailure;
+        errors.log("access log: " + (newBehind + newFailed) + " lines dropped (" + why + ")");
+        return true;
+    }
+
+    private static String describe(IOException e) {
+        return e.getMessage() == null ? e.toString() : e.getMessage();
+    }
+
     /**
-     * Lets the writer write what is queued, flush and stop. Waits at most a few seconds: a log
-     * destination that blocks (a full pipe) must not hold up shutdown.
+     * Lets the writer write every line logged so far and stop, then reports drops not yet reported.
+     * Waits at most a few seconds: a log destination that blocks (a full pipe) must not hold up
+     * shutdown. Lines logged after this are not written.
      */
     @Override
     public void close() {
-        // No interrupt: it would close a file destination under a write in progress; the writer sees
-        // closing within one poll and stops once the queue is empty.
+        // No interrupt: it would close a file destination under a write in progress.
         closing = true;
+        full.offer(WAKE_UP);
+        LockSupport.unpark(dropReporter);
         try {
-            writer.join(TimeUnit.SECONDS.toMillis(3));
+            writer.join(CLOSE_WAIT_MILLIS);
+            dropReporter.join(CLOSE_WAIT_MILLIS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         if (writer.isAlive()) {
-            errors.log("access log: the destination is not accepting writes; " + queued.size()
-                    + " queued lines may be lost");
+            errors.log("access log: the destination is not accepting writes; lines not yet written are lost");
         }
+        reportDrops();
     }
 }

@@ -1,124 +1,130 @@
 package dev.webroot.httpd.log;
 
+import static dev.webroot.httpd.log.LineBytes.HEX;
+import static dev.webroot.httpd.log.LineBytes.ascii;
+import static dev.webroot.httpd.log.LineBytes.decimal;
+
 import dev.webroot.httpd.core.AccessRecord;
+import dev.webroot.httpd.core.LoggedBytes;
 import java.nio.charset.StandardCharsets;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 
 /**
- * Writes one access record as a combined-log-format line into a caller's byte array, without
- * allocating: {@code ip - - [time] "request" status bytes "referer" "user-agent"}, followed by
- * {@code "host" encoding seconds} (the Host served, the content coding sent, and the request time
- * with millisecond resolution, as nginx's {@code $request_time}). Quotes, backslashes and bytes
- * outside printable ASCII are escaped as {@code \xHH}, as nginx does, so a client cannot forge lines.
- * Each field is capped so a line always fits {@link #MAX_LINE} bytes.
+ * The combined log format, {@code ip - - [time] "request" status bytes "referer" "user-agent"},
+ * followed by {@code "host" encoding seconds} (the Host served, the content coding sent, and the
+ * request time with millisecond resolution, as nginx's {@code $request_time}). Quotes, backslashes
+ * and bytes outside printable ASCII are escaped as {@code \xHH}, as nginx does, so a client cannot
+ * forge lines; a field cut at its cap ends in "...".
  */
-final class CombinedLogFormat {
-    static final int MAX_LINE = 4096;
+final class CombinedLogFormat implements LineFormat {
     private static final int MAX_REMOTE = 64;
     private static final int MAX_ENCODING = 32;
-    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
     private static final DateTimeFormatter CLF_TIME =
             DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss '+0000'", Locale.US).withZone(ZoneOffset.UTC);
+    private static final byte[] AFTER_REMOTE = bytes(" - - [");
+    private static final byte[] AFTER_TIME = bytes("] \"");
+    private static final byte[] CLOSE_QUOTE_SPACE = bytes("\" ");
+    private static final byte[] SPACE_QUOTE = bytes(" \"");
+    private static final byte[] BETWEEN_QUOTED = bytes("\" \"");
+    private static final byte[] CUT = bytes("...");
+    /** Bytes written as they are; every other byte is written as \xHH. */
+    private static final boolean[] PLAIN = new boolean[256];
+
+    static {
+        for (int c = 0x20; c < 0x7f; c++) {
+            PLAIN[c] = c != '"' && c != '\\';
+        }
+    }
 
     private final SecondStamp time = new SecondStamp(CLF_TIME);
 
-    /** Formats the record into {@code line} (at least {@link #MAX_LINE} bytes); returns the length, newline included. */
-    int format(AccessRecord record, long epochMillis, byte[] line) {
-        byte[] stamp = time.at(epochMillis / 1000);
+    @Override
+    public int format(AccessRecord record, long epochMillis, byte[] line, int at) {
         String remote = record.remoteAddress();
-        int at = escaped(remote, 0, ipLength(remote), MAX_REMOTE, line, 0);
-        at = ascii(" - - [", line, at);
-        System.arraycopy(stamp, 0, line, at, stamp.length);
-        at += stamp.length;
-        at = ascii("] \"", line, at);
-        at = escapedOrDash(record.requestLine(), AccessRecord.MAX_REQUEST_LINE, line, at);
-        at = ascii("\" ", line, at);
+        at = remote == null ? dash(line, at) : chars(remote, LineBytes.ipLength(remote), MAX_REMOTE, line, at);
+        at = ascii(AFTER_REMOTE, line, at);
+        at = ascii(time.at(Math.floorDiv(epochMillis, 1000)), line, at);
+        at = ascii(AFTER_TIME, line, at);
+        at = field(record.requestLine(), AccessRecord.MAX_REQUEST_LINE, line, at);
+        at = ascii(CLOSE_QUOTE_SPACE, line, at);
         at = decimal(record.status(), line, at);
         line[at++] = ' ';
         at = decimal(record.bodyBytes(), line, at);
-        at = ascii(" \"", line, at);
-        at = escapedOrDash(record.referer(), AccessRecord.MAX_REFERER, line, at);
-        at = ascii("\" \"", line, at);
-        at = escapedOrDash(record.userAgent(), AccessRecord.MAX_USER_AGENT, line, at);
-        at = ascii("\" \"", line, at);
-        at = escapedOrDash(record.host(), AccessRecord.MAX_HOST, line, at);
-        at = ascii("\" ", line, at);
-        at = escapedOrDash(record.encoding(), MAX_ENCODING, line, at);
+        at = ascii(SPACE_QUOTE, line, at);
+        at = field(record.referer(), AccessRecord.MAX_REFERER, line, at);
+        at = ascii(BETWEEN_QUOTED, line, at);
+        at = field(record.userAgent(), AccessRecord.MAX_USER_AGENT, line, at);
+        at = ascii(BETWEEN_QUOTED, line, at);
+        at = field(record.host(), AccessRecord.MAX_HOST, line, at);
+        at = ascii(CLOSE_QUOTE_SPACE, line, at);
+        String encoding = record.encoding();
+        at = encoding == null || encoding.isEmpty() ? dash(line, at) : chars(encoding, encoding.length(), MAX_ENCODING, line, at);
         line[at++] = ' ';
-        long millis = Math.max(0, record.durationNanos()) / 1_000_000;
-        at = decimal(millis / 1000, line, at);
-        line[at++] = '.';
-        long fraction = millis % 1000;
-        line[at++] = (byte) ('0' + fraction / 100);
-        line[at++] = (byte) ('0' + fraction / 10 % 10);
-        line[at++] = (byte) ('0' + fraction % 10);
+        at = LineBytes.seconds(record.durationNanos(), line, at);
         line[at++] = '\n';
         return at;
     }
 
-    private static int ascii(String text, byte[] line, int at) {
-        for (int i = 0; i < text.length(); i++) {
-            line[at++] = (byte) text.charAt(i);
+    private static int dash(byte[] line, int at) {
+        line[at] = '-';
+        return at + 1;
+    }
+
+    private static int field(LoggedBytes value, int max, byte[] line, int at) {
+        if (value == null || value.isEmpty()) {
+            return dash(line, at);
         }
-        return at;
-    }
-
-    private static int escapedOrDash(CharSequence text, int max, byte[] line, int at) {
-        if (text == null || text.isEmpty()) {
-            line[at] = '-';
-            return at + 1;
+        byte[] b = value.array();
+        int length = value.length();
+        int end = at + max - CUT.length;
+        int i = 0;
+        while (i < length) {
+            int run = Math.min(LineBytes.plainRun(b, i, length), end - at);
+            System.arraycopy(b, i, line, at, run);
+            at += run;
+            i += run;
+            if (i == length) {
+                break;
+            }
+            if (at + (PLAIN[b[i] & 0xff] ? 1 : 4) > end) {
+                return ascii(CUT, line, at);
+            }
+            at = hex(b[i++] & 0xff, line, at);
         }
-        return escaped(text, max, line, at);
+        return value.truncated() ? ascii(CUT, line, at) : at;
     }
 
-    /** The remote address comes as "ip:port"; the log shows the IP, as nginx's $remote_addr. */
-    private static int ipLength(String remote) {
-        if (remote == null) {
-            return 0;
-        }
-        int colon = remote.lastIndexOf(':');
-        return colon > 0 ? colon : remote.length();
-    }
-
-    private static int escaped(CharSequence text, int max, byte[] line, int at) {
-        return text == null ? at : escaped(text, 0, text.length(), max, line, at);
-    }
-
-    /** Writes chars [from, to) in at most {@code max} bytes; a value cut short ends in "...". */
-    private static int escaped(CharSequence text, int from, int to, int max, byte[] line, int at) {
-        int end = at + max - 3;
-        for (int i = from; i < to; i++) {
+    /** The first {@code length} chars of {@code text}; a char above U+00FF (never in an address or a coding) as '?'. */
+    private static int chars(String text, int length, int max, byte[] line, int at) {
+        int end = at + max - CUT.length;
+        for (int i = 0; i < length; i++) {
             char c = text.charAt(i);
-            boolean plain = c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+            boolean plain = c < 0x100 && PLAIN[c];
             if (at + (plain ? 1 : 4) > end) {
-                return ascii("...", line, at);
+                return ascii(CUT, line, at);
             }
             if (plain) {
                 line[at++] = (byte) c;
+            } else if (c < 0x100) {
+                at = hex(c, line, at);
             } else {
-                line[at++] = '\\';
-                line[at++] = 'x';
-                line[at++] = HEX[(c >> 4) & 0xf];
-                line[at++] = HEX[c & 0xf];
+                line[at++] = '?';
             }
         }
         return at;
     }
 
-    private static int decimal(long value, byte[] line, int at) {
-        if (value < 0) {
-            line[at++] = '-';
-            value = -value;
-        }
-        long divisor = 1;
-        while (value / divisor >= 10) {
-            divisor *= 10;
-        }
-        for (; divisor > 0; divisor /= 10) {
-            line[at++] = (byte) ('0' + value / divisor % 10);
-        }
+    private static int hex(int c, byte[] line, int at) {
+        line[at++] = '\\';
+        line[at++] = 'x';
+        line[at++] = HEX[c >> 4];
+        line[at++] = HEX[c & 0xf];
         return at;
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
     }
 }

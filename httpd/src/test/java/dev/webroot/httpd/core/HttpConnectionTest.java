@@ -251,7 +251,7 @@ class HttpConnectionTest {
         assertThat(d.output()).isEqualTo("HTTP/1.1 408 Request Timeout\r\n" + D
                 + "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 16\r\nConnection: close\r\n\r\nRequest Timeout\n");
         assertThat(d.closeRequested).isTrue();
-        assertThat(logged).containsExactly("192.0.2.1 \"\"  408 16 identity \"\" \"\"");
+        assertThat(logged).containsExactly("192.0.2.1 \"GET /plain.txt HTTP/1.1\"  408 16 identity \"\" \"\"");
     }
 
     @Test
