@@ -84,7 +84,13 @@ public final class Webroot implements AutoCloseable {
                 throw invalid(file, "truncated: " + size + " bytes is shorter than the " + HEADER_SIZE + "-byte header");
             }
             MemorySegment map = channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
-            Sections sections = new Validator(file, map).validate();
+            Sections sections;
+            try {
+                sections = new Validator(file, map).validate();
+            } catch (InternalError e) {
+                // HotSpot's report of a fault reading the mapping: the file shrank while it was validated.
+                throw invalid(file, "the file changed while it was validated (" + e.getMessage() + ")");
+            }
             return new Webroot(file, arena, channel, map, sections);
         } catch (IOException | RuntimeException e) {
             arena.close();
@@ -345,9 +351,9 @@ public final class Webroot implements AutoCloseable {
         return problems;
     }
 
-    /** Whether the body of a representation hashes to its recorded SHA-256 (reads the whole body). */
-    public boolean bodyMatches(int representation) {
-        return MessageDigest.isEqual(digest(dataOffset(representation), length(representation)), sha256(representation));
+    /** The SHA-256 of a representation's stored body as it is now (reads the whole body); compare with {@link #sha256}. */
+    public byte[] hashBody(int representation) {
+        return digest(dataOffset(representation), length(representation));
     }
 
     /** Reports the first non-zero byte of each gap between bodies (bodies may share or overlap their spans). */
@@ -383,7 +389,8 @@ public final class Webroot implements AutoCloseable {
         return digest.digest();
     }
 
-    private String describe(int representation) {
+    /** Names a representation for messages: the first entry that uses it and its encoding, e.g. {@code /a.css (br)}. */
+    public String describe(int representation) {
         for (int e = 0; e < entryCount; e++) {
             int count = representationCount(e);
             int first = count == 0 ? -1 : representation(e, 0);
