@@ -127,7 +127,8 @@ final class SiteGeneration implements Generation {
         } catch (InternalError e) {
             // The file shrank under the mapping; the registry retires this generation on the file's change.
             intact = false;
-            problem = "data of " + webroot.describe(representation) + " could not be read (" + e.getMessage()
+            // Naming the entry would read the mapping again.
+            problem = "representation " + representation + " could not be read (" + e.getMessage()
                     + "): the file was changed in place";
         }
         if (intact) {

@@ -67,6 +67,11 @@ public final class VhostRegistry implements Sites, AutoCloseable {
     private static final long EVENT_SETTLE_MILLIS = 10;
     /** A copy over a watched file sends events without pause: a burst is cut off after this, so a rescan is never put off. */
     private static final long MAX_SETTLE_MILLIS = 30;
+    /**
+     * A refused file modified this recently may still be being written, and a later write within the
+     * kernel's timestamp granularity would not change its identity: it is tried again on every rescan.
+     */
+    private static final long SETTLING_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final Path directory;
     private final ErrorLog log;
@@ -336,13 +341,13 @@ public final class VhostRegistry implements Sites, AutoCloseable {
         try {
             webroot = Webroot.open(target);
         } catch (WebrootFormatException e) {
-            refuse(name, identity, current, e.getMessage(), false);
+            refuse(name, identity, current, e.getMessage(), mayStillBeWritten(identity));
             return false;
         } catch (IOException e) {
             refuse(name, identity, current, target + ": " + reason(e), true);
             return false;
         } catch (RuntimeException e) {
-            refuse(name, identity, current, target + ": " + e, false);
+            refuse(name, identity, current, target + ": " + e, mayStillBeWritten(identity));
             return false;
         }
         refused.remove(name);
@@ -375,15 +380,15 @@ public final class VhostRegistry implements Sites, AutoCloseable {
                 candidate.retire();
                 String problem = candidate.firstDamage() != null ? candidate.firstDamage() : "its bodies could not be verified";
                 refuse(name, candidate.identity(), current, candidate.file() + ": " + problem
-                        + (damaged > 1 ? " (and " + (damaged - 1) + " more)" : ""), false);
+                        + (damaged > 1 ? " (and " + (damaged - 1) + " more)" : ""), mayStillBeWritten(candidate.identity()));
                 return;
             }
-            Map<String, SiteGeneration> next = new HashMap<>(table.byName());
-            SiteGeneration old = next.put(name, candidate);
-            publish(next, old == null ? List.of() : List.of(old));
             long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
             log.log("vhost " + name + ": " + (wasServing ? "replaced (" + loaded : "serving again (" + loaded + "; a new generation")
                     + ", bodies verified in " + millis + " ms)");
+            Map<String, SiteGeneration> next = new HashMap<>(table.byName());
+            SiteGeneration old = next.put(name, candidate);
+            publish(next, old == null ? List.of() : List.of(old));
             updateWatches();
         }
     }
@@ -408,7 +413,8 @@ public final class VhostRegistry implements Sites, AutoCloseable {
         }
         try {
             return generation.verifyBodies();
-        } catch (IllegalStateException e) {
+        } catch (IllegalStateException | InternalError e) {
+            // Unmapped under it, or the file shrank under the mapping (which the next rescan sees).
             return -1;
         } finally {
             generation.release();
@@ -427,6 +433,11 @@ public final class VhostRegistry implements Sites, AutoCloseable {
         if (table.byName().get(generation.vhost()) == generation) {
             log.log("vhost " + generation.vhost() + ": " + generation.file() + ": " + problem + "; answering 503 for it");
         }
+    }
+
+    private static boolean mayStillBeWritten(Identity identity) {
+        long nowNanos = TimeUnit.MILLISECONDS.toNanos(System.currentTimeMillis());
+        return nowNanos - identity.modifiedNanos() < SETTLING_NANOS;
     }
 
     private void cancelPending(String name) {
