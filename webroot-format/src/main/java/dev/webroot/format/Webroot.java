@@ -35,6 +35,7 @@ public final class Webroot implements AutoCloseable {
     /** The checksum is computed over slices of this size, so no call holds more than this. */
     private static final int CHECKSUM_CHUNK = 1 << 20;
     private static final byte[] CONTENT_LENGTH_PREFIX = "Content-Length: ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] ETAG_PREFIX = "ETag: ".getBytes(StandardCharsets.US_ASCII);
     private static final int VERIFY_CHUNK = 1 << 20;
     private static final MemorySegment ZEROS = MemorySegment.ofArray(new byte[1 << 16]);
 
@@ -662,11 +663,15 @@ public final class Webroot implements AutoCloseable {
             }
             int seen = 0;
             for (long r = first; r < first + count; r++) {
-                int code = u8(offset[SECTION_REPRESENTATIONS] + r * REPRESENTATION_SIZE + R_ENCODING);
+                long rep = offset[SECTION_REPRESENTATIONS] + r * REPRESENTATION_SIZE;
+                int code = u8(rep + R_ENCODING);
                 if (!Encoding.isValidCode(code) || (seen & (1 << code)) != 0 || (r == first) != (code == Encoding.IDENTITY.code())) {
                     throw fail("entry " + e + " has a missing, repeated or unknown encoding");
                 }
                 seen |= 1 << code;
+                if ((u32(rep + R_ETAG_LENGTH) == 0) != (kind == EntryKind.NOT_FOUND)) {
+                    throw fail("entry " + e + " has a representation " + (kind == EntryKind.NOT_FOUND ? "with" : "without") + " an ETag");
+                }
             }
         }
 
@@ -706,6 +711,10 @@ public final class Webroot implements AutoCloseable {
             }
             long block = offset[SECTION_HEADERS] + header;
             checkHeaderLines(r, block, headerLength, notModified, common, contentType);
+            if (etagLength > 0 && (etag != ETAG_PREFIX.length || !startsWith(block, headerLength, ETAG_PREFIX)
+                    || etag + etagLength + 2 > headerLength || u8(block + etag + etagLength) != '\r')) {
+                throw fail("representation " + r + " ETag does not point at the value of the block's first line, ETag");
+            }
             if (!isContentLengthLine((int) (block + contentType), (int) (block + headerLength), len)) {
                 throw fail("representation " + r + " header block does not end with its own Content-Length");
             }
@@ -740,6 +749,18 @@ public final class Webroot implements AutoCloseable {
             if (cut > 0 && (u8(start + cut - 1) != '\n' || u8(start + cut - 2) != '\r')) {
                 throw fail("representation " + r + " header block cut point " + cut + " is not at a line boundary");
             }
+        }
+
+        private boolean startsWith(long block, long blockLength, byte[] prefix) {
+            if (blockLength < prefix.length) {
+                return false;
+            }
+            for (int i = 0; i < prefix.length; i++) {
+                if (u8(block + i) != prefix[i]) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         /** Whether the index bytes [start, end) are exactly "Content-Length: LENGTH" CRLF. */

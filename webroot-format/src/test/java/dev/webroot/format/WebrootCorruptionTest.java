@@ -268,6 +268,8 @@ class WebrootCorruptionTest {
         assertRefused(hostile(b -> b.put((int) reps + Layout.R_ENCODING, (byte) 7)), "encoding");
         long headers = sectionOffset(good, Layout.SECTION_HEADERS);
         assertRefused(hostile(b -> b.put((int) headers + 2, (byte) '\n')), "header block");
+        assertRefused(hostile(b -> b.putInt((int) reps + Layout.R_ETAG_OFFSET, 7)), "ETag does not point at the value");
+        assertRefused(hostile(b -> b.putInt((int) reps + Layout.R_ETAG_LENGTH, 0)), "without an ETag");
     }
 
     @Test

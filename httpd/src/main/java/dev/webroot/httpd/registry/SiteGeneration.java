@@ -1,5 +1,6 @@
 package dev.webroot.httpd.registry;
 
+import dev.webroot.format.Digests;
 import dev.webroot.format.Webroot;
 import dev.webroot.httpd.core.Generation;
 import java.nio.file.Path;
@@ -122,8 +123,15 @@ final class SiteGeneration implements Generation {
             byte[] actual = digestBySpan == null ? webroot.hashBody(representation)
                     : digestBySpan.computeIfAbsent(new Span(webroot.dataOffset(representation), webroot.length(representation)),
                             span -> webroot.hashBody(representation));
-            intact = MessageDigest.isEqual(actual, webroot.sha256(representation));
-            problem = "data of " + webroot.describe(representation) + " does not match its SHA-256";
+            byte[] recorded = webroot.sha256(representation);
+            if (!MessageDigest.isEqual(actual, recorded)) {
+                intact = false;
+                problem = "data of " + webroot.describe(representation) + " does not match its SHA-256";
+            } else {
+                // The ETag a client sees must be the one derived from these bytes.
+                intact = webroot.etagLength(representation) == 0 || webroot.etag(representation).equals(Digests.etag(recorded));
+                problem = "ETag of " + webroot.describe(representation) + " does not match its content hash";
+            }
         } catch (InternalError e) {
             // The file shrank under the mapping; the registry retires this generation on the file's change.
             intact = false;
