@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
 /** {@code mkroot ls FILE}: one line per entry, in the file's (sorted) order. */
 @Command(name = "ls", mixinStandardHelpOptions = true,
         description = {"Lists every entry of a webroot file: path, kind (file, redirect, 404), content type, "
-                + "identity size, sizes of the precompressed variants and the identity ETag; redirects show their Location."})
+                + "identity size, sizes of the precompressed variants and the identity ETag; redirects show their Location. "
+                + "Control characters and backslashes in paths are printed escaped (\\n, \\t, \\xNN, \\\\)."})
 final class ListCommand extends WebrootFileCommand {
     ListCommand(Io io) {
         super(io);
@@ -45,7 +46,7 @@ final class ListCommand extends WebrootFileCommand {
     private static String[] row(Webroot webroot, int e) {
         EntryKind kind = webroot.kind(e);
         if (kind == EntryKind.REDIRECT) {
-            return new String[] {webroot.path(e), "redirect", "-", "-", "-", "-> " + webroot.location(e)};
+            return new String[] {escaped(webroot.path(e)), "redirect", "-", "-", "-", "-> " + escaped(webroot.location(e))};
         }
         int identity = webroot.representation(e, 0);
         StringBuilder variants = new StringBuilder();
@@ -58,11 +59,40 @@ final class ListCommand extends WebrootFileCommand {
         }
         boolean notFound = kind == EntryKind.NOT_FOUND;
         return new String[] {
-            notFound ? "(not found)" : webroot.path(e),
+            notFound ? "(not found)" : escaped(webroot.path(e)),
             notFound ? "404" : "file",
-            webroot.contentType(e),
+            escaped(webroot.contentType(e)),
             Long.toString(webroot.length(identity)),
             variants.isEmpty() ? "-" : variants.toString(),
             notFound ? "-" : webroot.etag(identity)};
+    }
+
+    /**
+     * A path as one line of terminal-safe text: C0 and C1 control characters and DEL become escapes
+     * (a file name may hold a newline or an escape sequence), and backslash is doubled so the escapes are unambiguous.
+     */
+    static String escaped(String text) {
+        StringBuilder out = null;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            String escape = switch (c) {
+                case '\\' -> "\\\\";
+                case '\n' -> "\\n";
+                case '\r' -> "\\r";
+                case '\t' -> "\\t";
+                default -> c < 0x20 || c >= 0x7f && c < 0xa0 ? String.format("\\x%02x", (int) c) : null;
+            };
+            if (escape != null && out == null) {
+                out = new StringBuilder(text.length() + 8).append(text, 0, i);
+            }
+            if (out != null) {
+                if (escape != null) {
+                    out.append(escape);
+                } else {
+                    out.append(c);
+                }
+            }
+        }
+        return out == null ? text : out.toString();
     }
 }

@@ -3,9 +3,13 @@ package dev.webroot.mkroot;
 import static dev.webroot.mkroot.Cli.write;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.webroot.format.Content;
+import dev.webroot.format.Encoding;
 import dev.webroot.format.Webroot;
+import dev.webroot.format.WebrootWriter;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -54,6 +58,37 @@ class InspectCommandsTest {
         }
         int typeColumn = lines.getFirst().indexOf("text/html");
         assertThat(lines).filteredOn(l -> l.contains(" file ")).allSatisfy(l -> assertThat(l.indexOf("text/")).isEqualTo(typeColumn));
+    }
+
+    @Test
+    void lsEscapesControlCharactersInPathsSoEveryEntryIsOneLine() throws IOException {
+        WebrootWriter writer = new WebrootWriter();
+        String hostile = "/two\nlines\u001b[31mred\\back\u0085.txt";
+        writer.addFile(hostile, "text/plain", 0, null, List.of(new WebrootWriter.Representation(
+                Encoding.IDENTITY, Content.ofBytes("x".getBytes(StandardCharsets.UTF_8), "x"))));
+        writer.addFile("/plain.txt", "text/plain", 0, null, List.of(new WebrootWriter.Representation(
+                Encoding.IDENTITY, Content.ofBytes("y".getBytes(StandardCharsets.UTF_8), "y"))));
+        Path file = dir.resolve("names.webroot");
+        writer.write(file);
+        Cli.Result result = Cli.run("ls", file.toString());
+        assertThat(result.exitCode()).isZero();
+        List<String> lines = result.stdout().lines().toList();
+        assertThat(lines).hasSize(2);
+        assertThat(lines).anySatisfy(line -> assertThat(line).startsWith("/plain.txt "));
+        assertThat(lines).anySatisfy(line -> assertThat(line).startsWith("/two\\nlines\\x1b[31mred\\\\back\\x85.txt "));
+        assertThat(result.stdout()).doesNotContain("\u001b", "\u0085");
+    }
+
+    @Test
+    void verifyFailsANonZeroPaddingByte() throws IOException {
+        Path copy = dir.resolve("padding.webroot");
+        Files.copy(out, copy);
+        long last = Files.size(copy) - 1;
+        flipByte(copy, last);
+        Cli.Result bad = Cli.run("verify", copy.toString());
+        assertThat(bad.exitCode()).isEqualTo(1);
+        assertThat(bad.stderr()).isEqualTo("mkroot: " + copy + ": padding byte at offset " + last + " is not zero"
+                + System.lineSeparator());
     }
 
     @Test

@@ -27,10 +27,17 @@ import java.util.zip.CRC32C;
  * must make sure nothing uses the webroot by then (httpd counts references per generation).
  */
 public final class Webroot implements AutoCloseable {
-    /** The largest index a reader accepts: it is copied to the heap once for validation. */
-    private static final long MAX_INDEX_BYTES = Integer.MAX_VALUE - 8;
+    /**
+     * The largest index a reader accepts (about 700,000 entries with three variants each). Validation
+     * reads the index straight from the mapping, so this bounds its time, never its memory.
+     */
+    static final long MAX_INDEX_BYTES = 1L << 30;
+    /** The checksum is computed over slices of this size, so no call holds more than this. */
+    private static final int CHECKSUM_CHUNK = 1 << 20;
     private static final byte[] CONTENT_LENGTH_PREFIX = "Content-Length: ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] ETAG_PREFIX = "ETag: ".getBytes(StandardCharsets.US_ASCII);
     private static final int VERIFY_CHUNK = 1 << 20;
+    private static final MemorySegment ZEROS = MemorySegment.ofArray(new byte[1 << 16]);
 
     private final Path file;
     private final Arena arena;
@@ -78,7 +85,13 @@ public final class Webroot implements AutoCloseable {
                 throw invalid(file, "truncated: " + size + " bytes is shorter than the " + HEADER_SIZE + "-byte header");
             }
             MemorySegment map = channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
-            Sections sections = new Validator(file, map).validate();
+            Sections sections;
+            try {
+                sections = new Validator(file, map).validate();
+            } catch (InternalError e) {
+                // HotSpot's report of a fault reading the mapping: the file shrank while it was validated.
+                throw invalid(file, "the file changed while it was validated (" + e.getMessage() + ")");
+            }
             return new Webroot(file, arena, channel, map, sections);
         } catch (IOException | RuntimeException e) {
             arena.close();
@@ -315,8 +328,9 @@ public final class Webroot implements AutoCloseable {
     // ---- verification
 
     /**
-     * Re-hashes every stored body and compares it with the recorded SHA-256 and ETag. Returns one
-     * message per problem; an empty list means the data is intact.
+     * Re-hashes every stored body and compares it with the recorded SHA-256 and ETag, and checks that
+     * the DATA bytes outside every body (alignment padding) are zero. Returns one message per problem;
+     * an empty list means the data is intact.
      */
     public List<String> verify() {
         List<String> problems = new ArrayList<>();
@@ -334,7 +348,37 @@ public final class Webroot implements AutoCloseable {
                 problems.add("ETag of " + describe(r) + " does not match its content hash");
             }
         }
+        checkDataPadding(problems);
         return problems;
+    }
+
+    /** The SHA-256 of a representation's stored body as it is now (reads the whole body); compare with {@link #sha256}. */
+    public byte[] hashBody(int representation) {
+        return digest(dataOffset(representation), length(representation));
+    }
+
+    /** Reports the first non-zero byte of each gap between bodies (bodies may share or overlap their spans). */
+    private void checkDataPadding(List<String> problems) {
+        Integer[] byOffset = new Integer[representationCount];
+        Arrays.setAll(byOffset, r -> r);
+        Arrays.sort(byOffset, (a, b) -> Long.compare(dataOffset(a), dataOffset(b)));
+        long at = dataOffset;
+        for (int r : byOffset) {
+            checkZero(at, dataOffset(r), problems);
+            at = Math.max(at, dataOffset(r) + length(r));
+        }
+        checkZero(at, fileLength, problems);
+    }
+
+    private void checkZero(long from, long to, List<String> problems) {
+        for (long at = from; at < to; at += ZEROS.byteSize()) {
+            long n = Math.min(ZEROS.byteSize(), to - at);
+            long mismatch = MemorySegment.mismatch(map, at, at + n, ZEROS, 0, n);
+            if (mismatch >= 0) {
+                problems.add("padding byte at offset " + (at + mismatch) + " is not zero");
+                return;
+            }
+        }
     }
 
     private byte[] digest(long offset, long length) {
@@ -346,7 +390,8 @@ public final class Webroot implements AutoCloseable {
         return digest.digest();
     }
 
-    private String describe(int representation) {
+    /** Names a representation for messages: the first entry that uses it and its encoding, e.g. {@code /a.css (br)}. */
+    public String describe(int representation) {
         for (int e = 0; e < entryCount; e++) {
             int count = representationCount(e);
             int first = count == 0 ? -1 : representation(e, 0);
@@ -375,7 +420,7 @@ public final class Webroot implements AutoCloseable {
         private final long size;
         private final long[] offset = new long[SECTION_COUNT + 1];
         private final long[] length = new long[SECTION_COUNT + 1];
-        private byte[] index;
+        /** The index, a view of the mapping: validation allocates nothing in proportion to the file. */
         private ByteBuffer idx;
 
         Validator(Path file, MemorySegment map) {
@@ -385,7 +430,7 @@ public final class Webroot implements AutoCloseable {
         }
 
         private int u8(long offset) {
-            return index[(int) offset] & 0xff;
+            return idx.get((int) offset) & 0xff;
         }
 
         private short u16(long offset) {
@@ -436,11 +481,12 @@ public final class Webroot implements AutoCloseable {
             if (indexEnd > MAX_INDEX_BYTES) {
                 throw fail("index of " + indexEnd + " bytes is larger than this reader accepts (" + MAX_INDEX_BYTES + ")");
             }
-            // Validation reads a heap copy of the index: a cold JVM scans an array many times faster than a mapping.
-            index = map.asSlice(0, indexEnd).toArray(U8);
-            idx = ByteBuffer.wrap(index).order(ByteOrder.LITTLE_ENDIAN);
-            checkChecksum();
+            idx = map.asSlice(0, indexEnd).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+            // The section table is checked before the checksum, so that a header claiming a huge index
+            // that no section fills is refused without reading it.
             readSections(tableEnd, indexEnd);
+            checkChecksum(indexEnd);
+            checkIndexPadding(tableEnd, indexEnd);
             int entryCount = count(H_ENTRY_COUNT, SECTION_ENTRIES, ENTRY_SIZE, "entry");
             int representationCount = count(H_REPRESENTATION_COUNT, SECTION_REPRESENTATIONS, REPRESENTATION_SIZE, "representation");
             int slotCount = u32(H_SLOT_COUNT);
@@ -465,12 +511,15 @@ public final class Webroot implements AutoCloseable {
             return new Sections(offset, length);
         }
 
-        private void checkChecksum() throws WebrootFormatException {
+        /** CRC-32C of [0, index end) with the checksum field read as zero, over bounded slices of the mapping. */
+        private void checkChecksum(long indexEnd) throws WebrootFormatException {
             int stored = u32(H_CHECKSUM);
-            idx.putInt(H_CHECKSUM, 0);
             CRC32C crc = new CRC32C();
-            crc.update(index, 0, index.length);
-            idx.putInt(H_CHECKSUM, stored);
+            crc.update(idx.slice(0, H_CHECKSUM));
+            crc.update(new byte[Integer.BYTES]);
+            for (int at = H_CHECKSUM + Integer.BYTES; at < indexEnd; at += CHECKSUM_CHUNK) {
+                crc.update(idx.slice(at, (int) Math.min(CHECKSUM_CHUNK, indexEnd - at)));
+            }
             if ((int) crc.getValue() != stored) {
                 throw fail("index checksum mismatch (stored " + Integer.toHexString(stored) + ", computed "
                         + Integer.toHexString((int) crc.getValue()) + "): the file is corrupt");
@@ -510,6 +559,34 @@ public final class Webroot implements AutoCloseable {
                     }
                 }
             }
+            long sectionsEnd = tableEnd;
+            for (int id = 1; id < SECTION_COUNT; id++) {
+                sectionsEnd = Math.max(sectionsEnd, offset[id] + length[id]);
+            }
+            if (indexEnd != align(sectionsEnd, DATA_ALIGNMENT)) {
+                throw fail("index end " + indexEnd + " is not the first multiple of 4096 after the last index section (which ends at "
+                        + sectionsEnd + ")");
+            }
+        }
+
+        /** Bytes of the index outside every section (alignment gaps and the padding up to index end) are zero. */
+        private void checkIndexPadding(long tableEnd, long indexEnd) throws WebrootFormatException {
+            Integer[] ids = {SECTION_HASH, SECTION_ENTRIES, SECTION_REPRESENTATIONS, SECTION_STRINGS, SECTION_HEADERS};
+            Arrays.sort(ids, (a, b) -> Long.compare(offset[a], offset[b]));
+            long at = tableEnd;
+            for (int id : ids) {
+                checkZero(at, offset[id]);
+                at = Math.max(at, offset[id] + length[id]);
+            }
+            checkZero(at, indexEnd);
+        }
+
+        private void checkZero(long from, long to) throws WebrootFormatException {
+            for (long i = from; i < to; i++) {
+                if (u8(i) != 0) {
+                    throw fail("padding byte at offset " + i + " is not zero");
+                }
+            }
         }
 
         private int count(int headerField, int section, int recordSize, String what) throws WebrootFormatException {
@@ -537,7 +614,7 @@ public final class Webroot implements AutoCloseable {
 
         private void checkFieldBytes(int entry, String field, long absolute, long len) throws WebrootFormatException {
             for (int i = (int) absolute, end = (int) (absolute + len); i < end; i++) {
-                int c = index[i] & 0xff;
+                int c = u8(i);
                 if (c < 0x20 && c != '\t' || c == 0x7f) {
                     throw fail("entry " + entry + " " + field + " contains a control character");
                 }
@@ -586,11 +663,15 @@ public final class Webroot implements AutoCloseable {
             }
             int seen = 0;
             for (long r = first; r < first + count; r++) {
-                int code = u8(offset[SECTION_REPRESENTATIONS] + r * REPRESENTATION_SIZE + R_ENCODING);
+                long rep = offset[SECTION_REPRESENTATIONS] + r * REPRESENTATION_SIZE;
+                int code = u8(rep + R_ENCODING);
                 if (!Encoding.isValidCode(code) || (seen & (1 << code)) != 0 || (r == first) != (code == Encoding.IDENTITY.code())) {
                     throw fail("entry " + e + " has a missing, repeated or unknown encoding");
                 }
                 seen |= 1 << code;
+                if ((u32(rep + R_ETAG_LENGTH) == 0) != (kind == EntryKind.NOT_FOUND)) {
+                    throw fail("entry " + e + " has a representation " + (kind == EntryKind.NOT_FOUND ? "with" : "without") + " an ETag");
+                }
             }
         }
 
@@ -630,6 +711,10 @@ public final class Webroot implements AutoCloseable {
             }
             long block = offset[SECTION_HEADERS] + header;
             checkHeaderLines(r, block, headerLength, notModified, common, contentType);
+            if (etagLength > 0 && (etag != ETAG_PREFIX.length || !startsWith(block, headerLength, ETAG_PREFIX)
+                    || etag + etagLength + 2 > headerLength || u8(block + etag + etagLength) != '\r')) {
+                throw fail("representation " + r + " ETag does not point at the value of the block's first line, ETag");
+            }
             if (!isContentLengthLine((int) (block + contentType), (int) (block + headerLength), len)) {
                 throw fail("representation " + r + " header block does not end with its own Content-Length");
             }
@@ -641,9 +726,9 @@ public final class Webroot implements AutoCloseable {
             int end = (int) (block + blockLength);
             int lineStart = start;
             for (int i = start; i < end; i++) {
-                int c = index[i] & 0xff;
+                int c = u8(i);
                 if (c == '\r') {
-                    if (i + 1 >= end || index[i + 1] != '\n' || i == lineStart) {
+                    if (i + 1 >= end || u8(i + 1) != '\n' || i == lineStart) {
                         throw fail("representation " + r + " header block has a malformed line end");
                     }
                     i++;
@@ -661,24 +746,41 @@ public final class Webroot implements AutoCloseable {
         }
 
         private void checkCut(int r, int start, long cut) throws WebrootFormatException {
-            if (cut > 0 && (index[start + (int) cut - 1] != '\n' || index[start + (int) cut - 2] != '\r')) {
+            if (cut > 0 && (u8(start + cut - 1) != '\n' || u8(start + cut - 2) != '\r')) {
                 throw fail("representation " + r + " header block cut point " + cut + " is not at a line boundary");
             }
         }
 
-        /** Whether index[start, end) is exactly "Content-Length: LENGTH" CRLF. */
-        private boolean isContentLengthLine(int start, int end, long length) {
-            int at = start + CONTENT_LENGTH_PREFIX.length;
-            if (at > end || Arrays.mismatch(index, start, at, CONTENT_LENGTH_PREFIX, 0, CONTENT_LENGTH_PREFIX.length) != -1) {
+        private boolean startsWith(long block, long blockLength, byte[] prefix) {
+            if (blockLength < prefix.length) {
                 return false;
             }
+            for (int i = 0; i < prefix.length; i++) {
+                if (u8(block + i) != prefix[i]) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** Whether the index bytes [start, end) are exactly "Content-Length: LENGTH" CRLF. */
+        private boolean isContentLengthLine(int start, int end, long length) {
+            int at = start + CONTENT_LENGTH_PREFIX.length;
+            if (at > end) {
+                return false;
+            }
+            for (int i = 0; i < CONTENT_LENGTH_PREFIX.length; i++) {
+                if (u8(start + i) != CONTENT_LENGTH_PREFIX[i]) {
+                    return false;
+                }
+            }
             int digitsEnd = end - 2;
-            if (digitsEnd <= at || index[digitsEnd] != '\r' || index[digitsEnd + 1] != '\n') {
+            if (digitsEnd <= at || u8(digitsEnd) != '\r' || u8(digitsEnd + 1) != '\n') {
                 return false;
             }
             long remaining = length;
             for (int i = digitsEnd - 1; i >= at; i--) {
-                if (index[i] != '0' + (int) (remaining % 10)) {
+                if (u8(i) != '0' + (int) (remaining % 10)) {
                     return false;
                 }
                 remaining /= 10;

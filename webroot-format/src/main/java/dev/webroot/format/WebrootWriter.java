@@ -274,8 +274,9 @@ public final class WebrootWriter {
                     SECTION_ALIGNMENT);
             headersOffset = align(stringsOffset + stringsLength, SECTION_ALIGNMENT);
             indexEnd = align(headersOffset + headersLength, DATA_ALIGNMENT);
-            if (indexEnd > Integer.MAX_VALUE - DATA_ALIGNMENT) {
-                throw new IllegalStateException("the index would exceed 2 GiB; split the site");
+            if (indexEnd > Webroot.MAX_INDEX_BYTES) {
+                throw new IllegalStateException("the index would exceed the " + Webroot.MAX_INDEX_BYTES
+                        + " bytes a reader accepts; split the site");
             }
             for (Map.Entry<String, Long> blob : blobOffsets.entrySet()) {
                 blob.setValue(blob.getValue() + indexEnd);

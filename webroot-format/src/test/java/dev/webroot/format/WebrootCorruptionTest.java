@@ -120,12 +120,74 @@ class WebrootCorruptionTest {
     @Test
     void flippedIndexBytesFailTheChecksum() throws IOException {
         long indexEnd = le(good).getLong(Layout.H_INDEX_END);
+        int tableEnd = Layout.HEADER_SIZE + Layout.SECTION_COUNT * Layout.SECTION_ENTRY_SIZE;
         Random random = new Random(1);
         for (int n = 0; n < 200; n++) {
-            int i = Layout.HEADER_SIZE + random.nextInt((int) indexEnd - Layout.HEADER_SIZE);
+            int i = tableEnd + random.nextInt((int) indexEnd - tableEnd);
             byte[] copy = good.clone();
             copy[i] ^= (byte) (1 << random.nextInt(8));
             assertRefused(copy, "checksum mismatch");
+        }
+    }
+
+    @Test
+    void everyFlippedSectionTableBitIsRefused() throws IOException {
+        int tableEnd = Layout.HEADER_SIZE + Layout.SECTION_COUNT * Layout.SECTION_ENTRY_SIZE;
+        for (int i = Layout.HEADER_SIZE; i < tableEnd; i++) {
+            for (int bit = 0; bit < 8; bit += 3) {
+                byte[] copy = good.clone();
+                copy[i] ^= (byte) (1 << bit);
+                Path p = save(copy);
+                assertThatThrownBy(() -> Webroot.open(p).close()).as("section table byte %d bit %d", i, bit)
+                        .isInstanceOf(WebrootFormatException.class).hasMessageContaining(p.toString());
+                Files.delete(p);
+            }
+        }
+    }
+
+    @Test
+    void nonZeroIndexPaddingIsRefusedEvenBehindAValidChecksum() throws IOException {
+        long indexEnd = le(good).getLong(Layout.H_INDEX_END);
+        long headersEnd = sectionOffset(good, Layout.SECTION_HEADERS) + sectionLength(good, Layout.SECTION_HEADERS);
+        assertThat(headersEnd).as("the sample leaves padding before the data").isLessThan(indexEnd);
+        assertRefused(hostile(b -> b.put((int) indexEnd - 1, (byte) 1)), "padding byte at offset " + (indexEnd - 1) + " is not zero");
+        assertRefused(hostile(b -> b.put((int) headersEnd, (byte) 1)), "padding byte at offset " + headersEnd + " is not zero");
+    }
+
+    @Test
+    void anIndexEndBeyondTheLastSectionIsRefusedBeforeTheIndexIsRead() throws IOException {
+        long indexEnd = le(good).getLong(Layout.H_INDEX_END);
+        // Index end moved one page on, DATA moved with it: the sections no longer reach index end.
+        byte[] longer = new byte[good.length + 4096];
+        System.arraycopy(good, 0, longer, 0, (int) indexEnd);
+        System.arraycopy(good, (int) indexEnd, longer, (int) indexEnd + 4096, good.length - (int) indexEnd);
+        ByteBuffer b = le(longer);
+        b.putLong(Layout.H_FILE_LENGTH, longer.length);
+        b.putLong(Layout.H_INDEX_END, indexEnd + 4096);
+        for (int i = 0; i < Layout.SECTION_COUNT; i++) {
+            int at = Layout.HEADER_SIZE + i * Layout.SECTION_ENTRY_SIZE;
+            if (b.getInt(at + Layout.S_ID) == Layout.SECTION_DATA) {
+                b.putLong(at + Layout.S_OFFSET, indexEnd + 4096);
+            }
+        }
+        assertRefused(longer, "index end " + (indexEnd + 4096) + " is not the first multiple of 4096 after the last index section");
+    }
+
+    @Test
+    void nonZeroDataPaddingIsFoundByVerify() throws IOException {
+        byte[] copy = good.clone();
+        copy[copy.length - 1] = 1;
+        try (Webroot w = Webroot.open(save(copy))) {
+            assertThat(w.verify()).containsExactly("padding byte at offset " + (copy.length - 1) + " is not zero");
+        }
+        try (Webroot w = Webroot.open(save(good))) {
+            int rep = w.representation(w.lookup("/app.3f2a9c1b.js"), 0);
+            long afterBody = w.dataOffset(rep) + w.length(rep);
+            byte[] gap = good.clone();
+            gap[(int) afterBody] = 7;
+            try (Webroot damaged = Webroot.open(save(gap))) {
+                assertThat(damaged.verify()).containsExactly("padding byte at offset " + afterBody + " is not zero");
+            }
         }
     }
 
@@ -206,6 +268,8 @@ class WebrootCorruptionTest {
         assertRefused(hostile(b -> b.put((int) reps + Layout.R_ENCODING, (byte) 7)), "encoding");
         long headers = sectionOffset(good, Layout.SECTION_HEADERS);
         assertRefused(hostile(b -> b.put((int) headers + 2, (byte) '\n')), "header block");
+        assertRefused(hostile(b -> b.putInt((int) reps + Layout.R_ETAG_OFFSET, 7)), "ETag does not point at the value");
+        assertRefused(hostile(b -> b.putInt((int) reps + Layout.R_ETAG_LENGTH, 0)), "without an ETag");
     }
 
     @Test

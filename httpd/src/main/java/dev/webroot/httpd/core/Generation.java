@@ -12,6 +12,16 @@ public interface Generation {
     /** Gives back one hold taken by {@link Sites#acquire}. */
     void release();
 
+    /**
+     * Whether a representation's stored body may be sent: false once its bytes are known not to match
+     * their SHA-256 (the core then answers 503 rather than send them under their strong ETag). A
+     * generation whose bodies are still being verified in the background hashes an unchecked body
+     * the first time it is asked; later calls only read a flag and never allocate.
+     */
+    default boolean bodyIntact(int representation) {
+        return true;
+    }
+
     /** A generation that is never replaced, for one fixed webroot served without a registry. */
     static Generation pinned(Webroot webroot) {
         return new Generation() {

@@ -83,8 +83,12 @@ final class ResponsePlanner {
             writer.error(x, 404, headOnly, connection);
             return close;
         }
+        if (generation == Sites.OUT_OF_SERVICE) {
+            writer.error(x, 503, headOnly, connection);
+            return close;
+        }
         x.generation = generation;
-        respond(head, x, generation.webroot(), headOnly, connection);
+        respond(head, x, generation, headOnly, connection);
         return close;
     }
 
@@ -157,7 +161,8 @@ final class ResponsePlanner {
         return !close && (head.minorVersion == 1 || keepAlive);
     }
 
-    private void respond(RequestHead head, Exchange x, Webroot w, boolean headOnly, int connection) {
+    private void respond(RequestHead head, Exchange x, Generation generation, boolean headOnly, int connection) {
+        Webroot w = generation.webroot();
         int entry = w.lookup(target.path(), 0, target.pathLength);
         if (entry >= 0 && w.isRedirect(entry)) {
             writer.redirect(x, w, entry, head.buffer, target.queryStart, target.queryEnd, connection);
@@ -169,12 +174,21 @@ final class ResponsePlanner {
                 writer.error(x, 404, headOnly, connection);
             } else {
                 int representation = w.representation(notFound, negotiator.choose(head, w, notFound));
-                x.encoding = w.encoding(representation).token();
-                writer.full(x, 404, w, representation, headOnly, connection);
+                if (generation.bodyIntact(representation)) {
+                    x.encoding = w.encoding(representation).token();
+                    writer.full(x, 404, w, representation, headOnly, connection);
+                } else {
+                    writer.error(x, 404, headOnly, connection);
+                }
             }
             return;
         }
         int representation = w.representation(entry, negotiator.choose(head, w, entry));
+        // Checked before preconditions: a damaged body is not even confirmed by a 304 under its ETag.
+        if (!generation.bodyIntact(representation)) {
+            writer.error(x, 503, headOnly, connection);
+            return;
+        }
         x.encoding = w.encoding(representation).token();
         // Validators are copied out and compared only when the request has a precondition.
         int etagLength = 0;

@@ -21,6 +21,8 @@ final class ResponseWriter {
     private static final byte[] CONTENT_RANGE = Ascii.bytes("Content-Range: bytes ");
     private static final byte[] UNSATISFIED_RANGE = Ascii.bytes("Content-Range: bytes */");
     private static final byte[] ALLOW = Ascii.bytes("Allow: GET, HEAD\r\n");
+    /** A site or body out of service comes back once a valid file is in place, usually within seconds. */
+    private static final byte[] RETRY_AFTER = Ascii.bytes("Retry-After: 5\r\n");
     private static final byte[] LOCATION = Ascii.bytes("Location: ");
     private static final byte[] HTTPS = Ascii.bytes("https://");
     private static final byte[] MULTIPART = Ascii.bytes("Content-Type: multipart/byteranges; boundary=");
@@ -50,7 +52,7 @@ final class ResponseWriter {
         this.boundaryState = boundarySeed;
     }
 
-    /** A plain-text error (or the built-in 404), with Allow on 405; the tiny body shares the header's buffer. */
+    /** A plain-text error (or the built-in 404), with Allow on 405 and Retry-After on 503; the tiny body shares the header's buffer. */
     void error(Exchange x, int status, boolean headOnly, int connection) {
         byte[] body = StatusLine.body(status);
         start(x, status);
@@ -58,6 +60,8 @@ final class ResponseWriter {
         contentLength(x, body.length);
         if (status == 405) {
             put(x, ALLOW);
+        } else if (status == 503) {
+            put(x, RETRY_AFTER);
         }
         finish(x, connection);
         if (!headOnly) {

@@ -1,28 +1,74 @@
 package dev.webroot.httpd.registry;
 
+import dev.webroot.format.Digests;
 import dev.webroot.format.Webroot;
 import dev.webroot.httpd.core.Generation;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 
 /**
  * One opened webroot of one vhost, reference counted. The registry holds one reference while the
  * generation is current; each response holds one more. The count never rises again once it reached
- * zero, so a retired generation whose last holder leaves is handed to {@code onDrained} exactly once
- * (the registry unmaps it off the serving thread).
+ * zero, so a retired generation whose last holder leaves is handed to {@link Listener#drained} exactly
+ * once (the registry unmaps it off the serving thread).
+ *
+ * <p>Each representation's body is unchecked, intact or damaged. A generation published before its
+ * bodies were hashed (at start-up, or a new vhost) checks an unchecked body the first time a request
+ * asks for it, while a background pass checks the rest; a damaged body is never sent. The states
+ * are plain bytes: every value written is true of the immutable mapping, so a stale read only
+ * costs a repeated hash.
  */
 final class SiteGeneration implements Generation {
+    private static final byte UNCHECKED = 0;
+    private static final byte INTACT = 1;
+    private static final byte DAMAGED = 2;
+
+    /** What the registry hears from a generation. */
+    interface Listener {
+        /** The last hold of a retired generation was released. */
+        void drained(SiteGeneration generation);
+
+        /** A body was found not to match its SHA-256 (reported once per representation). */
+        void damaged(SiteGeneration generation, int representation, String problem);
+    }
+
     private final String vhost;
     private final Webroot webroot;
+    private final Path file;
     private final Identity identity;
     private final AtomicInteger holds = new AtomicInteger(1);
-    private final Consumer<SiteGeneration> onDrained;
+    private final Listener listener;
+    private final byte[] bodies;
+    private volatile boolean retired;
+    private String firstDamage;
 
-    SiteGeneration(String vhost, Webroot webroot, Identity identity, Consumer<SiteGeneration> onDrained) {
+    SiteGeneration(String vhost, Webroot webroot, Identity identity, Listener listener) {
+        this(vhost, webroot, webroot.file(), identity, listener);
+    }
+
+    private SiteGeneration(String vhost, Webroot webroot, Path file, Identity identity, Listener listener) {
         this.vhost = vhost;
         this.webroot = webroot;
+        this.file = file;
         this.identity = identity;
-        this.onDrained = onDrained;
+        this.listener = listener;
+        this.bodies = webroot == null ? new byte[0] : new byte[webroot.representationCount()];
+    }
+
+    /**
+     * A vhost whose generation was retired because its file changed in place: it answers 503 until a
+     * file validates again. It is given the retired generation's file and identity, so that the file
+     * is still watched and whatever it has become differs from that identity and is tried.
+     */
+    static SiteGeneration outOfService(String vhost, Path file, Identity identity) {
+        return new SiteGeneration(vhost, null, file, identity, null);
+    }
+
+    boolean inService() {
+        return webroot != null;
     }
 
     /** Takes a hold unless the generation has already drained; never allocates. */
@@ -42,15 +88,98 @@ final class SiteGeneration implements Generation {
     public void release() {
         int left = holds.decrementAndGet();
         if (left == 0) {
-            onDrained.accept(this);
+            listener.drained(this);
         } else if (left < 0) {
             throw new IllegalStateException("generation of " + vhost + " released more often than acquired");
         }
     }
 
-    /** Gives up the registry's own hold: called once, after a newer table no longer refers to it. */
+    /** Gives up the registry's own hold and stops a background verification: called once, when no table refers to it any more. */
     void retire() {
-        release();
+        if (webroot != null && !retired) {
+            retired = true;
+            release();
+        }
+    }
+
+    boolean retired() {
+        return retired;
+    }
+
+    @Override
+    public boolean bodyIntact(int representation) {
+        byte state = bodies[representation];
+        if (state == UNCHECKED) {
+            state = check(representation, null);
+        }
+        return state == INTACT;
+    }
+
+    /** Hashes one body (through {@code digestBySpan} when given, so a body shared by several representations is read once). */
+    private byte check(int representation, Map<Span, byte[]> digestBySpan) {
+        boolean intact;
+        String problem;
+        try {
+            byte[] actual = digestBySpan == null ? webroot.hashBody(representation)
+                    : digestBySpan.computeIfAbsent(new Span(webroot.dataOffset(representation), webroot.length(representation)),
+                            span -> webroot.hashBody(representation));
+            byte[] recorded = webroot.sha256(representation);
+            if (!MessageDigest.isEqual(actual, recorded)) {
+                intact = false;
+                problem = "data of " + webroot.describe(representation) + " does not match its SHA-256";
+            } else {
+                // The ETag a client sees must be the one derived from these bytes.
+                intact = webroot.etagLength(representation) == 0 || webroot.etag(representation).equals(Digests.etag(recorded));
+                problem = "ETag of " + webroot.describe(representation) + " does not match its content hash";
+            }
+        } catch (InternalError e) {
+            // The file shrank under the mapping; the registry retires this generation on the file's change.
+            intact = false;
+            // Naming the entry would read the mapping again.
+            problem = "representation " + representation + " could not be read (" + e.getMessage()
+                    + "): the file was changed in place";
+        }
+        if (intact) {
+            bodies[representation] = INTACT;
+            return INTACT;
+        }
+        if (markDamaged(representation, problem)) {
+            listener.damaged(this, representation, problem);
+        }
+        return DAMAGED;
+    }
+
+    private record Span(long offset, long length) {}
+
+    private synchronized boolean markDamaged(int representation, String problem) {
+        boolean first = bodies[representation] != DAMAGED;
+        bodies[representation] = DAMAGED;
+        if (firstDamage == null) {
+            firstDamage = problem;
+        }
+        return first;
+    }
+
+    /** The first damaged body found, or null. */
+    synchronized String firstDamage() {
+        return firstDamage;
+    }
+
+    /**
+     * Checks every unchecked body, hashing a body shared by several representations once; stops early
+     * when the generation is retired. Returns the number of damaged bodies, or -1 if stopped.
+     */
+    int verifyBodies() {
+        Map<Span, byte[]> digestBySpan = new HashMap<>();
+        int damaged = 0;
+        for (int r = 0; r < bodies.length; r++) {
+            if (retired) {
+                return -1;
+            }
+            byte state = bodies[r] == UNCHECKED ? check(r, digestBySpan) : bodies[r];
+            damaged += state == DAMAGED ? 1 : 0;
+        }
+        return damaged;
     }
 
     private boolean unmapRetried;
@@ -73,6 +202,11 @@ final class SiteGeneration implements Generation {
 
     String vhost() {
         return vhost;
+    }
+
+    /** The real path of the webroot file (also for a vhost out of service). */
+    Path file() {
+        return file;
     }
 
     Identity identity() {

@@ -1,13 +1,18 @@
 package dev.webroot.httpd.registry;
 
 import dev.webroot.format.Webroot;
+import dev.webroot.format.WebrootFormatException;
 import dev.webroot.httpd.core.Generation;
 import dev.webroot.httpd.core.Sites;
 import dev.webroot.httpd.log.ErrorLog;
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchKey;
@@ -19,9 +24,13 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -29,11 +38,23 @@ import java.util.concurrent.TimeUnit;
  * named after the entry, lowercased; {@code __default__} answers unknown hosts; dot-names (the temp
  * links of {@code ln -s x .tmp && mv -T .tmp name}) and directories are ignored.
  *
- * <p>One background thread keeps it current: it wakes on directory events (inotify) and at least
- * every {@code rescanInterval}, then compares each entry's {@link Identity} with what is loaded, so a
- * replaced symlink, a file renamed over an entry, an added or a removed entry take effect even when
- * events were lost (OVERFLOW) or never sent. A file that fails validation is refused with one log
- * line and the previous generation keeps serving; it is retried only once its identity changes.
+ * <p>One background thread keeps it current: it wakes on events (inotify) of the vhosts directory
+ * and of the directories holding the files being served, and at least every {@code rescanInterval},
+ * then compares each entry's {@link Identity} with what is loaded, so a replaced symlink, a file
+ * renamed over an entry, an added or a removed entry take effect even when events were lost
+ * (OVERFLOW) or never sent. A file that fails validation is refused with one log line and the
+ * previous generation keeps serving; it is retried once its identity changes (or on every rescan
+ * when it could not be read at all, such as permission denied).
+ *
+ * <p>Bodies: a replacement is published only after every body matched its SHA-256 (on a verifier
+ * thread, while the old generation keeps serving); a vhost that has nothing to serve yet (start-up,
+ * a new entry) is published after the index check and its bodies are verified in the background,
+ * a body being hashed on its first request if the background pass has not reached it, so a damaged
+ * body is never sent (the core answers 503 for it).
+ *
+ * <p>A file changed in place under a live generation ({@code cp} or {@code truncate} over it: same
+ * inode, new size or modification time) retires that generation at once: the vhost answers 503
+ * until the file validates again, which is then served as a new generation.
  *
  * <p>The request path ({@link #acquire}) reads one volatile table, hashes the host bytes and takes a
  * hold with a compare-and-set: no lock and no allocation. A replaced generation stays mapped until
@@ -44,18 +65,49 @@ public final class VhostRegistry implements Sites, AutoCloseable {
     private static final long REMOVAL_CONFIRM_MILLIS = 50;
     /** Events usually come in bursts (create temp, rename); collect the rest of a burst before rescanning. */
     private static final long EVENT_SETTLE_MILLIS = 10;
+    /** A copy over a watched file sends events without pause: a burst is cut off after this, so a rescan is never put off. */
+    private static final long MAX_SETTLE_MILLIS = 30;
+    /**
+     * A refused file modified this recently may still be being written, and a later write within the
+     * kernel's timestamp granularity would not change its identity: it is tried again on every rescan.
+     */
+    private static final long SETTLING_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final Path directory;
     private final ErrorLog log;
     private final Duration rescanInterval;
-    private final Map<String, Identity> refused = new HashMap<>();
+    private final Map<String, Refusal> refused = new HashMap<>();
     private final Set<String> reportedDuplicates = new HashSet<>();
+    /** Replacements whose bodies are being verified before they go live, by vhost. */
+    private final Map<String, SiteGeneration> pending = new HashMap<>();
+    /** Directories holding served files, watched so that a change in place is seen at once (null: could not be watched). */
+    private final Map<Path, WatchKey> watchedTargets = new HashMap<>();
     private final ConcurrentLinkedQueue<SiteGeneration> drained = new ConcurrentLinkedQueue<>();
+    private final ExecutorService verifier =
+            Executors.newCachedThreadPool(Thread.ofPlatform().name("webroot-verifier-", 1).daemon().factory());
+    private final SiteGeneration.Listener listener = new SiteGeneration.Listener() {
+        @Override
+        public void drained(SiteGeneration generation) {
+            drainedWhileServing(generation);
+        }
+
+        @Override
+        public void damaged(SiteGeneration generation, int representation, String problem) {
+            bodyDamaged(generation, problem);
+        }
+    };
     private volatile HostTable table = HostTable.EMPTY;
     private volatile boolean closed;
     private boolean listingFailed;
     private volatile WatchService watchService;
+    private WatchKey directoryKey;
     private Thread watcher;
+
+    /** Why a vhost's file was refused; {@code retry}: a failure to read it at all, tried again on every rescan. */
+    private record Refusal(Identity identity, String problem, boolean retry) {}
+
+    /** The entries of the vhosts directory by vhost name, and the directories in it (ignored) by lowercased name. */
+    private record Listing(Map<String, Path> entries, Map<String, Path> directories) {}
 
     private VhostRegistry(Path directory, ErrorLog log, Duration rescanInterval) {
         this.directory = directory;
@@ -93,6 +145,9 @@ public final class VhostRegistry implements Sites, AutoCloseable {
             if (site == null) {
                 return null;
             }
+            if (!site.inService()) {
+                return OUT_OF_SERVICE;
+            }
             if (site.tryRetain()) {
                 return site;
             }
@@ -112,10 +167,13 @@ public final class VhostRegistry implements Sites, AutoCloseable {
     private void startWatching() {
         try {
             watchService = directory.getFileSystem().newWatchService();
-            directory.register(watchService, StandardWatchEventKinds.ENTRY_CREATE,
+            directoryKey = directory.register(watchService, StandardWatchEventKinds.ENTRY_CREATE,
                     StandardWatchEventKinds.ENTRY_DELETE, StandardWatchEventKinds.ENTRY_MODIFY);
+            synchronized (this) {
+                updateWatches();
+            }
         } catch (IOException e) {
-            log.log("cannot watch " + directory + " (" + e.getMessage() + "); checking it every "
+            log.log("cannot watch " + directory + " (" + reason(e) + "); checking it every "
                     + rescanInterval.toMillis() + " ms instead");
             watchService = null;
         }
@@ -137,23 +195,29 @@ public final class VhostRegistry implements Sites, AutoCloseable {
         }
     }
 
-    /** Returns on a directory event (after its burst settles) or when the rescan interval elapses. */
+    /** Returns on an event (after its burst settles, for at most {@link #MAX_SETTLE_MILLIS}) or when the rescan interval elapses. */
     private void waitForChange() throws InterruptedException {
         if (watchService == null) {
             Thread.sleep(rescanInterval);
             return;
         }
         WatchKey key = watchService.poll(rescanInterval.toMillis(), TimeUnit.MILLISECONDS);
+        long settled = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MAX_SETTLE_MILLIS);
         while (key != null) {
             key.pollEvents();
-            if (!key.reset()) {
+            if (!key.reset() && key == directoryKey) {
                 log.log("vhosts directory " + directory + " can no longer be watched; checking it every "
                         + rescanInterval.toMillis() + " ms instead");
                 closeQuietly(watchService);
                 watchService = null;
                 return;
             }
-            key = watchService.poll(EVENT_SETTLE_MILLIS, TimeUnit.MILLISECONDS);
+            // A target directory's key that became invalid is registered again by updateWatches.
+            long left = settled - System.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            key = watchService.poll(Math.min(TimeUnit.MILLISECONDS.toNanos(EVENT_SETTLE_MILLIS), left), TimeUnit.NANOSECONDS);
         }
     }
 
@@ -163,7 +227,7 @@ public final class VhostRegistry implements Sites, AutoCloseable {
         if (closed) {
             return;
         }
-        Map<String, Path> listed;
+        Listing listed;
         try {
             listed = list();
             if (listingFailed) {
@@ -172,94 +236,303 @@ public final class VhostRegistry implements Sites, AutoCloseable {
             }
         } catch (IOException e) {
             if (!listingFailed) {
-                log.log("cannot list vhosts directory " + directory + " (" + e.getMessage()
-                        + "); keeping the current sites");
+                log.log("cannot list vhosts directory " + directory + ": " + reason(e) + "; keeping the current sites");
                 listingFailed = true;
             }
             return;
         }
         Map<String, SiteGeneration> next = new HashMap<>(table.byName());
         List<SiteGeneration> retired = new ArrayList<>();
-        boolean changed = false;
-        for (Map.Entry<String, Path> entry : listed.entrySet()) {
-            changed |= load(entry.getKey(), entry.getValue(), next, retired);
+        List<SiteGeneration> added = new ArrayList<>();
+        boolean changed = retireChangedInPlace(next, retired);
+        for (Map.Entry<String, Path> entry : listed.entries().entrySet()) {
+            changed |= load(entry.getKey(), entry.getValue(), next, added);
         }
         Set<String> vanished = new HashSet<>(next.keySet());
-        vanished.removeAll(listed.keySet());
+        vanished.removeAll(listed.entries().keySet());
         for (String name : confirmGone(vanished)) {
             retired.add(next.remove(name));
-            log.log("vhost " + name + ": removed");
+            Path nowDirectory = listed.directories().get(name);
+            log.log("vhost " + name + ": removed" + (nowDirectory == null ? ""
+                    : " (" + nowDirectory + " is now a directory, and directories are ignored)"));
             changed = true;
         }
-        refused.keySet().retainAll(listed.keySet());
-        if (changed) {
-            table = new HostTable(next);
-            for (SiteGeneration old : retired) {
-                old.retire();
+        for (String name : new ArrayList<>(pending.keySet())) {
+            if (!listed.entries().containsKey(name)) {
+                cancelPending(name);
             }
         }
+        refused.keySet().retainAll(listed.entries().keySet());
+        if (changed) {
+            publish(next, retired);
+        }
+        for (SiteGeneration generation : added) {
+            verifyInBackground(generation);
+        }
+        updateWatches();
         closeDrained();
     }
 
-    /** Loads one entry if its identity is new; returns whether {@code next} changed. */
-    private boolean load(String name, Path entry, Map<String, SiteGeneration> next, List<SiteGeneration> retired) {
+    private void publish(Map<String, SiteGeneration> next, List<SiteGeneration> retired) {
+        table = new HostTable(next);
+        for (SiteGeneration old : retired) {
+            old.retire();
+        }
+    }
+
+    /**
+     * Retires every live generation whose file was changed in place (same inode, other size or
+     * modification time): its mapping may no longer hold what was validated. A file renamed over or
+     * deleted leaves the mapped inode intact and is not a change in place.
+     */
+    private boolean retireChangedInPlace(Map<String, SiteGeneration> next, List<SiteGeneration> retired) {
+        boolean changed = false;
+        for (Map.Entry<String, SiteGeneration> entry : next.entrySet()) {
+            SiteGeneration generation = entry.getValue();
+            if (!generation.inService()) {
+                continue;
+            }
+            Identity was = generation.identity();
+            Identity now = Identity.of(generation.file());
+            if (now == null || !Objects.equals(now.fileKey(), was.fileKey()) || now.equals(was)) {
+                continue;
+            }
+            entry.setValue(SiteGeneration.outOfService(entry.getKey(), generation.file(), was));
+            retired.add(generation);
+            changed = true;
+            log.log("vhost " + entry.getKey() + ": " + generation.file() + " was changed in place ("
+                    + (now.size() == was.size() ? "modified, " + now.size() + " bytes" : was.size() + " -> " + now.size() + " bytes")
+                    + "); stopped serving it, answering 503 until the file validates again");
+        }
+        return changed;
+    }
+
+    /**
+     * Looks at one entry: a vhost with nothing to serve gets a new generation in {@code next} at once
+     * (and into {@code added}, for background verification); a replacement starts its verification and
+     * goes live when that succeeds. Returns whether {@code next} changed.
+     */
+    private boolean load(String name, Path entry, Map<String, SiteGeneration> next, List<SiteGeneration> added) {
         SiteGeneration current = next.get(name);
         Path target = resolve(entry);
         Identity identity = target == null ? null : Identity.of(target);
         if (identity == null) {
+            cancelPending(name);
             refuse(name, Identity.UNREADABLE, current,
-                    entry + ": not a regular file or a symlink to one (dangling link?)");
+                    entry + ": not a regular file or a symlink to one (dangling link?)", false);
             return false;
         }
-        if (current != null && current.identity().equals(identity) || identity.equals(refused.get(name))) {
+        if (current != null && current.identity().equals(identity)) {
+            cancelPending(name);
+            return false;
+        }
+        SiteGeneration candidate = pending.get(name);
+        if (candidate != null) {
+            if (candidate.identity().equals(identity)) {
+                return false;
+            }
+            cancelPending(name);
+        }
+        Refusal refusal = refused.get(name);
+        if (refusal != null && refusal.identity().equals(identity) && !refusal.retry()) {
             return false;
         }
         Webroot webroot;
         try {
             webroot = Webroot.open(target);
-        } catch (IOException | RuntimeException e) {
-            refuse(name, identity, current, e.getMessage() == null ? e.toString() : e.getMessage());
+        } catch (WebrootFormatException e) {
+            refuse(name, identity, current, e.getMessage(), mayStillBeWritten(identity));
+            return false;
+        } catch (IOException e) {
+            refuse(name, identity, current, target + ": " + reason(e), true);
+            return false;
+        } catch (RuntimeException e) {
+            refuse(name, identity, current, target + ": " + e, mayStillBeWritten(identity));
             return false;
         }
         refused.remove(name);
-        next.put(name, new SiteGeneration(name, webroot, identity, this::drainedWhileServing));
+        SiteGeneration generation = new SiteGeneration(name, webroot, identity, listener);
         String loaded = target + ", " + webroot.entryCount() + " entries";
         if (current == null) {
-            log.log("vhost " + name + ": added (" + loaded + ")");
-        } else {
-            retired.add(current);
-            log.log("vhost " + name + ": replaced (" + loaded + ")");
+            next.put(name, generation);
+            added.add(generation);
+            log.log("vhost " + name + ": added (" + loaded + "; bodies are verified in the background)");
+            return true;
         }
-        return true;
+        pending.put(name, generation);
+        boolean wasServing = current.inService();
+        long started = System.nanoTime();
+        submit(() -> verifyBeforeServing(name, generation, loaded, wasServing, started));
+        return false;
     }
 
-    private void refuse(String name, Identity identity, SiteGeneration current, String problem) {
-        if (identity.equals(refused.put(name, identity))) {
+    /** Runs on a verifier thread: hashes every body of a replacement, then publishes or refuses it. */
+    private void verifyBeforeServing(String name, SiteGeneration candidate, String loaded, boolean wasServing, long started) {
+        int damaged = verifyHolding(candidate);
+        synchronized (this) {
+            if (closed || pending.get(name) != candidate) {
+                candidate.retire();
+                return;
+            }
+            pending.remove(name);
+            SiteGeneration current = table.byName().get(name);
+            if (damaged != 0) {
+                candidate.retire();
+                String problem = candidate.firstDamage() != null ? candidate.firstDamage() : "its bodies could not be verified";
+                refuse(name, candidate.identity(), current, candidate.file() + ": " + problem
+                        + (damaged > 1 ? " (and " + (damaged - 1) + " more)" : ""), mayStillBeWritten(candidate.identity()));
+                return;
+            }
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+            log.log("vhost " + name + ": " + (wasServing ? "replaced (" + loaded : "serving again (" + loaded + "; a new generation")
+                    + ", bodies verified in " + millis + " ms)");
+            Map<String, SiteGeneration> next = new HashMap<>(table.byName());
+            SiteGeneration old = next.put(name, candidate);
+            publish(next, old == null ? List.of() : List.of(old));
+            updateWatches();
+        }
+    }
+
+    /** Checks the remaining bodies of a live generation in the background; a damaged one is logged and answered 503. */
+    private void verifyInBackground(SiteGeneration generation) {
+        long started = System.nanoTime();
+        submit(() -> {
+            int damaged = verifyHolding(generation);
+            if (damaged >= 0) {
+                log.log("vhost " + generation.vhost() + ": bodies of " + generation.file() + " verified in "
+                        + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms"
+                        + (damaged == 0 ? "" : ", " + damaged + " damaged"));
+            }
+        });
+    }
+
+    /** Verifies every body while holding the generation, so it stays mapped; -1 if it was retired (or unmapped) meanwhile. */
+    private static int verifyHolding(SiteGeneration generation) {
+        if (!generation.tryRetain()) {
+            return -1;
+        }
+        try {
+            return generation.verifyBodies();
+        } catch (IllegalStateException | InternalError e) {
+            // Unmapped under it, or the file shrank under the mapping (which the next rescan sees).
+            return -1;
+        } finally {
+            generation.release();
+        }
+    }
+
+    private void submit(Runnable job) {
+        try {
+            verifier.execute(job);
+        } catch (RejectedExecutionException e) {
+            // Closing: the verification is no longer wanted.
+        }
+    }
+
+    private void bodyDamaged(SiteGeneration generation, String problem) {
+        if (table.byName().get(generation.vhost()) == generation) {
+            log.log("vhost " + generation.vhost() + ": " + generation.file() + ": " + problem + "; answering 503 for it");
+        }
+    }
+
+    private static boolean mayStillBeWritten(Identity identity) {
+        long nowNanos = TimeUnit.MILLISECONDS.toNanos(System.currentTimeMillis());
+        return nowNanos - identity.modifiedNanos() < SETTLING_NANOS;
+    }
+
+    private void cancelPending(String name) {
+        SiteGeneration candidate = pending.remove(name);
+        if (candidate != null) {
+            candidate.retire();
+        }
+    }
+
+    private void refuse(String name, Identity identity, SiteGeneration current, String problem, boolean retry) {
+        Refusal previous = refused.put(name, new Refusal(identity, problem, retry));
+        if (previous != null && previous.identity().equals(identity) && previous.problem().equals(problem)) {
             return;
         }
-        log.log("vhost " + name + ": refused: " + problem + "; "
-                + (current == null ? "not serving it" : "still serving " + current.webroot().file()));
+        log.log("vhost " + name + ": refused: " + problem + "; " + (current == null ? "not serving it"
+                : current.inService() ? "still serving " + current.file() : "still answering 503"));
     }
 
-    private Map<String, Path> list() throws IOException {
+    /** Watches the directories of the files being served and verified, so that a change in place wakes the watcher. */
+    private void updateWatches() {
+        WatchService service = watchService;
+        if (service == null) {
+            return;
+        }
+        Set<Path> wanted = new HashSet<>();
+        for (SiteGeneration generation : table.byName().values()) {
+            wanted.add(generation.file().getParent());
+        }
+        for (SiteGeneration candidate : pending.values()) {
+            wanted.add(candidate.file().getParent());
+        }
+        wanted.remove(directory);
+        watchedTargets.entrySet().removeIf(watched -> {
+            boolean stale = !wanted.contains(watched.getKey()) || watched.getValue() != null && !watched.getValue().isValid();
+            if (stale && watched.getValue() != null) {
+                watched.getValue().cancel();
+            }
+            return stale;
+        });
+        for (Path target : wanted) {
+            if (watchedTargets.containsKey(target)) {
+                continue;
+            }
+            try {
+                watchedTargets.put(target, target.register(service, StandardWatchEventKinds.ENTRY_CREATE,
+                        StandardWatchEventKinds.ENTRY_DELETE, StandardWatchEventKinds.ENTRY_MODIFY));
+            } catch (IOException | RuntimeException e) {
+                watchedTargets.put(target, null);
+                log.log("cannot watch " + target + " (" + reason(e) + "); a change to a webroot in it is noticed within "
+                        + rescanInterval.toMillis() + " ms");
+            }
+        }
+    }
+
+    private Listing list() throws IOException {
         Map<String, Path> listed = new TreeMap<>();
+        Map<String, Path> directories = new HashMap<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
             List<Path> sorted = new ArrayList<>();
             entries.forEach(sorted::add);
             sorted.sort(null);
             for (Path entry : sorted) {
                 String fileName = entry.getFileName().toString();
-                if (fileName.startsWith(".") || Files.isDirectory(entry)) {
+                if (fileName.startsWith(".")) {
                     continue;
                 }
                 String name = fileName.toLowerCase(Locale.ROOT);
+                if (Files.isDirectory(entry)) {
+                    directories.put(name, entry);
+                    continue;
+                }
                 Path previous = listed.putIfAbsent(name, entry);
                 if (previous != null && reportedDuplicates.add(fileName)) {
                     log.log("vhost " + name + ": ignoring " + entry + ", the same host as " + previous);
                 }
             }
         }
-        return listed;
+        return new Listing(listed, directories);
+    }
+
+    /** The reason an I/O operation failed, in words (the JDK's message for a refused path is only the path). */
+    static String reason(Exception e) {
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof NoSuchFileException) {
+            return "no such file or directory";
+        }
+        if (e instanceof NotDirectoryException) {
+            return "not a directory";
+        }
+        if (e instanceof FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return e.getMessage() == null ? e.toString() : e.getMessage();
     }
 
     /** Tolerates a non-atomic replacement (unlink, then create) by looking again a moment later. */
@@ -269,7 +542,7 @@ public final class VhostRegistry implements Sites, AutoCloseable {
         }
         try {
             Thread.sleep(REMOVAL_CONFIRM_MILLIS);
-            vanished.removeAll(list().keySet());
+            vanished.removeAll(list().entries().keySet());
             return vanished;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -288,6 +561,7 @@ public final class VhostRegistry implements Sites, AutoCloseable {
         }
     }
 
+    /** Unmaps at once on the watcher thread (or when closed); from a serving or verifier thread, at the next rescan. */
     private void drainedWhileServing(SiteGeneration generation) {
         if (closed || Thread.currentThread() == watcher) {
             unmap(generation);
@@ -342,8 +616,12 @@ public final class VhostRegistry implements Sites, AutoCloseable {
             for (SiteGeneration generation : last.byName().values()) {
                 generation.retire();
             }
+            for (String name : new ArrayList<>(pending.keySet())) {
+                cancelPending(name);
+            }
             closeDrained();
         }
+        verifier.shutdown();
     }
 
     private static void closeQuietly(WatchService service) {

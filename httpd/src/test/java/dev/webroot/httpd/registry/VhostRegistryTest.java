@@ -8,20 +8,27 @@ import dev.webroot.format.Encoding;
 import dev.webroot.format.Webroot;
 import dev.webroot.format.WebrootWriter;
 import dev.webroot.httpd.core.Generation;
+import dev.webroot.httpd.core.Sites;
 import dev.webroot.httpd.log.ErrorLog;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -94,10 +101,44 @@ class VhostRegistryTest {
         if (generation == null) {
             return null;
         }
+        if (generation == Sites.OUT_OF_SERVICE) {
+            return "out of service";
+        }
         try {
             return marker(generation);
         } finally {
             generation.release();
+        }
+    }
+
+    private boolean outOfService(String host) {
+        byte[] bytes = host.getBytes(StandardCharsets.US_ASCII);
+        return registry.acquire(bytes, 0, bytes.length) == Sites.OUT_OF_SERVICE;
+    }
+
+    /** Whether the current generation of {@code host} may send the body of its /index.html. */
+    private boolean indexBodyIntact(String host) {
+        byte[] bytes = host.getBytes(StandardCharsets.US_ASCII);
+        Generation generation = registry.acquire(bytes, 0, bytes.length);
+        try {
+            Webroot webroot = generation.webroot();
+            return generation.bodyIntact(webroot.representation(webroot.lookup("/index.html"), 0));
+        } finally {
+            generation.release();
+        }
+    }
+
+    /** The absolute offset of the body of /index.html in a webroot file. */
+    private static long indexBodyOffset(Path file) throws IOException {
+        try (Webroot webroot = Webroot.open(file)) {
+            return webroot.dataOffset(webroot.representation(webroot.lookup("/index.html"), 0));
+        }
+    }
+
+    /** Writes {@code bytes} at {@code offset} without truncating, as {@code dd conv=notrunc} does. */
+    private static void writeInPlace(Path file, long offset, byte[] bytes) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            channel.write(ByteBuffer.wrap(bytes), offset);
         }
     }
 
@@ -210,6 +251,131 @@ class VhostRegistryTest {
     }
 
     @Test
+    void aLiveWebrootCopiedOverInPlaceAnswers503ThenServesTheNewFileAsANewGeneration() throws Exception {
+        Path live = webroot("live.webroot", "v1");
+        byte[] v2 = Files.readAllBytes(webroot("v2.webroot", "v2"));
+        // A rescan interval far beyond the waits below: only the watch on the file's directory can see the change.
+        openWith(Duration.ofSeconds(60), Map.of("site", live, "other", webroot("other.webroot", "other")));
+        assertThat(served("site")).isEqualTo("v1");
+
+        // cp v2.webroot live.webroot: open with O_TRUNC, then write.
+        try (FileChannel channel = FileChannel.open(live, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            long truncated = System.nanoTime();
+            awaitTrue(Duration.ofSeconds(5), () -> outOfService("site"));
+            long tookMillis = (System.nanoTime() - truncated) / 1_000_000;
+            assertThat(served("other")).as("other vhosts are unaffected").isEqualTo("other");
+            System.out.println("copy over a live webroot: retired after " + tookMillis + " ms");
+            channel.write(ByteBuffer.wrap(v2));
+        }
+        awaitTrue(Duration.ofSeconds(5), () -> !outOfService("site"));
+        assertThat(served("site")).isEqualTo("v2");
+        assertThat(logText()).contains("vhost site: " + live.toRealPath() + " was changed in place",
+                "answering 503 until the file validates again", "vhost site: serving again (" + live.toRealPath(), "a new generation");
+    }
+
+    @Test
+    void aTruncatedLiveWebrootAnswers503UntilAValidFileIsWrittenBack() throws Exception {
+        Path live = webroot("live.webroot", "v1");
+        byte[] original = Files.readAllBytes(live);
+        openWith(Duration.ofMillis(500), Map.of("site", live, "other", webroot("other.webroot", "other")));
+        try (FileChannel channel = FileChannel.open(live, StandardOpenOption.WRITE)) {
+            channel.truncate(4096);
+        }
+        awaitTrue(Duration.ofSeconds(5), () -> outOfService("site"));
+        awaitTrue(Duration.ofSeconds(5), () -> logText().contains("vhost site: refused: "));
+        assertThat(logText()).contains("truncated", "still answering 503");
+        assertThat(outOfService("site")).isTrue();
+        assertThat(served("other")).isEqualTo("other");
+
+        Files.write(live, original);
+        awaitTrue(Duration.ofSeconds(5), () -> "v1".equals(served("site")));
+        assertThat(logText()).contains("vhost site: serving again (");
+    }
+
+    @Test
+    void aLiveWebrootRewrittenWithoutTruncationAnswers503AndADamagedBodyIsRefusedUntilRestored() throws Exception {
+        Path live = webroot("live.webroot", "v1");
+        long body = indexBodyOffset(live);
+        openWith(Duration.ofMillis(500), Map.of("site", live, "other", webroot("other.webroot", "other")));
+        assertThat(served("site")).isEqualTo("v1");
+
+        writeInPlace(live, body, "X".getBytes(StandardCharsets.US_ASCII));
+        awaitTrue(Duration.ofSeconds(5), () -> outOfService("site"));
+        awaitTrue(Duration.ofSeconds(5), () -> logText().contains("does not match its SHA-256"));
+        assertThat(logText()).contains("vhost site: refused: " + live.toRealPath() + ": data of /index.html (identity) does not match");
+        assertThat(outOfService("site")).isTrue();
+        assertThat(served("other")).isEqualTo("other");
+
+        writeInPlace(live, body, "v".getBytes(StandardCharsets.US_ASCII));
+        awaitTrue(Duration.ofSeconds(5), () -> !outOfService("site"));
+        assertThat(served("site")).isEqualTo("v1");
+    }
+
+    @Test
+    void aFileRenamedIntoPlaceIsAReplacementNotAChangeInPlace() throws Exception {
+        Path live = webroot("live.webroot", "v1");
+        openWith(Duration.ofMillis(500), Map.of("site", live));
+        Path next = webroot("next.webroot", "v2");
+        Files.move(next, live, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        awaitTrue(Duration.ofSeconds(5), () -> "v2".equals(served("site")));
+        assertThat(logText()).contains("vhost site: replaced (").doesNotContain("changed in place", "503");
+    }
+
+    @Test
+    void aDamagedBodyAtStartUpIsNeverServedAndIsLoggedWhileIntactBodiesAre() throws Exception {
+        Path damaged = webroot("damaged.webroot", "intact text");
+        writeInPlace(damaged, indexBodyOffset(damaged), "X".getBytes(StandardCharsets.US_ASCII));
+        openWith(Duration.ofMillis(500), Map.of("bad", damaged, "good", webroot("good.webroot", "good")));
+        assertThat(indexBodyIntact("bad")).isFalse();
+        assertThat(indexBodyIntact("good")).isTrue();
+        awaitTrue(Duration.ofSeconds(5), () -> logText().contains("answering 503 for it"));
+        assertThat(logText()).contains("vhost bad: " + damaged.toRealPath() + ": data of /index.html (identity) does not match its SHA-256");
+        awaitTrue(Duration.ofSeconds(5), () -> logText().contains("vhost good: bodies of "));
+        assertThat(logText().lines().filter(l -> l.contains("answering 503 for it"))).hasSize(1);
+    }
+
+    @Test
+    void aReplacementWithADamagedBodyIsRefusedAndTheOldVersionKeepsServing() throws Exception {
+        Path vhosts = openWithSite(webroot("v1.webroot", "v1"), Duration.ofMillis(50));
+        Path damaged = webroot("damaged.webroot", "v2");
+        writeInPlace(damaged, indexBodyOffset(damaged), "X".getBytes(StandardCharsets.US_ASCII));
+        link(vhosts, "site", damaged);
+        awaitTrue(Duration.ofSeconds(5), () -> logText().contains("refused"));
+        assertThat(logText()).contains("vhost site: refused: " + damaged.toRealPath() + ": data of /index.html (identity) does not match",
+                "still serving " + temp.resolve("webroots/v1.webroot").toRealPath());
+        assertThat(served("site")).isEqualTo("v1");
+        assertThat(indexBodyIntact("site")).isTrue();
+    }
+
+    @Test
+    void aSymlinkReplacedByADirectoryIsRemovedSayingWhy() throws Exception {
+        Path vhosts = openWithSite(webroot("v1.webroot", "v1"), Duration.ofMillis(50));
+        Files.delete(vhosts.resolve("site"));
+        Files.createDirectory(vhosts.resolve("site"));
+        awaitTrue(Duration.ofSeconds(5), () -> logText().contains("removed"));
+        assertThat(logText()).contains("vhost site: removed (" + vhosts.resolve("site") + " is now a directory, and directories are ignored)");
+    }
+
+    @Test
+    void ioFailuresAreDescribedByTheirReason() {
+        assertThat(VhostRegistry.reason(new AccessDeniedException("/srv/x"))).isEqualTo("permission denied");
+        assertThat(VhostRegistry.reason(new java.nio.file.NoSuchFileException("/srv/x"))).isEqualTo("no such file or directory");
+        assertThat(VhostRegistry.reason(new java.nio.file.FileSystemException("/srv/x", null, "Input/output error")))
+                .isEqualTo("Input/output error");
+    }
+
+    @Test
+    void anUnreadableWebrootIsRefusedWithTheReasonAndServedOnceReadableWithoutATouch() throws Exception {
+        Assumptions.assumeFalse("root".equals(System.getProperty("user.name")), "root reads any file");
+        Path file = webroot("locked.webroot", "locked");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("---------"));
+        openWithSite(file, Duration.ofMillis(50));
+        assertThat(logText()).contains("vhost site: refused: " + file.toRealPath() + ": permission denied");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+        awaitTrue(Duration.ofSeconds(5), () -> "locked".equals(served("site")));
+    }
+
+    @Test
     void refusesAMissingDirectoryClearly() {
         assertThatThrownBy(() -> VhostRegistry.open(temp.resolve("nope"), log, Duration.ofMillis(500)))
                 .isInstanceOf(IOException.class)
@@ -232,10 +398,16 @@ class VhostRegistryTest {
                 held.release();
             }
         }
-        registry.rescan();
-        assertThat(served("site")).isEqualTo("a");
-        assertThat(openDescriptors()).isLessThanOrEqualTo(fdsBefore + 2);
-        assertThat(mappingsOf("swap-")).isEqualTo(mapsBefore);
+        // The last replacement goes live once its bodies are verified; superseded candidates are unmapped as they finish.
+        awaitTrue(Duration.ofSeconds(10), () -> "a".equals(served("site")));
+        awaitTrue(Duration.ofSeconds(10), () -> {
+            registry.rescan();
+            try {
+                return openDescriptors() <= fdsBefore + 2 && mappingsOf("swap-") == mapsBefore;
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
     }
 
     @Test
