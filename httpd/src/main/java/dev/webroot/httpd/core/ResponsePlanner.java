@@ -4,9 +4,15 @@ import dev.webroot.format.Webroot;
 
 /**
  * Decides the response to one complete request head: framing and method checks, Host and target,
- * then, from the webroot's precomputed data, existence, redirect, Accept-Encoding, preconditions
- * and Range, in RFC 9110's order (a 404 or redirect wins over preconditions). Every refusal of the
- * request's framing or syntax closes the connection; semantic answers (304, 404, 412, 416) do not.
+ * then, from the webroot's precomputed data, existence, site rules, redirect, Accept-Encoding,
+ * preconditions and Range, in RFC 9110's order (a 404 or redirect wins over preconditions). Every
+ * refusal of the request's framing or syntax closes the connection; semantic answers (304, 404,
+ * 412, 416) do not.
+ *
+ * <p>Site rules: the exact lookup comes first; a packed path is answered by a forced rule only when
+ * the packer recorded one for its entry, any other path by the first rule that matches it. A 200
+ * rule serves its target's file exactly as a request for it would be (negotiation, preconditions,
+ * ranges, HEAD), at the requested path.
  */
 final class ResponsePlanner {
     private static final byte[] CLOSE = Ascii.bytes("close");
@@ -20,6 +26,7 @@ final class ResponsePlanner {
     private final HostNormalizer host = new HostNormalizer();
     private final EncodingNegotiator negotiator = new EncodingNegotiator();
     private final RangeSet ranges;
+    private final RuleMatcher rules;
     private byte[] etag = new byte[96];
 
     ResponsePlanner(Sites sites, Limits limits, DateSource dates, ResponseWriter writer, MappedView mapped) {
@@ -29,6 +36,7 @@ final class ResponsePlanner {
         this.mapped = mapped;
         this.target = new TargetDecoder();
         this.ranges = new RangeSet(limits.maxRanges());
+        this.rules = new RuleMatcher(mapped);
     }
 
     /**
@@ -143,22 +151,63 @@ final class ResponsePlanner {
     }
 
     private void respond(RequestHead head, Exchange x, Webroot w, boolean headOnly, int connection) {
-        int entry = w.lookup(target.path(), 0, target.pathLength);
+        byte[] path = target.path();
+        int length = target.pathLength;
+        int entry = w.lookup(path, 0, length);
+        int rule = -1;
+        if (entry >= 0) {
+            int forced = w.forcedRule(entry);
+            if (forced >= 0 && rules.matches(w, forced, path, length)) {
+                rule = forced;
+            }
+        } else if (w.ruleCount() > 0) {
+            rule = rules.first(w, path, length);
+        }
+        if (rule >= 0) {
+            applyRule(head, x, w, rule, headOnly, connection);
+            return;
+        }
         if (entry >= 0 && w.isRedirect(entry)) {
             writer.redirect(x, w, entry, head.buffer, target.queryStart, target.queryEnd, connection);
             return;
         }
         if (entry < 0 || !w.isFile(entry)) {
-            int notFound = w.notFoundEntry();
-            if (notFound < 0) {
-                writer.error(x, 404, headOnly, connection);
-            } else {
-                int representation = w.representation(notFound, negotiator.choose(head, w, notFound));
-                x.encoding = w.encoding(representation).token();
-                writer.full(x, 404, w, representation, headOnly, connection);
-            }
+            notFound(head, x, w, headOnly, connection);
             return;
         }
+        serveFile(head, x, w, entry, headOnly, connection);
+    }
+
+    private void applyRule(RequestHead head, Exchange x, Webroot w, int rule, boolean headOnly, int connection) {
+        int status = w.ruleStatus(rule);
+        if (status >= 300 && status < 400) {
+            writer.ruleRedirect(x, w, rule, rules, target.path(), head.buffer, target.queryStart, target.queryEnd, connection);
+            return;
+        }
+        int entry = w.ruleTemplate(rule) ? rules.rewrite(w, rule, target.path()) : w.ruleTargetEntry(rule);
+        if (entry < 0 || !w.isFile(entry)) {
+            notFound(head, x, w, headOnly, connection);
+        } else if (status == 200) {
+            serveFile(head, x, w, entry, headOnly, connection);
+        } else {
+            int representation = w.representation(entry, negotiator.choose(head, w, entry));
+            x.encoding = w.encoding(representation).token();
+            writer.page(x, status, w, representation, headOnly, connection);
+        }
+    }
+
+    private void notFound(RequestHead head, Exchange x, Webroot w, boolean headOnly, int connection) {
+        int notFound = w.notFoundEntry();
+        if (notFound < 0) {
+            writer.error(x, 404, headOnly, connection);
+        } else {
+            int representation = w.representation(notFound, negotiator.choose(head, w, notFound));
+            x.encoding = w.encoding(representation).token();
+            writer.full(x, 404, w, representation, headOnly, connection);
+        }
+    }
+
+    private void serveFile(RequestHead head, Exchange x, Webroot w, int entry, boolean headOnly, int connection) {
         int representation = w.representation(entry, negotiator.choose(head, w, entry));
         x.encoding = w.encoding(representation).token();
         // Validators are copied out and compared only when the request has a precondition.
