@@ -157,8 +157,9 @@ final class PackCommand implements Callable<Integer> {
     /** What went wrong, without naming the temporary file the failure happened on. */
     static String reason(IOException e, Path dir) {
         return switch (e) {
-            case java.nio.file.AccessDeniedException a -> "permission denied (in " + dir + ")";
-            case java.nio.file.FileSystemException f when f.getReason() != null -> f.getReason() + " (in " + dir + ")";
+            case java.nio.file.AccessDeniedException a -> "permission denied in " + dir;
+            case java.nio.file.FileSystemException f -> (f.getReason() != null ? f.getReason() : "cannot create a file")
+                    + " in " + dir;
             default -> IoErrors.describe(e);
         };
     }

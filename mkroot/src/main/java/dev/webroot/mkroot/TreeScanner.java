@@ -131,8 +131,8 @@ final class TreeScanner {
             throw new MkrootException("link " + relative + " -> " + target + " is broken (its target does not exist)");
         }
         if (!real.startsWith(realRoot) && !followExternalLinks) {
-            throw new MkrootException("link " + relative + " -> " + target + " points outside SRC_DIR (to " + real
-                    + "); pass --follow-external-links to pack what it points to");
+            throw new MkrootException("link " + relative + " -> " + target
+                    + " points outside SRC_DIR; pass --follow-external-links to pack what it points to");
         }
         return real;
     }

@@ -2,6 +2,9 @@ package dev.webroot.httpd.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.webroot.format.Encoding;
+import dev.webroot.format.Webroot;
+import dev.webroot.format.WebrootWriter;
 import dev.webroot.io.Connection.Operation;
 import dev.webroot.io.Output;
 import java.io.IOException;
@@ -9,12 +12,14 @@ import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Steady-state keep-alive requests (200 of a small file, 304, a single range, a 404 page) allocate
- * nothing per request once warmed up, measured with the thread's allocation counter.
+ * Steady-state keep-alive requests (200 of a small file, 304, a single range, a 404 page; and site
+ * rules: a redirect with a splat, a template rewrite, a fixed rewrite) allocate nothing per request
+ * once warmed up, measured with the thread's allocation counter.
  */
 class AllocationTest {
     private static final int WARM_UP = 30_000;
@@ -25,38 +30,60 @@ class AllocationTest {
 
     @Test
     void keepAliveRequestsDoNotAllocate() throws IOException {
-        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        org.junit.jupiter.api.Assumptions.assumeTrue(threads.isThreadAllocatedMemorySupported());
-        threads.setThreadAllocatedMemoryEnabled(true);
         try (TestSites sites = TestSites.create(dir)) {
-            Generation generation = Generation.pinned(sites.site);
-            Sites fixed = (host, offset, length) -> generation;
-            Limits limits = Limits.defaults().withMaxRequestsPerConnection(Integer.MAX_VALUE);
-            HttpConnection connection = new HttpConnection(new WorkspacePool(fixed, limits, TestSites.DATES, AccessLog.DISABLED, 1), "a");
-            connection.opened(0);
-            byte[][] requests = {
+            assertNoAllocation(sites.site, new byte[][] {
                 bytes("GET /plain.txt HTTP/1.1\r\nHost: site.test\r\nUser-Agent: bench\r\nAccept: */*\r\n\r\n"),
                 bytes("GET /index.html HTTP/1.1\r\nHost: site.test\r\nAccept-Encoding: gzip, br\r\nIf-None-Match: "
                         + TestSites.etag(TestSites.INDEX_BR) + "\r\n\r\n"),
                 bytes("GET /big.bin HTTP/1.1\r\nHost: site.test\r\nRange: bytes=0-1\r\n\r\n"),
                 bytes("GET /missing HTTP/1.1\r\nHost: site.test\r\nIf-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n\r\n"),
-            };
-            int[] expectedStatuses = {200, 304, 206, 404};
-            for (int i = 0; i < requests.length; i++) {
-                assertThat(status(connection, requests[i], i)).as("answer to request %d", i).isEqualTo(expectedStatuses[i]);
-            }
-            long sink = 0;
-            for (int i = 0; i < WARM_UP; i++) {
-                sink += exchange(connection, requests[i % requests.length], i);
-            }
-            long before = threads.getThreadAllocatedBytes(Thread.currentThread().threadId());
-            for (int i = 0; i < MEASURED; i++) {
-                sink += exchange(connection, requests[i % requests.length], i);
-            }
-            long allocated = threads.getThreadAllocatedBytes(Thread.currentThread().threadId()) - before;
-            assertThat(sink).isPositive();
-            assertThat(allocated / MEASURED).as("bytes allocated per request (%d in total)", allocated).isLessThan(64);
+            }, new int[] {200, 304, 206, 404});
         }
+    }
+
+    @Test
+    void siteRulesDoNotAllocate() throws IOException {
+        WebrootWriter w = new WebrootWriter();
+        w.addFile("/index.html", "text/html; charset=utf-8", TestSites.MODIFIED, "no-cache",
+                List.of(TestSites.rep(Encoding.IDENTITY, TestSites.INDEX)));
+        w.addFile("/posts/a.html", "text/html; charset=utf-8", TestSites.MODIFIED, "no-cache",
+                List.of(TestSites.rep(Encoding.IDENTITY, TestSites.PLAIN)));
+        w.addRule(new WebrootWriter.Rule(1, "/blog/*", 301, false, "/posts/:splat"));
+        w.addRule(new WebrootWriter.Rule(2, "/shop/:item", 200, false, "/posts/:item"));
+        w.addRule(new WebrootWriter.Rule(3, "/*", 200, false, "/index.html"));
+        w.write(dir.resolve("rules.webroot"));
+        try (Webroot rules = Webroot.open(dir.resolve("rules.webroot"))) {
+            assertNoAllocation(rules, new byte[][] {
+                bytes("GET /blog/2024/some%20post?page=2 HTTP/1.1\r\nHost: site.test\r\n\r\n"),
+                bytes("GET /shop/a.html HTTP/1.1\r\nHost: site.test\r\n\r\n"),
+                bytes("GET /app/deep/route HTTP/1.1\r\nHost: site.test\r\n\r\n"),
+            }, new int[] {301, 200, 200});
+        }
+    }
+
+    private static void assertNoAllocation(Webroot site, byte[][] requests, int[] expectedStatuses) {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        org.junit.jupiter.api.Assumptions.assumeTrue(threads.isThreadAllocatedMemorySupported());
+        threads.setThreadAllocatedMemoryEnabled(true);
+        Generation generation = Generation.pinned(site);
+        Sites fixed = (host, offset, length) -> generation;
+        Limits limits = Limits.defaults().withMaxRequestsPerConnection(Integer.MAX_VALUE);
+        HttpConnection connection = new HttpConnection(new WorkspacePool(fixed, limits, TestSites.DATES, AccessLog.DISABLED, 1), "a");
+        connection.opened(0);
+        for (int i = 0; i < requests.length; i++) {
+            assertThat(status(connection, requests[i], i)).as("answer to request %d", i).isEqualTo(expectedStatuses[i]);
+        }
+        long sink = 0;
+        for (int i = 0; i < WARM_UP; i++) {
+            sink += exchange(connection, requests[i % requests.length], i);
+        }
+        long before = threads.getThreadAllocatedBytes(Thread.currentThread().threadId());
+        for (int i = 0; i < MEASURED; i++) {
+            sink += exchange(connection, requests[i % requests.length], i);
+        }
+        long allocated = threads.getThreadAllocatedBytes(Thread.currentThread().threadId()) - before;
+        assertThat(sink).isPositive();
+        assertThat(allocated / MEASURED).as("bytes allocated per request (%d in total)", allocated).isLessThan(64);
     }
 
     private static byte[] bytes(String s) {
