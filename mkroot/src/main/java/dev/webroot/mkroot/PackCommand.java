@@ -32,6 +32,8 @@ import picocli.CommandLine.TypeConversionException;
                     + "dotfiles are left out except .well-known/; fingerprinted names (a hash in the name) are cached "
                     + "as immutable. Compressible files (text, wasm, fonts, icons) of 256 bytes to 64 MiB get gzip, br and zstd variants when they save "
                     + "enough; larger files are stored uncompressed.",
+            "_headers and _redirects at the root of SRC_DIR (Netlify / Cloudflare Pages syntax) are compiled into "
+                    + "the webroot as header fields and rules, not packed as files.",
             "SOURCE_DATE_EPOCH, when set, caps every Last-Modified time (reproducible builds)."})
 final class PackCommand implements Callable<Integer> {
     private final Io io;
