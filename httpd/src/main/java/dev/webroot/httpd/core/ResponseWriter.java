@@ -28,6 +28,8 @@ final class ResponseWriter {
     private static final byte[] CONTENT_TYPE = Ascii.bytes("Content-Type: ");
     private static final byte[] DASHES = Ascii.bytes("--");
     private static final byte[] HEX = Ascii.bytes("0123456789abcdef");
+    /** {@code "ETag: "}, which starts a file's header block. */
+    private static final int ETAG_PREFIX_LENGTH = 6;
     private static final byte[] UPPER_HEX = Ascii.bytes("0123456789ABCDEF");
     /** pchar's other characters (unreserved, sub-delims, ':' and '@') and the segment separator. */
     private static final String PCHAR = "-._~!$&'()*+,;=:@/";
@@ -124,8 +126,12 @@ final class ResponseWriter {
      */
     void page(Exchange x, int status, Webroot w, int representation, boolean headOnly, int connection) {
         start(x, status);
-        int skip = w.etagLength(representation) == 0 ? 0
-                : (int) (w.etagOffset(representation) - w.headerOffset(representation)) + w.etagLength(representation) + 2;
+        // A file's block starts with its ETag line; a block that does not is sent whole rather than cut wrongly.
+        int etagStart = (int) (w.etagOffset(representation) - w.headerOffset(representation));
+        int skip = etagStart + w.etagLength(representation) + 2;
+        if (w.etagLength(representation) == 0 || etagStart != ETAG_PREFIX_LENGTH || skip > w.notModifiedEnd(representation)) {
+            skip = 0;
+        }
         int length = w.headerLength(representation) - skip;
         x.reserveHeader(length);
         mapped.copy(w, w.headerOffset(representation) + skip, x.header, x.headerLength, length);

@@ -209,6 +209,22 @@ class SiteRulesTest {
         return c;
     }
 
+    @org.junit.jupiter.api.Test
+    void versionOneFilesAreServedAsSitesWithoutRules() throws IOException {
+        try (Webroot v1 = Webroot.open(Path.of("../webroot-format/src/test/resources/dev/webroot/format/version-1.webroot"))) {
+            assertThat(v1.version()).isEqualTo(1);
+            Generation generation = Generation.pinned(v1);
+            WorkspacePool pool = new WorkspacePool((host, offset, length) -> generation, Limits.defaults(), TestSites.DATES,
+                    AccessLog.DISABLED, 1);
+            assertThat(new Driver(new HttpConnection(pool, "t")).feed(get("/docs?a")).output())
+                    .isEqualTo(SemanticsTableTest.redirect("docs/?a"));
+            assertThat(new Driver(new HttpConnection(pool, "t")).feed(get("/about.html")).output())
+                    .startsWith("HTTP/1.1 200 OK\r\n").endsWith("\r\n\r\nabout v1\n");
+            assertThat(new Driver(new HttpConnection(pool, "t")).feed(get("/missing")).output())
+                    .startsWith("HTTP/1.1 404 Not Found\r\n").endsWith("\r\n\r\ngone\n");
+        }
+    }
+
     static List<String> withoutEtag(List<String> headers) {
         return headers.stream().filter(h -> !h.startsWith("ETag:")).toList();
     }
