@@ -46,7 +46,7 @@ public final class RulePatterns {
                 continue;
             }
             String segment = pattern.substring(segmentStart, i);
-            if (i < pattern.length() && (segment.isEmpty() || segment.equals(".") || segment.equals(".."))) {
+            if (i < pattern.length() && segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
                 return "a pattern has no empty or dot segments: " + pattern;
             }
             if (segment.startsWith(":")) {

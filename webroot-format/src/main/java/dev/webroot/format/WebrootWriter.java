@@ -152,6 +152,9 @@ public final class WebrootWriter {
             throw new IllegalArgumentException("a rule's status is one of " + RULE_STATUSES + ", not " + rule.status());
         }
         checkFieldValue("rule target", rule.target());
+        if (rule.target().isEmpty() || rule.target().indexOf(' ') >= 0 || rule.target().indexOf('\t') >= 0) {
+            throw new IllegalArgumentException("a rule's target is one word of visible ASCII: '" + rule.target() + "'");
+        }
         String unknown = RulePatterns.unknownPlaceholder(rule.pattern(), rule.target());
         if (unknown != null) {
             throw new IllegalArgumentException("unknown placeholder " + unknown + " in " + rule.target());

@@ -44,6 +44,8 @@ class RulePatternsTest {
         assertThat(RulePatterns.problem("/a?b=1")).contains("queries");
         assertThat(RulePatterns.problem("/a//b")).contains("empty");
         assertThat(RulePatterns.problem("/a/../b")).contains("dot");
+        assertThat(RulePatterns.problem("/a/..")).contains("dot");
+        assertThat(RulePatterns.problem("/dir/")).isNull();
         assertThat(RulePatterns.problem("/:a/:b/:c/:d/:e/:f/:g/:h/:i")).contains("at most 8");
     }
 }
