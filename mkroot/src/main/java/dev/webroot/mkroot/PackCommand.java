@@ -108,6 +108,8 @@ final class PackCommand implements Callable<Integer> {
                 message -> io.err().println("mkroot: warning: " + message));
         List<SourceFile> files = scanner.scan();
         SourceFile notFoundPage = notFoundPage(files);
+        SiteAssembler assembler = new SiteAssembler(!noNosniff, cleanUrls, headerRules, redirectRules);
+        assembler.checkRules(files);
         Precompressor precompressor = noCompress ? null : new Precompressor(EnumSet.copyOf(encodings), minSavingPercent);
         CachePolicy cachePolicy = new CachePolicy(immutablePattern, cacheControl.equals("none") ? null : cacheControl);
         long totalBytes = files.stream().mapToLong(SourceFile::size).sum();
@@ -117,7 +119,7 @@ final class PackCommand implements Callable<Integer> {
             List<PackedFile> packed = processAll(files, processor);
             progress.phase("writing " + out.getFileName());
             try {
-                new SiteAssembler(!noNosniff, cleanUrls, headerRules, redirectRules).assemble(packed, notFoundPage).write(out);
+                assembler.assemble(packed, notFoundPage).write(out);
             } catch (IOException e) {
                 throw new MkrootException("cannot write " + out + ": " + reason(e, out.getParent()), e);
             } catch (IllegalArgumentException | IllegalStateException e) {

@@ -49,15 +49,19 @@ final class SiteAssembler {
         this.rules = rules;
     }
 
+    /**
+     * Checks the redirect rules against the tree's paths alone (targets packed, no loop), so that a
+     * mistake in them is reported before any file is read or compressed.
+     */
+    void checkRules(List<SourceFile> sources) {
+        SiteAssembler layout = new SiteAssembler(nosniff, cleanUrls, headers, rules);
+        layout.layOut(sources.stream().map(s -> new PackedFile(s, null, 0, null, List.of())).toList());
+        layout.resolvedRules();
+    }
+
+    /** A writer holding the site; call once per assembler. */
     WebrootWriter assemble(List<PackedFile> files, SourceFile notFoundPage) {
-        Set<String> sourcePaths = new HashSet<>();
-        for (PackedFile file : files) {
-            sourcePaths.add(file.source().urlPath());
-        }
-        for (PackedFile file : files) {
-            place(file, sourcePaths);
-        }
-        redirects.keySet().removeAll(filesByPath.keySet());
+        layOut(files);
         WebrootWriter writer = new WebrootWriter().nosniff(nosniff);
         for (Map.Entry<String, PackedFile> e : filesByPath.entrySet()) {
             PackedFile file = e.getValue();
@@ -76,15 +80,33 @@ final class SiteAssembler {
                 }
             }
         }
+        for (Rule rule : resolvedRules()) {
+            writer.addRule(rule);
+        }
+        return writer;
+    }
+
+    private void layOut(List<PackedFile> files) {
+        Set<String> sourcePaths = new HashSet<>();
+        for (PackedFile file : files) {
+            sourcePaths.add(file.source().urlPath());
+        }
+        for (PackedFile file : files) {
+            place(file, sourcePaths);
+        }
+        redirects.keySet().removeAll(filesByPath.keySet());
+    }
+
+    /** The rules with their fixed targets resolved to packed paths, each checked for loops. */
+    private List<Rule> resolvedRules() {
         List<Rule> resolved = new ArrayList<>();
         for (Rule rule : rules) {
             resolved.add(resolveTarget(rule));
         }
         for (Rule rule : resolved) {
             checkLoop(rule, resolved);
-            writer.addRule(rule);
         }
-        return writer;
+        return resolved;
     }
 
     /** Puts a file at its URL paths, and the redirects that lead there. */
