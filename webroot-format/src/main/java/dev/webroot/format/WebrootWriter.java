@@ -434,6 +434,12 @@ public final class WebrootWriter {
         }
 
         private int[] ruleTargets() {
+            Map<String, Integer> files = new HashMap<>();
+            for (int e = 0; e < sorted.size(); e++) {
+                if (sorted.get(e).kind == EntryKind.FILE) {
+                    files.put(new String(sorted.get(e).path, StandardCharsets.UTF_8), e);
+                }
+            }
             int[] targets = new int[rules.size()];
             for (int r = 0; r < rules.size(); r++) {
                 Rule rule = rules.get(r);
@@ -441,12 +447,7 @@ public final class WebrootWriter {
                 if (isRedirect(rule.status()) || RulePatterns.hasPlaceholders(rule.pattern(), rule.target())) {
                     continue;
                 }
-                byte[] target = rule.target().getBytes(StandardCharsets.UTF_8);
-                for (int e = 0; e < sorted.size(); e++) {
-                    if (sorted.get(e).kind == EntryKind.FILE && Arrays.equals(sorted.get(e).path, target)) {
-                        targets[r] = e;
-                    }
-                }
+                targets[r] = files.getOrDefault(rule.target(), NONE);
                 if (targets[r] == NONE) {
                     throw new IllegalArgumentException("the target " + rule.target() + " of the rule " + rule.pattern()
                             + " is not a packed file");
