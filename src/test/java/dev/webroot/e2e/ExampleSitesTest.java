@@ -101,6 +101,26 @@ class ExampleSitesTest {
         assertServes(port, "www.example.com", "/docs/", 200, "www.example.com", "docs/index.html");
     }
 
+    @ParameterizedTest
+    @FieldSource("MODELS")
+    void appliesTheWwwSitesHeadersAndRedirectsRules(String model) throws Exception {
+        int port = port(model);
+        Http.Response page = Http.get(port, "www.example.com", "/about.html");
+        assertThat(page.header("X-Frame-Options")).isEqualTo("DENY");
+        assertThat(page.header("Referrer-Policy")).isEqualTo("strict-origin-when-cross-origin");
+        Http.Response image = Http.get(port, "www.example.com", "/images/logo.svg");
+        assertThat(image.header("Cache-Control")).isEqualTo("public, max-age=86400");
+        assertThat(image.header("X-Frame-Options")).isNull();
+        Http.Response guide = Http.get(port, "www.example.com", "/guide/install");
+        assertThat(guide.status()).isEqualTo(301);
+        assertThat(guide.header("Location")).isEqualTo("/docs/install.html");
+        Http.Response blog = Http.get(port, "www.example.com", "/blog/posts/hello-world/");
+        assertThat(blog.status()).isEqualTo(302);
+        assertThat(blog.header("Location")).isEqualTo("https://blog.example.org/posts/hello-world/");
+        assertServes(port, "www.example.com", "/retired/page", 410, "www.example.com", "404.html");
+        assertThat(Http.get(port, "www.example.com", "/_redirects").status()).isEqualTo(404);
+    }
+
     /** GETs {@code path} with {@code host} and expects {@code status} and the bytes of {@code file} in {@code site}'s sources. */
     private static void assertServes(int port, String host, String path, int status, String site, String file)
             throws IOException {

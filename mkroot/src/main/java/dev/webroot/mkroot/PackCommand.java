@@ -1,6 +1,7 @@
 package dev.webroot.mkroot;
 
 import dev.webroot.format.Encoding;
+import dev.webroot.format.WebrootWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,6 +32,8 @@ import picocli.CommandLine.TypeConversionException;
                     + "dotfiles are left out except .well-known/; fingerprinted names (a hash in the name) are cached "
                     + "as immutable. Compressible files (text, wasm, fonts, icons) of 256 bytes to 64 MiB get gzip, br and zstd variants when they save "
                     + "enough; larger files are stored uncompressed.",
+            "_headers and _redirects at the root of SRC_DIR (Netlify / Cloudflare Pages syntax) are compiled into "
+                    + "the webroot as header fields and rules, not packed as files.",
             "SOURCE_DATE_EPOCH, when set, caps every Last-Modified time (reproducible builds)."})
 final class PackCommand implements Callable<Integer> {
     private final Io io;
@@ -77,6 +80,14 @@ final class PackCommand implements Callable<Integer> {
             description = "Keep a variant only if it is this much smaller (and 128 bytes smaller) than the file (default: ${DEFAULT-VALUE}).")
     private int minSavingPercent;
 
+    @Option(names = "--clean-urls",
+            description = "Serve name.html at name (and dir/index.html only at dir/), redirecting the .html paths there with 308.")
+    private boolean cleanUrls;
+
+    @Option(names = "--follow-external-links",
+            description = "Pack the files and directories that symbolic links outside SRC_DIR point to.")
+    private boolean followExternalLinks;
+
     @Option(names = "--threads", paramLabel = "N",
             description = "Files compressed in parallel (default: the number of processors).")
     private int threads = Runtime.getRuntime().availableProcessors();
@@ -90,21 +101,27 @@ final class PackCommand implements Callable<Integer> {
         Long sourceDateEpoch = sourceDateEpoch();
         checkOptions();
         Path out = checkOutput(checkSourceDir());
-        TreeScanner scanner = new TreeScanner(sourceDir, includeDotfiles, message -> io.err().println("mkroot: warning: " + message));
+        HeaderRules headerRules = readRules(HeaderRules.FILE_NAME) instanceof String text ? HeaderRules.parse(text) : HeaderRules.NONE;
+        List<WebrootWriter.Rule> redirectRules = readRules(RedirectRules.FILE_NAME) instanceof String text
+                ? RedirectRules.parse(text) : List.of();
+        TreeScanner scanner = new TreeScanner(sourceDir, includeDotfiles, followExternalLinks,
+                message -> io.err().println("mkroot: warning: " + message));
         List<SourceFile> files = scanner.scan();
         SourceFile notFoundPage = notFoundPage(files);
+        SiteAssembler assembler = new SiteAssembler(!noNosniff, cleanUrls, headerRules, redirectRules);
+        assembler.checkRules(files);
         Precompressor precompressor = noCompress ? null : new Precompressor(EnumSet.copyOf(encodings), minSavingPercent);
         CachePolicy cachePolicy = new CachePolicy(immutablePattern, cacheControl.equals("none") ? null : cacheControl);
         long totalBytes = files.stream().mapToLong(SourceFile::size).sum();
         try (Progress progress = Progress.start(io, files.size(), totalBytes);
-             VariantStore variants = VariantStore.open(out.getParent())) {
+             VariantStore variants = openVariantStore(out)) {
             FileProcessor processor = new FileProcessor(precompressor, variants, cachePolicy, sourceDateEpoch, progress);
             List<PackedFile> packed = processAll(files, processor);
             progress.phase("writing " + out.getFileName());
             try {
-                new SiteAssembler(!noNosniff).assemble(packed, notFoundPage).write(out);
+                assembler.assemble(packed, notFoundPage).write(out);
             } catch (IOException e) {
-                throw new MkrootException("writing " + out + ": " + IoErrors.describe(e), e);
+                throw new MkrootException("cannot write " + out + ": " + reason(e, out.getParent()), e);
             } catch (IllegalArgumentException | IllegalStateException e) {
                 // The writer's limits, e.g. an index beyond 2 GiB.
                 throw new MkrootException("cannot write " + out + ": " + e.getMessage(), e);
@@ -112,6 +129,43 @@ final class PackCommand implements Callable<Integer> {
             progress.finish(out.getFileName().toString(), Files.size(out));
         }
         return Mkroot.EXIT_OK;
+    }
+
+    /** The text of a rule file at the root of SRC_DIR, or null when there is none. */
+    private String readRules(String name) throws IOException {
+        Path file = sourceDir.resolve(name);
+        if (!Files.exists(file)) {
+            return null;
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new MkrootException(name + ": not a regular file");
+        }
+        byte[] bytes = Files.readAllBytes(file);
+        try {
+            return java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                    .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new MkrootException(name + ": not valid UTF-8 text");
+        }
+    }
+
+    /** The store of compressed variants beside OUT_FILE; a directory that cannot be written is reported as OUT_FILE's. */
+    private static VariantStore openVariantStore(Path out) {
+        try {
+            return VariantStore.open(out.getParent());
+        } catch (IOException e) {
+            throw new MkrootException("cannot write " + out + ": " + reason(e, out.getParent()), e);
+        }
+    }
+
+    /** What went wrong, without naming the temporary file the failure happened on. */
+    static String reason(IOException e, Path dir) {
+        return switch (e) {
+            case java.nio.file.AccessDeniedException a -> "permission denied in " + dir;
+            case java.nio.file.FileSystemException f -> (f.getReason() != null ? f.getReason() : "cannot create a file")
+                    + " in " + dir;
+            default -> IoErrors.describe(e);
+        };
     }
 
     /** Processes files on a fixed pool; results keep the walk order, so thread timing cannot change the output. */

@@ -18,8 +18,11 @@ import java.util.function.Consumer;
 
 /**
  * Walks SRC_DIR in a deterministic order (names sorted by their UTF-8 bytes) and lists the regular
- * files to pack. Symbolic links are followed only while their real target stays inside SRC_DIR;
- * special files are skipped with a warning; names that are not valid UTF-8 stop the walk.
+ * files to pack. Symbolic links are followed while their real target stays inside SRC_DIR, or
+ * anywhere when external links are allowed (a link back into a directory being walked is a cycle
+ * and refused either way); special files are skipped with a warning; names that are not valid UTF-8
+ * stop the walk. The site's rule files at the root ({@code _headers}, {@code _redirects}) are not
+ * part of the site.
  */
 final class TreeScanner {
     private static final Comparator<String> BY_UTF8_BYTES = (a, b) ->
@@ -28,15 +31,21 @@ final class TreeScanner {
     private final Path root;
     private final Path realRoot;
     private final boolean includeDotfiles;
+    private final boolean followExternalLinks;
     private final Consumer<String> warnings;
     private final List<SourceFile> files = new ArrayList<>();
     /** Real paths of the directories being walked, from the root down: a link back to one is a cycle. */
     private final Deque<Path> openDirectories = new ArrayDeque<>();
 
     TreeScanner(Path root, boolean includeDotfiles, Consumer<String> warnings) throws IOException {
+        this(root, includeDotfiles, false, warnings);
+    }
+
+    TreeScanner(Path root, boolean includeDotfiles, boolean followExternalLinks, Consumer<String> warnings) throws IOException {
         this.root = root;
         this.realRoot = root.toRealPath();
         this.includeDotfiles = includeDotfiles;
+        this.followExternalLinks = followExternalLinks;
         this.warnings = warnings;
     }
 
@@ -52,6 +61,9 @@ final class TreeScanner {
             String name = child.getFileName().toString();
             String relative = relativeDir.isEmpty() ? name : relativeDir + "/" + name;
             if (name.startsWith(".") && !includeDotfiles && !(relativeDir.isEmpty() && name.equals(".well-known"))) {
+                continue;
+            }
+            if (relativeDir.isEmpty() && (name.equals(HeaderRules.FILE_NAME) || name.equals(RedirectRules.FILE_NAME))) {
                 continue;
             }
             BasicFileAttributes attributes = Files.readAttributes(child, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
@@ -118,8 +130,9 @@ final class TreeScanner {
         } catch (NoSuchFileException e) {
             throw new MkrootException("link " + relative + " -> " + target + " is broken (its target does not exist)");
         }
-        if (!real.startsWith(realRoot)) {
-            throw new MkrootException("link " + relative + " -> " + target + " points outside SRC_DIR");
+        if (!real.startsWith(realRoot) && !followExternalLinks) {
+            throw new MkrootException("link " + relative + " -> " + target
+                    + " points outside SRC_DIR; pass --follow-external-links to pack what it points to");
         }
         return real;
     }

@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
 /** {@code mkroot verify FILE}: validates the index and re-hashes every stored body. */
 @Command(name = "verify", mixinStandardHelpOptions = true,
         description = {"Checks a webroot file: validates its index as httpd does when loading it, then re-hashes "
-                + "every stored body against its SHA-256 and ETag. Exits 1 on any problem."})
+                + "every stored body against its SHA-256 and ETag, and every site rule's pattern and placeholders. "
+                + "Exits 1 on any problem."})
 final class VerifyCommand extends WebrootFileCommand {
     VerifyCommand(Io io) {
         super(io);
@@ -16,7 +17,8 @@ final class VerifyCommand extends WebrootFileCommand {
 
     @Override
     int run(Webroot webroot) throws IOException {
-        List<String> problems = webroot.verify();
+        List<String> problems = new java.util.ArrayList<>(webroot.verify());
+        problems.addAll(webroot.verifyRules());
         for (String problem : problems) {
             io.err().println("mkroot: " + file + ": " + problem);
         }
@@ -24,7 +26,8 @@ final class VerifyCommand extends WebrootFileCommand {
             return Mkroot.EXIT_FAILURE;
         }
         io.out().println(file + ": ok, " + webroot.entryCount() + " entries, " + webroot.representationCount()
-                + " representations, " + webroot.fileLength() + " bytes");
+                + " representations, " + webroot.ruleCount() + " rules, " + webroot.fileLength() + " bytes (format version "
+                + webroot.version() + ")");
         io.out().flush();
         return Mkroot.EXIT_OK;
     }

@@ -32,13 +32,23 @@ final class HeaderBlock {
         this.etagLength = etagLength;
     }
 
+    private static void append(StringBuilder b, java.util.List<WebrootWriter.Field> fields) {
+        for (WebrootWriter.Field f : fields) {
+            b.append(f.name()).append(": ").append(f.value()).append("\r\n");
+        }
+    }
+
     static String httpDate(long epochSeconds) {
         return IMF_FIXDATE.format(Instant.ofEpochSecond(epochSeconds));
     }
 
-    /** The block of a file's representation, served with 200, 206 and 304. */
+    /**
+     * The block of a file's representation, served with 200, 206 and 304. The site's fields go
+     * after the server's own in their group: {@code fields.revalidated()} in what a 304 carries.
+     */
     static HeaderBlock forFile(String etag, String cacheControl, boolean vary, long lastModified,
-                               Encoding encoding, boolean nosniff, String contentType, long length) {
+                               Encoding encoding, boolean nosniff, String contentType, long length,
+                               WebrootWriter.SiteFields fields) {
         StringBuilder b = new StringBuilder(256);
         b.append("ETag: ");
         int etagOffset = b.length();
@@ -49,6 +59,7 @@ final class HeaderBlock {
         if (vary) {
             b.append("Vary: Accept-Encoding\r\n");
         }
+        append(b, fields.revalidated());
         int notModifiedEnd = b.length();
         b.append("Last-Modified: ").append(httpDate(lastModified)).append("\r\n");
         if (encoding != Encoding.IDENTITY) {
@@ -58,6 +69,7 @@ final class HeaderBlock {
         if (nosniff) {
             b.append("X-Content-Type-Options: nosniff\r\n");
         }
+        append(b, fields.other());
         int commonEnd = b.length();
         b.append("Content-Type: ").append(contentType).append("\r\n");
         int contentTypeEnd = b.length();
@@ -66,12 +78,14 @@ final class HeaderBlock {
     }
 
     /** The block of the not-found page's representation, sent with 404: no validators, no ranges. */
-    static HeaderBlock forNotFound(boolean vary, Encoding encoding, boolean nosniff, String contentType, long length) {
+    static HeaderBlock forNotFound(boolean vary, Encoding encoding, boolean nosniff, String contentType, long length,
+                                   WebrootWriter.SiteFields fields) {
         StringBuilder b = new StringBuilder(128);
         b.append("Cache-Control: no-cache\r\n");
         if (vary) {
             b.append("Vary: Accept-Encoding\r\n");
         }
+        append(b, fields.revalidated());
         int notModifiedEnd = b.length();
         if (encoding != Encoding.IDENTITY) {
             b.append("Content-Encoding: ").append(encoding.token()).append("\r\n");
@@ -79,6 +93,7 @@ final class HeaderBlock {
         if (nosniff) {
             b.append("X-Content-Type-Options: nosniff\r\n");
         }
+        append(b, fields.other());
         int commonEnd = b.length();
         b.append("Content-Type: ").append(contentType).append("\r\n");
         int contentTypeEnd = b.length();

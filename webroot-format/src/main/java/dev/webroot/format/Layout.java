@@ -3,7 +3,7 @@ package dev.webroot.format;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
-/** Byte offsets and constants of format version 1, as specified in FORMAT.md. */
+/** Byte offsets and constants of format version 2 (and what differs in version 1), as specified in FORMAT.md. */
 final class Layout {
     private Layout() {}
 
@@ -13,7 +13,9 @@ final class Layout {
     static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     static final byte[] MAGIC = {(byte) 0x89, 'W', 'E', 'B', 'R', 'O', 'O', 'T'};
-    static final int VERSION = 1;
+    static final int VERSION = 2;
+    /** The first version: no RULES section, entries without redirect status or forced rule; still read. */
+    static final int VERSION_1 = 1;
     static final int DATA_ALIGNMENT = 4096;
     static final int SECTION_ALIGNMENT = 8;
     static final int NONE = -1;
@@ -47,7 +49,10 @@ final class Layout {
     static final int SECTION_STRINGS = 4;
     static final int SECTION_HEADERS = 5;
     static final int SECTION_DATA = 6;
-    static final int SECTION_COUNT = 6;
+    static final int SECTION_RULES = 7;
+    /** The highest section id, and the number of sections, of the current version. */
+    static final int SECTION_COUNT = 7;
+    static final int SECTION_COUNT_V1 = 6;
 
     // Hash slots, 8 bytes each: tag (upper 32 bits of the path hash) and entry index + 1 (0 = empty).
     static final int SLOT_SIZE = 8;
@@ -67,7 +72,11 @@ final class Layout {
     static final int E_LAST_MODIFIED = 32;
     static final int E_LOCATION_OFFSET = 40;
     static final int E_LOCATION_LENGTH = 48;
-    static final int E_RESERVED = 52;
+    /** Version 2: the first forced rule that matches the entry's path, plus one (0 = none). */
+    static final int E_FORCED_RULE = 52;
+    /** Version 2: a REDIRECT entry's status, 301 or 308; 0 otherwise. */
+    static final int E_REDIRECT_STATUS = 56;
+    static final int E_RESERVED = 58;
 
     // Representations, 96 bytes each.
     static final int REPRESENTATION_SIZE = 96;
@@ -86,6 +95,24 @@ final class Layout {
     static final int R_RESERVED_TAIL = 84;
 
     static final int SHA256_LENGTH = 32;
+
+    // Rules (version 2), 48 bytes each, in the order of the rule file.
+    static final int RULE_SIZE = 48;
+    static final int RU_STATUS = 0;
+    static final int RU_FLAGS = 2;
+    static final int RU_RESERVED = 3;
+    static final int RU_LINE = 4;
+    static final int RU_PATTERN_OFFSET = 8;
+    static final int RU_PATTERN_LENGTH = 16;
+    static final int RU_TARGET_LENGTH = 20;
+    static final int RU_TARGET_OFFSET = 24;
+    static final int RU_TARGET_ENTRY = 32;
+    static final int RU_PREFIX_LENGTH = 36;
+    static final int RU_RESERVED_TAIL = 40;
+    static final int RULE_FORCED = 1;
+    static final int RULE_ABSOLUTE = 2;
+    static final int RULE_TEMPLATE = 4;
+    static final int RULE_FLAGS = RULE_FORCED | RULE_ABSOLUTE | RULE_TEMPLATE;
 
     static long align(long value, long alignment) {
         return (value + alignment - 1) / alignment * alignment;

@@ -55,6 +55,9 @@ public final class Webroot implements AutoCloseable {
     private final long stringsOffset;
     private final long headersOffset;
     private final long dataOffset;
+    private final int version;
+    private final long rulesOffset;
+    private final int ruleCount;
 
     private Webroot(Path file, Arena arena, FileChannel channel, MemorySegment map, Sections s) {
         this.file = file;
@@ -73,6 +76,9 @@ public final class Webroot implements AutoCloseable {
         this.stringsOffset = s.offset[SECTION_STRINGS];
         this.headersOffset = s.offset[SECTION_HEADERS];
         this.dataOffset = s.offset[SECTION_DATA];
+        this.version = map.get(U32, H_VERSION);
+        this.rulesOffset = s.offset[SECTION_RULES];
+        this.ruleCount = (int) (s.length[SECTION_RULES] / RULE_SIZE);
     }
 
     /** Opens and validates a webroot file; a file that is not a valid webroot is refused with a message naming the problem. */
@@ -325,6 +331,134 @@ public final class Webroot implements AutoCloseable {
         return new String(map.asSlice(offset, length).toArray(U8), StandardCharsets.UTF_8);
     }
 
+    // ---- site rules (version 2; a version-1 file has none)
+
+    /** The format version of the file: 1 (read as a site without rules) or 2. */
+    public int version() {
+        return version;
+    }
+
+    /** A REDIRECT entry's status: 301 or 308. */
+    public int redirectStatus(int entry) {
+        int status = version == VERSION_1 ? 0 : Short.toUnsignedInt(map.get(U16, entryBase(entry) + E_REDIRECT_STATUS));
+        return status == 0 ? 301 : status;
+    }
+
+    /** The first forced rule that matches the entry's path (decided at pack time), or -1. */
+    public int forcedRule(int entry) {
+        return version == VERSION_1 ? -1 : map.get(U32, entryBase(entry) + E_FORCED_RULE) - 1;
+    }
+
+    public int ruleCount() {
+        return ruleCount;
+    }
+
+    private long ruleBase(int rule) {
+        return rulesOffset + (long) rule * RULE_SIZE;
+    }
+
+    /** 200, 301, 302, 303, 307, 308, 404 or 410. */
+    public int ruleStatus(int rule) {
+        return Short.toUnsignedInt(map.get(U16, ruleBase(rule) + RU_STATUS));
+    }
+
+    /** Whether the rule applies even where the path is packed. */
+    public boolean ruleForced(int rule) {
+        return (map.get(U8, ruleBase(rule) + RU_FLAGS) & RULE_FORCED) != 0;
+    }
+
+    /** Whether the target is an absolute http(s) URL (redirects only). */
+    public boolean ruleAbsolute(int rule) {
+        return (map.get(U8, ruleBase(rule) + RU_FLAGS) & RULE_ABSOLUTE) != 0;
+    }
+
+    /** Whether the target refers to captures of the pattern, so it is built per request. */
+    public boolean ruleTemplate(int rule) {
+        return (map.get(U8, ruleBase(rule) + RU_FLAGS) & RULE_TEMPLATE) != 0;
+    }
+
+    /** The line of the rule file the rule was written on, 0 for rules made by the packer. */
+    public int ruleLine(int rule) {
+        return map.get(U32, ruleBase(rule) + RU_LINE);
+    }
+
+    /** Absolute offset of the pattern's bytes (UTF-8). */
+    public long rulePatternOffset(int rule) {
+        return stringsOffset + map.get(U64, ruleBase(rule) + RU_PATTERN_OFFSET);
+    }
+
+    public int rulePatternLength(int rule) {
+        return map.get(U32, ruleBase(rule) + RU_PATTERN_LENGTH);
+    }
+
+    /** How many leading bytes of the pattern are literal: a path that differs there cannot match. */
+    public int rulePrefixLength(int rule) {
+        return map.get(U32, ruleBase(rule) + RU_PREFIX_LENGTH);
+    }
+
+    /** Absolute offset of the target's bytes (visible ASCII). */
+    public long ruleTargetOffset(int rule) {
+        return stringsOffset + map.get(U64, ruleBase(rule) + RU_TARGET_OFFSET);
+    }
+
+    public int ruleTargetLength(int rule) {
+        return map.get(U32, ruleBase(rule) + RU_TARGET_LENGTH);
+    }
+
+    /** The FILE entry a 200, 404 or 410 rule with a fixed target serves, or -1. */
+    public int ruleTargetEntry(int rule) {
+        return map.get(U32, ruleBase(rule) + RU_TARGET_ENTRY) - 1;
+    }
+
+    public String rulePattern(int rule) {
+        return string(rulePatternOffset(rule), rulePatternLength(rule));
+    }
+
+    public String ruleTarget(int rule) {
+        return string(ruleTargetOffset(rule), ruleTargetLength(rule));
+    }
+
+    /**
+     * Checks what opening does not: that every rule's pattern is valid and every placeholder of its
+     * target is captured by it, and that each entry's forced rule is the first forced rule its path
+     * matches. Returns one message per problem.
+     */
+    public List<String> verifyRules() {
+        List<String> problems = new ArrayList<>();
+        for (int r = 0; r < ruleCount; r++) {
+            String pattern = rulePattern(r);
+            String name = "rule " + (r + 1) + (ruleLine(r) > 0 ? " (_redirects:" + ruleLine(r) + ")" : "");
+            String problem = RulePatterns.problem(pattern);
+            if (problem != null) {
+                problems.add(name + ": " + problem);
+                continue;
+            }
+            String unknown = RulePatterns.unknownPlaceholder(pattern, ruleTarget(r));
+            if (unknown != null) {
+                problems.add(name + ": unknown placeholder " + unknown + " in " + ruleTarget(r));
+            }
+            if (ruleTemplate(r) != RulePatterns.hasPlaceholders(pattern, ruleTarget(r))) {
+                problems.add(name + ": its template flag disagrees with its target");
+            }
+        }
+        for (int e = 0; e < entryCount; e++) {
+            if (kind(e) == EntryKind.NOT_FOUND) {
+                continue;
+            }
+            int expected = -1;
+            for (int r = 0; r < ruleCount && expected < 0; r++) {
+                if (ruleForced(r) && RulePatterns.matches(rulePattern(r), path(e))) {
+                    expected = r;
+                }
+            }
+            if (forcedRule(e) != expected) {
+                problems.add("entry " + path(e) + " records forced rule " + (forcedRule(e) + 1) + " but rule "
+                        + (expected + 1) + " is the first forced rule that matches it");
+            }
+        }
+        return problems;
+    }
+
     // ---- verification
 
     /**
@@ -420,6 +554,8 @@ public final class Webroot implements AutoCloseable {
         private final long size;
         private final long[] offset = new long[SECTION_COUNT + 1];
         private final long[] length = new long[SECTION_COUNT + 1];
+        private int version;
+        private int sectionCount;
         /** The index, a view of the mapping: validation allocates nothing in proportion to the file. */
         private ByteBuffer idx;
 
@@ -456,9 +592,12 @@ public final class Webroot implements AutoCloseable {
                 }
             }
             int version = map.get(U32, H_VERSION);
-            if (version != VERSION) {
-                throw fail("unsupported format version " + Integer.toUnsignedString(version) + " (this build reads version " + VERSION + ")");
+            if (version != VERSION && version != VERSION_1) {
+                throw fail("unsupported format version " + Integer.toUnsignedString(version) + " (this build reads versions "
+                        + VERSION_1 + " to " + VERSION + "; re-pack with this mkroot)");
             }
+            this.version = version;
+            this.sectionCount = version == VERSION_1 ? SECTION_COUNT_V1 : SECTION_COUNT;
             if (map.get(U32, H_HEADER_SIZE) != HEADER_SIZE) {
                 throw fail("header size is " + map.get(U32, H_HEADER_SIZE) + ", expected " + HEADER_SIZE);
             }
@@ -467,10 +606,10 @@ public final class Webroot implements AutoCloseable {
                 throw fail((size < declared ? "truncated" : "has trailing bytes") + ": header says " + Long.toUnsignedString(declared)
                         + " bytes, file has " + size);
             }
-            if (map.get(U32, H_SECTION_COUNT) != SECTION_COUNT) {
-                throw fail("section count is " + map.get(U32, H_SECTION_COUNT) + ", expected " + SECTION_COUNT);
+            if (map.get(U32, H_SECTION_COUNT) != sectionCount) {
+                throw fail("section count is " + map.get(U32, H_SECTION_COUNT) + ", expected " + sectionCount);
             }
-            long tableEnd = HEADER_SIZE + (long) SECTION_COUNT * SECTION_ENTRY_SIZE;
+            long tableEnd = HEADER_SIZE + (long) sectionCount * SECTION_ENTRY_SIZE;
             long indexEnd = map.get(U64, H_INDEX_END);
             if (indexEnd < tableEnd || indexEnd > size || indexEnd % DATA_ALIGNMENT != 0) {
                 throw fail("index end " + Long.toUnsignedString(indexEnd) + " is outside the file or not 4096-aligned");
@@ -508,6 +647,9 @@ public final class Webroot implements AutoCloseable {
             for (int r = 0; r < representationCount; r++) {
                 checkRepresentation(r);
             }
+            if (version != VERSION_1) {
+                checkRules(entryCount);
+            }
             return new Sections(offset, length);
         }
 
@@ -528,10 +670,10 @@ public final class Webroot implements AutoCloseable {
 
         private void readSections(long tableEnd, long indexEnd) throws WebrootFormatException {
             boolean[] seen = new boolean[SECTION_COUNT + 1];
-            for (int i = 0; i < SECTION_COUNT; i++) {
+            for (int i = 0; i < sectionCount; i++) {
                 long at = HEADER_SIZE + (long) i * SECTION_ENTRY_SIZE;
                 int id = u32(at + S_ID);
-                if (id < 1 || id > SECTION_COUNT || seen[id]) {
+                if (id < 1 || id > sectionCount || seen[id]) {
                     throw fail("section table entry " + i + " has an unknown or repeated id " + Integer.toUnsignedString(id));
                 }
                 if (u32(at + S_RESERVED) != 0) {
@@ -552,9 +694,10 @@ public final class Webroot implements AutoCloseable {
                 offset[id] = start;
                 length[id] = len;
             }
-            for (int a = 1; a < SECTION_COUNT; a++) {
-                for (int b = a + 1; b < SECTION_COUNT; b++) {
-                    if (offset[a] < offset[b] + length[b] && offset[b] < offset[a] + length[a]) {
+            for (int a = 1; a <= sectionCount; a++) {
+                for (int b = a + 1; b <= sectionCount; b++) {
+                    if (a != SECTION_DATA && b != SECTION_DATA
+                            && offset[a] < offset[b] + length[b] && offset[b] < offset[a] + length[a]) {
                         throw fail("sections " + a + " and " + b + " overlap");
                     }
                 }
@@ -638,8 +781,12 @@ public final class Webroot implements AutoCloseable {
                     throw fail("entry " + e + " has a path that does not start with '/'");
                 }
             }
-            if (u8(at + E_FLAGS) != 0 || u32(at + E_RESERVED) != 0 || u64(at + E_RESERVED + 4) != 0) {
+            if (u8(at + E_FLAGS) != 0 || version == VERSION_1 && (u32(at + E_FORCED_RULE) != 0 || u64(at + E_REDIRECT_STATUS) != 0)
+                    || version != VERSION_1 && (u16(at + E_RESERVED) != 0 || u32(at + E_RESERVED + 2) != 0)) {
                 throw fail("entry " + e + " has non-zero reserved fields");
+            }
+            if (version != VERSION_1) {
+                checkEntryRuleFields(e, at, kind);
             }
             int count = Short.toUnsignedInt(u16(at + E_REPRESENTATION_COUNT));
             long first = Integer.toUnsignedLong(u32(at + E_FIRST_REPRESENTATION));
@@ -671,6 +818,71 @@ public final class Webroot implements AutoCloseable {
                 seen |= 1 << code;
                 if ((u32(rep + R_ETAG_LENGTH) == 0) != (kind == EntryKind.NOT_FOUND)) {
                     throw fail("entry " + e + " has a representation " + (kind == EntryKind.NOT_FOUND ? "with" : "without") + " an ETag");
+                }
+            }
+        }
+
+        /** Version 2 entry fields: a redirect's status, and a forced rule in range that is forced. */
+        private void checkEntryRuleFields(int e, long at, EntryKind kind) throws WebrootFormatException {
+            int status = Short.toUnsignedInt(u16(at + E_REDIRECT_STATUS));
+            if (kind == EntryKind.REDIRECT ? status != 301 && status != 308 : status != 0) {
+                throw fail("entry " + e + " has redirect status " + status);
+            }
+            long forced = Integer.toUnsignedLong(u32(at + E_FORCED_RULE));
+            long rules = length[SECTION_RULES] / RULE_SIZE;
+            if (forced > rules || kind == EntryKind.NOT_FOUND && forced != 0
+                    || forced > 0 && (u8(offset[SECTION_RULES] + (forced - 1) * RULE_SIZE + RU_FLAGS) & RULE_FORCED) == 0) {
+                throw fail("entry " + e + " names rule " + forced + ", which is not one of the " + rules + " rules or not forced");
+            }
+        }
+
+        /**
+         * Every rule: a known status and flags, pattern and target inside STRINGS, a target of visible
+         * ASCII that a redirect has and only a redirect may make absolute, a fixed-target rewrite's entry
+         * a FILE, the literal prefix within the pattern, reserved bytes 0.
+         */
+        private void checkRules(int entryCount) throws WebrootFormatException {
+            if (length[SECTION_RULES] % RULE_SIZE != 0) {
+                throw fail("rule section length " + length[SECTION_RULES] + " is not a multiple of " + RULE_SIZE);
+            }
+            long count = length[SECTION_RULES] / RULE_SIZE;
+            for (int r = 0; r < count; r++) {
+                long at = offset[SECTION_RULES] + (long) r * RULE_SIZE;
+                int status = Short.toUnsignedInt(u16(at + RU_STATUS));
+                int flags = u8(at + RU_FLAGS);
+                boolean redirect = status >= 300 && status < 400;
+                if (!WebrootWriter.RULE_STATUSES.contains(status) || (flags & ~RULE_FLAGS) != 0
+                        || u8(at + RU_RESERVED) != 0 || u64(at + RU_RESERVED_TAIL) != 0) {
+                    throw fail("rule " + r + " has status " + status + ", flags " + flags + " or non-zero reserved fields");
+                }
+                long patternOffset = u64(at + RU_PATTERN_OFFSET);
+                long patternLength = Integer.toUnsignedLong(u32(at + RU_PATTERN_LENGTH));
+                long targetOffset = u64(at + RU_TARGET_OFFSET);
+                long targetLength = Integer.toUnsignedLong(u32(at + RU_TARGET_LENGTH));
+                checkString(r, "rule pattern", patternOffset, patternLength);
+                checkString(r, "rule target", targetOffset, targetLength);
+                if (patternLength == 0 || u8(offset[SECTION_STRINGS] + patternOffset) != '/' || targetLength == 0) {
+                    throw fail("rule " + r + " has an empty target or a pattern that does not start with '/'");
+                }
+                checkFieldBytes(r, "rule pattern", offset[SECTION_STRINGS] + patternOffset, patternLength);
+                for (long i = 0; i < targetLength; i++) {
+                    int c = u8(offset[SECTION_STRINGS] + targetOffset + i);
+                    if (c <= 0x20 || c >= 0x7f) {
+                        throw fail("rule " + r + " target has a byte that is not visible ASCII");
+                    }
+                }
+                if (Integer.toUnsignedLong(u32(at + RU_PREFIX_LENGTH)) > patternLength) {
+                    throw fail("rule " + r + " literal prefix is longer than its pattern");
+                }
+                boolean absolute = (flags & RULE_ABSOLUTE) != 0;
+                if (absolute && !redirect || !absolute && u8(offset[SECTION_STRINGS] + targetOffset) != '/') {
+                    throw fail("rule " + r + " has a target that is neither a path nor a redirect's URL");
+                }
+                long target = Integer.toUnsignedLong(u32(at + RU_TARGET_ENTRY));
+                boolean template = (flags & RULE_TEMPLATE) != 0;
+                if (redirect ? target != 0 : template ? target != 0 : target == 0 || target > entryCount
+                        || u8(offset[SECTION_ENTRIES] + (target - 1) * ENTRY_SIZE + E_KIND) != EntryKind.FILE.code()) {
+                    throw fail("rule " + r + " target entry " + target + " is not a file entry as its status requires");
                 }
             }
         }

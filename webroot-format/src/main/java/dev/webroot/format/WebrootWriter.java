@@ -38,13 +38,44 @@ public final class WebrootWriter {
     /** One stored form of a file: its coding and its bytes. */
     public record Representation(Encoding encoding, Content content) {}
 
+    /** A header field line a site's rules add to a representation's block. */
+    public record Field(String name, String value) {}
+
+    /**
+     * The fields a site's {@code _headers} rules give one file: whether the server's
+     * {@code X-Content-Type-Options: nosniff} stays, the fields a 304 repeats (Cache-Control is
+     * passed separately), and the others.
+     */
+    public record SiteFields(boolean nosniff, List<Field> revalidated, List<Field> other) {
+        public SiteFields {
+            revalidated = List.copyOf(revalidated);
+            other = List.copyOf(other);
+        }
+    }
+
+    /**
+     * A site rule, in rule-file order (FORMAT.md, "RULES"): requests whose path matches
+     * {@code pattern} are redirected to {@code target} (301, 302, 303, 307, 308), or answered with
+     * the file at {@code target} (200, 404, 410). {@code forced} rules apply even where a packed
+     * path exists. {@code line} is where the rule was written (0 for rules the packer made).
+     */
+    public record Rule(int line, String pattern, int status, boolean forced, String target) {}
+
     private record PendingEntry(byte[] path, EntryKind kind, String contentType, long lastModified,
-                                String cacheControl, List<Representation> representations, String location) {}
+                                String cacheControl, List<Representation> representations, String location,
+                                SiteFields fields, int redirectStatus) {}
+
+    /** Header-field names the server sends itself, which a site's fields may not repeat. */
+    private static final java.util.Set<String> SERVER_FIELDS = java.util.Set.of("content-length", "content-range",
+            "transfer-encoding", "date", "connection", "etag", "last-modified", "content-encoding", "accept-ranges",
+            "vary", "content-type", "cache-control", "x-content-type-options", "location", "keep-alive", "upgrade",
+            "trailer", "te");
 
     private static final Comparator<byte[]> UNSIGNED_BYTES = Arrays::compareUnsigned;
     private static final int COPY_BUFFER = 1 << 20;
 
     private final Map<String, PendingEntry> entries = new HashMap<>();
+    private final List<Rule> rules = new ArrayList<>();
     private PendingEntry notFound;
     private boolean nosniff = true;
 
@@ -60,31 +91,114 @@ public final class WebrootWriter {
      */
     public void addFile(String path, String contentType, long lastModified, String cacheControl,
                         List<Representation> representations) {
+        addFile(path, contentType, lastModified, cacheControl, representations, null);
+    }
+
+    /** Adds a file whose blocks also carry a site's fields ({@code null}: none, and the writer's nosniff). */
+    public void addFile(String path, String contentType, long lastModified, String cacheControl,
+                        List<Representation> representations, SiteFields fields) {
         checkFieldValue("Content-Type", contentType);
         if (cacheControl != null) {
             checkFieldValue("Cache-Control", cacheControl);
         }
         checkRepresentations(path, representations);
+        checkFields(path, fields);
         put(new PendingEntry(pathBytes(path), EntryKind.FILE, contentType, lastModified, cacheControl,
-                List.copyOf(representations), null));
+                List.copyOf(representations), null, fields, 0));
     }
 
-    /** Adds a redirect: a request for {@code path} is sent to {@code location} (a relative reference). */
+    /** Adds a redirect: a request for {@code path} is sent to {@code location} (a relative reference) with 301. */
     public void addRedirect(String path, String location) {
+        addRedirect(path, location, 301);
+    }
+
+    /** Adds a redirect answered with {@code status}, 301 or 308. */
+    public void addRedirect(String path, String location, int status) {
         checkFieldValue("Location", location);
         if (location.isEmpty()) {
             throw new IllegalArgumentException("empty redirect location for " + path);
         }
-        put(new PendingEntry(pathBytes(path), EntryKind.REDIRECT, null, 0, null, List.of(), location));
+        if (status != 301 && status != 308) {
+            throw new IllegalArgumentException("a redirect entry has status 301 or 308, not " + status);
+        }
+        put(new PendingEntry(pathBytes(path), EntryKind.REDIRECT, null, 0, null, List.of(), location, null, status));
     }
 
     /** Sets the page sent with 404 for paths that are not in the index. */
     public void setNotFound(String contentType, List<Representation> representations) {
+        setNotFound(contentType, representations, null);
+    }
+
+    /** Sets the not-found page, whose blocks also carry a site's fields ({@code null}: none). */
+    public void setNotFound(String contentType, List<Representation> representations, SiteFields fields) {
         checkFieldValue("Content-Type", contentType);
         checkRepresentations("not-found page", representations);
+        checkFields("not-found page", fields);
         notFound = new PendingEntry(new byte[0], EntryKind.NOT_FOUND, contentType, 0, null,
-                List.copyOf(representations), null);
+                List.copyOf(representations), null, fields, 0);
     }
+
+    /**
+     * Appends a rule; rules keep the order they are added in, the first match wins. The pattern must
+     * be valid ({@link RulePatterns#problem}), every placeholder of the target known, and a static
+     * target of a 200, 404 or 410 rule a file path that is packed by the time {@link #write} runs.
+     */
+    public void addRule(Rule rule) {
+        String problem = RulePatterns.problem(rule.pattern());
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
+        }
+        if (!RULE_STATUSES.contains(rule.status())) {
+            throw new IllegalArgumentException("a rule's status is one of " + RULE_STATUSES + ", not " + rule.status());
+        }
+        checkFieldValue("rule target", rule.target());
+        if (rule.target().isEmpty() || rule.target().indexOf(' ') >= 0 || rule.target().indexOf('\t') >= 0) {
+            throw new IllegalArgumentException("a rule's target is one word of visible ASCII: '" + rule.target() + "'");
+        }
+        String unknown = RulePatterns.unknownPlaceholder(rule.pattern(), rule.target());
+        if (unknown != null) {
+            throw new IllegalArgumentException("unknown placeholder " + unknown + " in " + rule.target());
+        }
+        boolean absolute = isAbsolute(rule.target());
+        if (!absolute && !rule.target().startsWith("/")) {
+            throw new IllegalArgumentException("a rule's target is a path starting with '/' or an http(s) URL: " + rule.target());
+        }
+        if (absolute && !isRedirect(rule.status())) {
+            throw new IllegalArgumentException("a " + rule.status() + " rule serves a packed file, not " + rule.target());
+        }
+        rules.add(rule);
+    }
+
+    static final java.util.Set<Integer> RULE_STATUSES = java.util.Set.of(200, 301, 302, 303, 307, 308, 404, 410);
+
+    static boolean isRedirect(int status) {
+        return status >= 300 && status < 400;
+    }
+
+    static boolean isAbsolute(String target) {
+        String lower = target.toLowerCase(java.util.Locale.ROOT);
+        return lower.startsWith("http://") || lower.startsWith("https://");
+    }
+
+    private static void checkFields(String path, SiteFields fields) {
+        if (fields == null) {
+            return;
+        }
+        for (List<Field> group : List.of(fields.revalidated(), fields.other())) {
+            for (Field f : group) {
+                if (f.name().isEmpty() || !f.name().chars().allMatch(c -> c < 0x80 && TOKEN.indexOf(c) >= 0
+                        || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9')) {
+                    throw new IllegalArgumentException("field name of " + path + " is not a token: " + f.name());
+                }
+                if (SERVER_FIELDS.contains(f.name().toLowerCase(java.util.Locale.ROOT))) {
+                    throw new IllegalArgumentException(f.name() + " of " + path + " is a field the server sets itself");
+                }
+                checkFieldValue(f.name(), f.value());
+            }
+        }
+    }
+
+    private static final String TOKEN = "!#$%&'*+-.^_`|~";
 
     public int size() {
         return entries.size();
@@ -226,6 +340,10 @@ public final class WebrootWriter {
         final List<byte[]> representationRecords = new ArrayList<>();
         final Map<String, Integer> representationRuns = new HashMap<>();
         final int[] firstRepresentation;
+        /** Per entry, the first forced rule matching its path, or -1. */
+        int[] forcedRule;
+        /** Per rule, the entry its static target serves, or -1. */
+        int[] ruleTargets;
         final Map<String, Long> blobOffsets = new HashMap<>();
         /** Distinct contents in file order; an empty one shares its offset with the next. */
         final LinkedHashMap<String, Content> blobs = new LinkedHashMap<>();
@@ -234,7 +352,7 @@ public final class WebrootWriter {
         final long indexEnd;
         final long fileLength;
         final int slotCount;
-        final long hashOffset, entriesOffset, representationsOffset, stringsOffset, headersOffset;
+        final long hashOffset, entriesOffset, representationsOffset, stringsOffset, headersOffset, rulesOffset;
 
         Plan() {
             entries.values().stream().sorted(Comparator.comparing(PendingEntry::path, UNSIGNED_BYTES)).forEach(sorted::add);
@@ -251,6 +369,12 @@ public final class WebrootWriter {
                     intern(e.location.getBytes(StandardCharsets.US_ASCII));
                 }
             }
+            for (Rule r : rules) {
+                intern(r.pattern().getBytes(StandardCharsets.UTF_8));
+                intern(r.target().getBytes(StandardCharsets.US_ASCII));
+            }
+            forcedRule = forcedRules();
+            ruleTargets = ruleTargets();
             // Data blobs are laid out after the index; their offsets are relative until the index size is known.
             long relativeData = 0;
             for (PendingEntry e : sorted) {
@@ -273,7 +397,8 @@ public final class WebrootWriter {
             stringsOffset = align(representationsOffset + (long) representationRecords.size() * REPRESENTATION_SIZE,
                     SECTION_ALIGNMENT);
             headersOffset = align(stringsOffset + stringsLength, SECTION_ALIGNMENT);
-            indexEnd = align(headersOffset + headersLength, DATA_ALIGNMENT);
+            rulesOffset = align(headersOffset + headersLength, SECTION_ALIGNMENT);
+            indexEnd = align(rulesOffset + (long) rules.size() * RULE_SIZE, DATA_ALIGNMENT);
             if (indexEnd > Webroot.MAX_INDEX_BYTES) {
                 throw new IllegalStateException("the index would exceed the " + Webroot.MAX_INDEX_BYTES
                         + " bytes a reader accepts; split the site");
@@ -287,6 +412,49 @@ public final class WebrootWriter {
                 }
             }
             fileLength = indexEnd + relativeData;
+        }
+
+        /** Forced rules are resolved per entry here, so that serving an existing path never scans the rules. */
+        private int[] forcedRules() {
+            int[] forced = new int[sorted.size()];
+            java.util.Arrays.fill(forced, NONE);
+            for (int e = 0; e < sorted.size(); e++) {
+                PendingEntry entry = sorted.get(e);
+                if (entry.kind == EntryKind.NOT_FOUND) {
+                    continue;
+                }
+                String path = new String(entry.path, StandardCharsets.UTF_8);
+                for (int r = 0; r < rules.size(); r++) {
+                    if (rules.get(r).forced() && RulePatterns.matches(rules.get(r).pattern(), path)) {
+                        forced[e] = r;
+                        break;
+                    }
+                }
+            }
+            return forced;
+        }
+
+        private int[] ruleTargets() {
+            Map<String, Integer> files = new HashMap<>();
+            for (int e = 0; e < sorted.size(); e++) {
+                if (sorted.get(e).kind == EntryKind.FILE) {
+                    files.put(new String(sorted.get(e).path, StandardCharsets.UTF_8), e);
+                }
+            }
+            int[] targets = new int[rules.size()];
+            for (int r = 0; r < rules.size(); r++) {
+                Rule rule = rules.get(r);
+                targets[r] = NONE;
+                if (isRedirect(rule.status()) || RulePatterns.hasPlaceholders(rule.pattern(), rule.target())) {
+                    continue;
+                }
+                targets[r] = files.getOrDefault(rule.target(), NONE);
+                if (targets[r] == NONE) {
+                    throw new IllegalArgumentException("the target " + rule.target() + " of the rule " + rule.pattern()
+                            + " is not a packed file");
+                }
+            }
+            return targets;
         }
 
         private void intern(byte[] bytes) {
@@ -322,10 +490,11 @@ public final class WebrootWriter {
             StringBuilder runKey = new StringBuilder();
             for (Representation r : e.representations) {
                 Content c = r.content();
+                SiteFields fields = e.fields != null ? e.fields : new SiteFields(nosniff, List.of(), List.of());
                 HeaderBlock block = e.kind == EntryKind.NOT_FOUND
-                        ? HeaderBlock.forNotFound(vary, r.encoding(), nosniff, e.contentType, c.length())
+                        ? HeaderBlock.forNotFound(vary, r.encoding(), fields.nosniff(), e.contentType, c.length(), fields)
                         : HeaderBlock.forFile(Digests.etag(c.sha256Unsafe()), e.cacheControl, vary, e.lastModified,
-                                r.encoding(), nosniff, e.contentType, c.length());
+                                r.encoding(), fields.nosniff(), e.contentType, c.length(), fields);
                 blocks.add(block);
                 runKey.append(r.encoding().code()).append(':').append(blobKey(c)).append(':')
                         .append(new String(block.bytes, StandardCharsets.ISO_8859_1)).append('\n');
@@ -376,6 +545,7 @@ public final class WebrootWriter {
                 {SECTION_STRINGS, stringsOffset, stringsLength},
                 {SECTION_HEADERS, headersOffset, headersLength},
                 {SECTION_DATA, indexEnd, fileLength - indexEnd},
+                {SECTION_RULES, rulesOffset, (long) rules.size() * RULE_SIZE},
             };
             for (int i = 0; i < sections.length; i++) {
                 int at = HEADER_SIZE + i * SECTION_ENTRY_SIZE;
@@ -419,6 +589,25 @@ public final class WebrootWriter {
                     b.putLong(at + E_LOCATION_OFFSET, stringOffset(location));
                     b.putInt(at + E_LOCATION_LENGTH, location.length);
                 }
+                b.putInt(at + E_FORCED_RULE, forcedRule[i] + 1);
+                b.putShort(at + E_REDIRECT_STATUS, (short) e.redirectStatus);
+            }
+            for (int i = 0; i < rules.size(); i++) {
+                Rule rule = rules.get(i);
+                int at = (int) rulesOffset + i * RULE_SIZE;
+                byte[] pattern = rule.pattern().getBytes(StandardCharsets.UTF_8);
+                byte[] target = rule.target().getBytes(StandardCharsets.US_ASCII);
+                int flags = (rule.forced() ? RULE_FORCED : 0) | (isAbsolute(rule.target()) ? RULE_ABSOLUTE : 0)
+                        | (RulePatterns.hasPlaceholders(rule.pattern(), rule.target()) ? RULE_TEMPLATE : 0);
+                b.putShort(at + RU_STATUS, (short) rule.status());
+                b.put(at + RU_FLAGS, (byte) flags);
+                b.putInt(at + RU_LINE, rule.line());
+                b.putLong(at + RU_PATTERN_OFFSET, stringOffset(pattern));
+                b.putInt(at + RU_PATTERN_LENGTH, pattern.length);
+                b.putLong(at + RU_TARGET_OFFSET, stringOffset(target));
+                b.putInt(at + RU_TARGET_LENGTH, target.length);
+                b.putInt(at + RU_TARGET_ENTRY, ruleTargets[i] + 1);
+                b.putInt(at + RU_PREFIX_LENGTH, RulePatterns.literalPrefix(ByteBuffer.wrap(pattern), 0, pattern.length));
             }
 
             for (int i = 0; i < representationRecords.size(); i++) {

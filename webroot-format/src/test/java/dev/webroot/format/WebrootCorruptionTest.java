@@ -235,7 +235,8 @@ class WebrootCorruptionTest {
 
     @Test
     void futureVersionIsRefusedByNumber() throws IOException {
-        assertRefused(hostile(b -> b.putInt(Layout.H_VERSION, 2)), "unsupported format version 2");
+        assertRefused(hostile(b -> b.putInt(Layout.H_VERSION, Layout.VERSION + 1)),
+                "unsupported format version " + (Layout.VERSION + 1));
     }
 
     @Test

@@ -4,9 +4,15 @@ import dev.webroot.format.Webroot;
 
 /**
  * Decides the response to one complete request head: framing and method checks, Host and target,
- * then, from the webroot's precomputed data, existence, redirect, Accept-Encoding, preconditions
- * and Range, in RFC 9110's order (a 404 or redirect wins over preconditions). Every refusal of the
- * request's framing or syntax closes the connection; semantic answers (304, 404, 412, 416) do not.
+ * then, from the webroot's precomputed data, existence, site rules, redirect, Accept-Encoding,
+ * preconditions and Range, in RFC 9110's order (a 404 or redirect wins over preconditions). Every
+ * refusal of the request's framing or syntax closes the connection; semantic answers (304, 404,
+ * 412, 416) do not.
+ *
+ * <p>Site rules: the exact lookup comes first; a packed path is answered by a forced rule only when
+ * the packer recorded one for its entry, any other path by the first rule that matches it. A 200
+ * rule serves its target's file exactly as a request for it would be (negotiation, preconditions,
+ * ranges, HEAD), at the requested path.
  */
 final class ResponsePlanner {
     private static final byte[] CLOSE = Ascii.bytes("close");
@@ -22,6 +28,7 @@ final class ResponsePlanner {
     private final EncodingNegotiator negotiator = new EncodingNegotiator();
     private final RangeSet ranges;
     private final ListenerPolicy policy;
+    private final RuleMatcher rules;
     private byte[] etag = new byte[96];
 
     ResponsePlanner(Sites sites, Limits limits, DateSource dates, ResponseWriter writer, MappedView mapped,
@@ -33,6 +40,7 @@ final class ResponsePlanner {
         this.mapped = mapped;
         this.target = new TargetDecoder();
         this.ranges = new RangeSet(limits.maxRanges());
+        this.rules = new RuleMatcher(mapped);
     }
 
     /**
@@ -163,33 +171,83 @@ final class ResponsePlanner {
 
     private void respond(RequestHead head, Exchange x, Generation generation, boolean headOnly, int connection) {
         Webroot w = generation.webroot();
-        int entry = w.lookup(target.path(), 0, target.pathLength);
+        byte[] path = target.path();
+        int length = target.pathLength;
+        int entry = w.lookup(path, 0, length);
+        int rule = -1;
+        if (entry >= 0) {
+            int forced = w.forcedRule(entry);
+            if (forced >= 0 && rules.matches(w, forced, path, length)) {
+                rule = forced;
+            }
+        } else if (w.ruleCount() > 0) {
+            rule = rules.first(w, path, length);
+        }
+        if (rule >= 0) {
+            applyRule(head, x, generation, rule, headOnly, connection);
+            return;
+        }
         if (entry >= 0 && w.isRedirect(entry)) {
             writer.redirect(x, w, entry, head.buffer, target.queryStart, target.queryEnd, connection);
             return;
         }
         if (entry < 0 || !w.isFile(entry)) {
-            int notFound = w.notFoundEntry();
-            if (notFound < 0) {
-                writer.error(x, 404, headOnly, connection);
-            } else {
-                int representation = w.representation(notFound, negotiator.choose(head, w, notFound));
-                if (generation.bodyIntact(representation)) {
-                    x.encoding = w.encoding(representation).token();
-                    writer.full(x, 404, w, representation, headOnly, connection);
-                } else {
-                    writer.error(x, 404, headOnly, connection);
-                }
-            }
+            notFound(head, x, generation, headOnly, connection);
             return;
         }
+        serveFile(head, x, generation, entry, headOnly, connection);
+    }
+
+    private void applyRule(RequestHead head, Exchange x, Generation generation, int rule, boolean headOnly,
+            int connection) {
+        Webroot w = generation.webroot();
+        int status = w.ruleStatus(rule);
+        if (status >= 300 && status < 400) {
+            writer.ruleRedirect(x, w, rule, rules, target.path(), head.buffer, target.queryStart, target.queryEnd, connection);
+            return;
+        }
+        int entry = w.ruleTemplate(rule) ? rules.rewrite(w, rule, target.path()) : w.ruleTargetEntry(rule);
+        if (entry < 0 || !w.isFile(entry)) {
+            notFound(head, x, generation, headOnly, connection);
+        } else if (status == 200) {
+            serveFile(head, x, generation, entry, headOnly, connection);
+        } else {
+            int representation = w.representation(entry, negotiator.choose(head, w, entry));
+            if (generation.bodyIntact(representation)) {
+                x.encoding = w.encoding(representation).token();
+                writer.page(x, status, w, representation, headOnly, connection);
+            } else {
+                writer.error(x, status, headOnly, connection);
+            }
+        }
+    }
+
+    private void notFound(RequestHead head, Exchange x, Generation generation, boolean headOnly, int connection) {
+        Webroot w = generation.webroot();
+        int notFound = w.notFoundEntry();
+        if (notFound < 0) {
+            writer.error(x, 404, headOnly, connection);
+            return;
+        }
+        int representation = w.representation(notFound, negotiator.choose(head, w, notFound));
+        if (generation.bodyIntact(representation)) {
+            x.encoding = w.encoding(representation).token();
+            writer.full(x, 404, w, representation, headOnly, connection);
+        } else {
+            writer.error(x, 404, headOnly, connection);
+        }
+    }
+
+    private void serveFile(RequestHead head, Exchange x, Generation generation, int entry, boolean headOnly,
+            int connection) {
+        Webroot w = generation.webroot();
         int representation = w.representation(entry, negotiator.choose(head, w, entry));
+        x.encoding = w.encoding(representation).token();
         // Checked before preconditions: a damaged body is not even confirmed by a 304 under its ETag.
         if (!generation.bodyIntact(representation)) {
             writer.error(x, 503, headOnly, connection);
             return;
         }
-        x.encoding = w.encoding(representation).token();
         // Validators are copied out and compared only when the request has a precondition.
         int etagLength = 0;
         long lastModified = 0;

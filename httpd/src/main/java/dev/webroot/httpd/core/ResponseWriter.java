@@ -1,6 +1,8 @@
 package dev.webroot.httpd.core;
 
+import dev.webroot.format.RulePatterns;
 import dev.webroot.format.Webroot;
+import java.nio.ByteBuffer;
 
 /**
  * Assembles responses: the status line, Date, the representation's precomputed header block (or
@@ -29,6 +31,11 @@ final class ResponseWriter {
     private static final byte[] CONTENT_TYPE = Ascii.bytes("Content-Type: ");
     private static final byte[] DASHES = Ascii.bytes("--");
     private static final byte[] HEX = Ascii.bytes("0123456789abcdef");
+    /** {@code "ETag: "}, which starts a file's header block. */
+    private static final int ETAG_PREFIX_LENGTH = 6;
+    private static final byte[] UPPER_HEX = Ascii.bytes("0123456789ABCDEF");
+    /** pchar's other characters (unreserved, sub-delims, ':' and '@') and the segment separator. */
+    private static final String PCHAR = "-._~!$&'()*+,;=:@/";
     static final int BOUNDARY_LENGTH = 24;
     /** Room for {@code first-last/length}: three decimal longs and two separators. */
     private static final int RANGE_NUMBERS = 3 * 19 + 2;
@@ -72,7 +79,7 @@ final class ResponseWriter {
     }
 
     void redirect(Exchange x, Webroot w, int entry, byte[] b, int queryStart, int queryEnd, int connection) {
-        start(x, 301);
+        start(x, w.redirectStatus(entry));
         put(x, LOCATION);
         int length = w.locationLength(entry);
         x.reserveHeader(length);
@@ -103,6 +110,67 @@ final class ResponseWriter {
         contentLength(x, 0);
         finish(x, connection);
         out.addHeap(x.header, 0, x.headerLength, true);
+    }
+
+    /**
+     * A redirect rule's answer: its target with the matched path's captures put in, percent-encoded
+     * (the path is decoded, so a capture may hold any byte but '/' and NUL), then the request's query
+     * unless the target has its own.
+     */
+    void ruleRedirect(Exchange x, Webroot w, int rule, RuleMatcher matched, byte[] path, byte[] b, int queryStart,
+                      int queryEnd, int connection) {
+        start(x, w.ruleStatus(rule));
+        put(x, LOCATION);
+        ByteBuffer v = mapped.of(w);
+        int patternFrom = (int) w.rulePatternOffset(rule);
+        int patternLength = w.rulePatternLength(rule);
+        int from = (int) w.ruleTargetOffset(rule);
+        int to = from + w.ruleTargetLength(rule);
+        boolean ownQuery = false;
+        for (int i = from; i < to; i++) {
+            byte c = v.get(i);
+            int capture = RuleMatcher.captureAt(v, i, to, patternFrom, patternLength);
+            if (capture >= 0) {
+                putEncoded(x, path, matched.starts[capture], matched.ends[capture]);
+                i = RulePatterns.nameEnd(v, i + 1, to) - 1;
+            } else {
+                ownQuery |= c == '?';
+                put(x, c);
+            }
+        }
+        if (queryStart >= 0 && !ownQuery) {
+            put(x, b, queryStart, queryEnd);
+        }
+        put(x, CRLF);
+        contentLength(x, 0);
+        finish(x, connection);
+        out.addHeap(x.header, 0, x.headerLength, true);
+    }
+
+    /**
+     * A page sent with an error status by a rule (404, 410): the file's block without its ETag line,
+     * since the body is not the representation of the requested resource; no ranges, no conditionals.
+     */
+    void page(Exchange x, int status, Webroot w, int representation, boolean headOnly, int connection) {
+        start(x, status);
+        // A file's block starts with its ETag line; a block that does not is sent whole rather than cut wrongly.
+        int etagStart = (int) (w.etagOffset(representation) - w.headerOffset(representation));
+        int skip = etagStart + w.etagLength(representation) + 2;
+        if (w.etagLength(representation) == 0 || etagStart != ETAG_PREFIX_LENGTH || skip > w.notModifiedEnd(representation)) {
+            skip = 0;
+        }
+        int length = w.headerLength(representation) - skip;
+        x.reserveHeader(length);
+        mapped.copy(w, w.headerOffset(representation) + skip, x.header, x.headerLength, length);
+        x.headerLength += length;
+        finish(x, connection);
+        out.addHeap(x.header, 0, x.headerLength, headOnly);
+        if (!headOnly) {
+            long data = w.dataOffset(representation);
+            long bodyLength = w.length(representation);
+            out.addFile(w, data, data + bodyLength, true);
+            x.bodyBytes = bodyLength;
+        }
     }
 
     void notModified(Exchange x, Webroot w, int representation, int connection) {
@@ -289,6 +357,21 @@ final class ResponseWriter {
     private static void putDecimal(Exchange x, long value) {
         x.reserveHeader(20);
         x.headerLength = Ascii.putDecimal(x.header, x.headerLength, value);
+    }
+
+    /** Copies path bytes into a Location, percent-encoding all but RFC 3986's pchar and '/'. */
+    private static void putEncoded(Exchange x, byte[] b, int from, int to) {
+        x.reserveHeader(3 * (to - from));
+        for (int i = from; i < to; i++) {
+            int c = b[i] & 0xff;
+            if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c < 0x80 && PCHAR.indexOf(c) >= 0) {
+                x.header[x.headerLength++] = (byte) c;
+            } else {
+                x.header[x.headerLength++] = '%';
+                x.header[x.headerLength++] = UPPER_HEX[c >> 4];
+                x.header[x.headerLength++] = UPPER_HEX[c & 0xf];
+            }
+        }
     }
 
     private static void putPart(Exchange x, byte[] bytes) {

@@ -25,6 +25,13 @@
  *       {@code maxRanges}, or specifiers adding up to more than the representation mean 200. Several
  *       ranges that coalesce into one are sent as a plain single-range 206. Multipart boundaries are
  *       24 hex digits of a SplitMix64 sequence seeded per connection.</li>
+ *   <li>Site rules (the webroot's RULES): the exact lookup comes first; a packed path is answered by
+ *       the forced rule the packer recorded for its entry, if any; any other path by the first rule
+ *       that matches. Captures are percent-encoded into a redirect's Location (so a decoded CR or LF
+ *       can never reach a header), and the request's query follows unless the target has its own. A
+ *       200 rule serves its target exactly as a request for the target would be; a 404 or 410 rule
+ *       sends the target without its ETag and ignores preconditions and Range; a template target
+ *       that is not packed gets the not-found answer.</li>
  *   <li>Read-ahead stops once {@code maxPipelinedResponses} responses are queued.</li>
  *   <li>The access log gets the request line, Host, Referer and User-Agent cut to what the log line
  *       has room for ({@code AccessRecord.MAX_*}); a value cut short is logged ending in "...".

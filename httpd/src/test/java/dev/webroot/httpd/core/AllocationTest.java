@@ -2,6 +2,9 @@ package dev.webroot.httpd.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.webroot.format.Encoding;
+import dev.webroot.format.Webroot;
+import dev.webroot.format.WebrootWriter;
 import dev.webroot.httpd.log.AsyncAccessLog;
 import dev.webroot.httpd.log.ErrorLog;
 import dev.webroot.io.Connection.Operation;
@@ -19,10 +22,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Steady-state keep-alive requests (200 of a small file, 304, a single range, a 404 page) allocate
- * nothing per request once warmed up, with the access log on as it is by default (the real
- * asynchronous log, writing to a file): measured with the serving thread's allocation counter, and
- * with every thread's, which includes the log's writer.
+ * Steady-state keep-alive requests (200 of a small file, 304, a single range, a 404 page; and site
+ * rules: a redirect with a splat, a template rewrite, a fixed rewrite) allocate nothing per request
+ * once warmed up, with the access log on as it is by default (the real asynchronous log, writing to
+ * a file): measured with the serving thread's allocation counter, and with every thread's, which
+ * includes the log's writer.
  */
 class AllocationTest {
     private static final int WARM_UP = 30_000;
@@ -35,30 +39,61 @@ class AllocationTest {
 
     @Test
     void keepAliveRequestsDoNotAllocateWithTheAccessLogOn() throws IOException {
-        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        org.junit.jupiter.api.Assumptions.assumeTrue(threads.isThreadAllocatedMemorySupported());
-        threads.setThreadAllocatedMemoryEnabled(true);
-        Path accessLog = dir.resolve("access.log");
-        ByteArrayOutputStream errors = new ByteArrayOutputStream();
-        AsyncAccessLog log = AsyncAccessLog.toFile(accessLog, "combined",
-                ErrorLog.to(new PrintStream(errors, true, StandardCharsets.UTF_8)));
-        long servingBytes;
-        long allBytes;
-        try (TestSites sites = TestSites.create(dir); log) {
-            Generation generation = Generation.pinned(sites.site);
-            Sites fixed = (host, offset, length) -> generation;
-            Limits limits = Limits.defaults().withMaxRequestsPerConnection(Integer.MAX_VALUE);
-            HttpConnection connection = new HttpConnection(new WorkspacePool(fixed, limits, TestSites.DATES, log, 1),
-                    "192.0.2.1:4000");
-            connection.opened(0);
-            byte[][] requests = {
+        try (TestSites sites = TestSites.create(dir)) {
+            assertNoAllocation(sites.site, new byte[][] {
                 bytes("GET /plain.txt HTTP/1.1\r\nHost: site.test\r\nUser-Agent: bench\r\nAccept: */*\r\n\r\n"),
                 bytes("GET /index.html HTTP/1.1\r\nHost: site.test\r\nAccept-Encoding: gzip, br\r\nIf-None-Match: "
                         + TestSites.etag(TestSites.INDEX_BR) + "\r\nReferer: http://site.test/\r\n\r\n"),
                 bytes("GET /big.bin HTTP/1.1\r\nHost: site.test\r\nRange: bytes=0-1\r\n\r\n"),
                 bytes("GET /missing HTTP/1.1\r\nHost: site.test\r\nIf-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n\r\n"),
-            };
-            int[] expectedStatuses = {200, 304, 206, 404};
+            }, new int[] {200, 304, 206, 404}, "\"GET /missing HTTP/1\\.1\" 404 \\d+ \"-\" \"-\" \"site\\.test\" identity");
+        }
+    }
+
+    @Test
+    void siteRulesDoNotAllocate() throws IOException {
+        WebrootWriter w = new WebrootWriter();
+        w.addFile("/index.html", "text/html; charset=utf-8", TestSites.MODIFIED, "no-cache",
+                List.of(TestSites.rep(Encoding.IDENTITY, TestSites.INDEX)));
+        w.addFile("/posts/a.html", "text/html; charset=utf-8", TestSites.MODIFIED, "no-cache",
+                List.of(TestSites.rep(Encoding.IDENTITY, TestSites.PLAIN)));
+        w.addRule(new WebrootWriter.Rule(1, "/blog/*", 301, false, "/posts/:splat"));
+        w.addRule(new WebrootWriter.Rule(2, "/shop/:item", 200, false, "/posts/:item"));
+        w.addRule(new WebrootWriter.Rule(3, "/*", 200, false, "/index.html"));
+        w.write(dir.resolve("rules.webroot"));
+        try (Webroot rules = Webroot.open(dir.resolve("rules.webroot"))) {
+            assertNoAllocation(rules, new byte[][] {
+                bytes("GET /blog/2024/some%20post?page=2 HTTP/1.1\r\nHost: site.test\r\n\r\n"),
+                bytes("GET /shop/a.html HTTP/1.1\r\nHost: site.test\r\n\r\n"),
+                bytes("GET /app/deep/route HTTP/1.1\r\nHost: site.test\r\n\r\n"),
+            }, new int[] {301, 200, 200}, "\"GET /app/deep/route HTTP/1\\.1\" 200 \\d+ \"-\" \"-\" \"site\\.test\" identity");
+        }
+    }
+
+    /**
+     * Serves {@code requests} round-robin through one connection with the asynchronous log on, and
+     * checks their first answers' statuses, that every request was logged (the last one matching
+     * {@code lastLine}), and the bytes allocated per request.
+     */
+    private void assertNoAllocation(Webroot site, byte[][] requests, int[] expectedStatuses, String lastLine)
+            throws IOException {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        org.junit.jupiter.api.Assumptions.assumeTrue(threads.isThreadAllocatedMemorySupported());
+        threads.setThreadAllocatedMemoryEnabled(true);
+        Path accessLog = Files.createTempFile(dir, "access", ".log");
+        ByteArrayOutputStream errors = new ByteArrayOutputStream();
+        AsyncAccessLog log = AsyncAccessLog.toFile(accessLog, "combined",
+                ErrorLog.to(new PrintStream(errors, true, StandardCharsets.UTF_8)));
+        long servingBytes;
+        long allBytes;
+        int served = requests.length + WARM_UP + MEASURED;
+        try (log) {
+            Generation generation = Generation.pinned(site);
+            Sites fixed = (host, offset, length) -> generation;
+            Limits limits = Limits.defaults().withMaxRequestsPerConnection(Integer.MAX_VALUE);
+            HttpConnection connection = new HttpConnection(new WorkspacePool(fixed, limits, TestSites.DATES, log, 1),
+                    "192.0.2.1:4000");
+            connection.opened(0);
             for (int i = 0; i < requests.length; i++) {
                 assertThat(status(connection, requests[i], i)).as("answer to request %d", i).isEqualTo(expectedStatuses[i]);
             }
@@ -74,19 +109,13 @@ class AllocationTest {
             servingBytes = threads.getThreadAllocatedBytes(thread) - servingBefore;
             allBytes = threads.getTotalThreadAllocatedBytes() - allBefore;
         }
-        int served = requests();
         List<String> lines = Files.readAllLines(accessLog);
         assertThat(lines.size() + log.dropped()).as("lines written or counted as dropped").isEqualTo(served);
-        assertThat(lines.getLast()).matches("192\\.0\\.2\\.1 - - \\[.+] \"GET /missing HTTP/1\\.1\" 404 \\d+ \"-\" \"-\" "
-                + "\"site\\.test\" identity \\d+\\.\\d{3}");
+        assertThat(lines.getLast()).matches("192\\.0\\.2\\.1 - - \\[.+] " + lastLine + " \\d+\\.\\d{3}");
         assertThat(servingBytes / MEASURED).as("bytes the serving thread allocated per request (%d in total)", servingBytes)
                 .isLessThan(MAX_BYTES_PER_REQUEST);
         assertThat(allBytes / MEASURED).as("bytes every thread allocated per request (%d in total)", allBytes)
                 .isLessThan(MAX_BYTES_PER_REQUEST);
-    }
-
-    private static int requests() {
-        return 4 + WARM_UP + MEASURED;
     }
 
     private static byte[] bytes(String s) {
