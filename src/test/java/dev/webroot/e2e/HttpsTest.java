@@ -184,6 +184,35 @@ class HttpsTest {
     }
 
     @Test
+    void headlessChromiumLoadsTheSiteOverHttpsAndIsSentBrotli() throws Exception {
+        Server server = server("epoll");
+        X509Certificate leaf = (X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                .generateCertificates(Files.newInputStream(certificates.resolve("www.pem"))).iterator().next();
+        String spki = java.util.Base64.getEncoder().encodeToString(
+                java.security.MessageDigest.getInstance("SHA-256").digest(leaf.getPublicKey().getEncoded()));
+        Path profile = Project.freshDirectory("https-chromium");
+        Project.Result page = Project.run(List.of("chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--user-data-dir=" + profile, "--host-resolver-rules=MAP www.example.com 127.0.0.1",
+                "--ignore-certificate-errors-spki-list=" + spki, "--dump-dom",
+                "https://www.example.com:" + server.tlsPort + "/"), 90);
+        String title = Files.readString(Project.root().resolve("vhosts-example/sites/www.example.com/index.html"))
+                .replaceAll("(?s).*<title>(.*?)</title>.*", "$1");
+        assertThat(page.output()).contains("<title>" + title + "</title>");
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        List<String> lines = List.of();
+        while (System.nanoTime() < deadline) {
+            lines = Files.readAllLines(server.accessLog());
+            if (lines.stream().anyMatch(l -> l.contains("\"GET / HTTP/1.1\" 200") && l.contains("Chrome"))) {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        assertThat(lines).anyMatch(l -> l.contains("\"GET / HTTP/1.1\" 200") && l.contains("Chrome")
+                && l.contains("\"www.example.com\" br "));
+    }
+
+    @Test
     void cleartextHttpOnTheTlsPortGetsA400ThatSaysSo() throws Exception {
         Server server = server("epoll");
         Project.Result result = Project.run(List.of("curl", "-sS", "-i", "--max-time", "10",

@@ -703,8 +703,10 @@ public final class Webroot implements AutoCloseable {
                 }
             }
             long sectionsEnd = tableEnd;
-            for (int id = 1; id < SECTION_COUNT; id++) {
-                sectionsEnd = Math.max(sectionsEnd, offset[id] + length[id]);
+            for (int id = 1; id <= sectionCount; id++) {
+                if (id != SECTION_DATA) {
+                    sectionsEnd = Math.max(sectionsEnd, offset[id] + length[id]);
+                }
             }
             if (indexEnd != align(sectionsEnd, DATA_ALIGNMENT)) {
                 throw fail("index end " + indexEnd + " is not the first multiple of 4096 after the last index section (which ends at "
@@ -714,7 +716,10 @@ public final class Webroot implements AutoCloseable {
 
         /** Bytes of the index outside every section (alignment gaps and the padding up to index end) are zero. */
         private void checkIndexPadding(long tableEnd, long indexEnd) throws WebrootFormatException {
-            Integer[] ids = {SECTION_HASH, SECTION_ENTRIES, SECTION_REPRESENTATIONS, SECTION_STRINGS, SECTION_HEADERS};
+            Integer[] ids = version == VERSION_1
+                    ? new Integer[] {SECTION_HASH, SECTION_ENTRIES, SECTION_REPRESENTATIONS, SECTION_STRINGS, SECTION_HEADERS}
+                    : new Integer[] {SECTION_HASH, SECTION_ENTRIES, SECTION_REPRESENTATIONS, SECTION_STRINGS, SECTION_HEADERS,
+                        SECTION_RULES};
             Arrays.sort(ids, (a, b) -> Long.compare(offset[a], offset[b]));
             long at = tableEnd;
             for (int id : ids) {

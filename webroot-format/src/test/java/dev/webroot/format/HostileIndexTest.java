@@ -100,6 +100,8 @@ class HostileIndexTest {
             b.putLong(Layout.H_INDEX_END, claimed);
             long headers = sectionOffset(b, Layout.SECTION_HEADERS);
             setSection(b, Layout.SECTION_HEADERS, headers, claimed - headers);
+            // The rules section follows the headers: moved to the end of the index, empty, so the table holds.
+            setSection(b, Layout.SECTION_RULES, claimed, 0);
             setSection(b, Layout.SECTION_DATA, claimed, length - claimed);
             // A checksum of the header as a hostile writer would leave it: right for these bytes only.
             b.putInt(Layout.H_CHECKSUM, 0);

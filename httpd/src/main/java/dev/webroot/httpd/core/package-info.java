@@ -1,6 +1,10 @@
 /**
  * The HTTP/1.1 protocol core: an I/O-free connection state machine ({@link dev.webroot.httpd.core.HttpConnection})
- * that answers GET and HEAD from webroot generations.
+ * that answers GET and HEAD from webroot generations. The listener a connection came in on decides,
+ * through its {@link dev.webroot.httpd.core.ListenerPolicy}, what is added to every answer before any
+ * site is looked up: the 308 to HTTPS of a redirecting cleartext listener (ACME HTTP-01 challenge
+ * paths excepted; a request without Host, which cannot be redirected, is 400) and the
+ * Strict-Transport-Security line of an HTTPS listener.
  *
  * <p>Where RFC 9110/9112 leave a choice, this package decides:
  * <ul>

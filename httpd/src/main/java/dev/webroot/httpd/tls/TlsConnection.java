@@ -269,10 +269,13 @@ final class TlsConnection implements Connection {
                 SSLEngineResult result = engine.wrap(NOTHING, outTail());
                 outEnd = buffers.netOut.position();
                 afterStep(result, now);
-                progress = true;
                 if (result.getStatus() == SSLEngineResult.Status.CLOSED) {
                     outboundClosed = true;
                 }
+                if (result.bytesProduced() == 0 && result.getHandshakeStatus() != SSLEngineResult.HandshakeStatus.NEED_TASK) {
+                    return progress;
+                }
+                progress = true;
             } else {
                 return progress;
             }
