@@ -43,7 +43,9 @@ public interface IoModel {
     /**
      * Stops accepting and closes every listener, closes connections with no output in flight at once,
      * lets the others finish within the settings' grace period, then closes every connection. Blocks
-     * until done; {@link Connection#closed} has then been called for every accepted connection.
+     * until done, at most the grace period plus 0.9 s whatever the connections do; {@link
+     * Connection#closed} has then been called for every accepted connection (unless a connection's
+     * owner is stuck inside one of its calls, which is logged).
      */
     void shutdown();
 }

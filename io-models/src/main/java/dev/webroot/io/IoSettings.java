@@ -1,6 +1,7 @@
 package dev.webroot.io;
 
 import java.time.Duration;
+import java.util.Objects;
 
 /**
  * How an I/O model runs: {@code workers} event loops or carrier threads (0 = one per core),
@@ -12,6 +13,10 @@ import java.time.Duration;
  */
 public record IoSettings(int workers, int maxConnections, long sendfileThreshold, Duration shutdownGrace,
         LoopFailureHandler loopFailure) {
+    public IoSettings {
+        Objects.requireNonNull(loopFailure, "loopFailure");
+    }
+
     /** Settings whose loop failures halt the process ({@link LoopFailureHandler#HALT}). */
     public IoSettings(int workers, int maxConnections, long sendfileThreshold, Duration shutdownGrace) {
         this(workers, maxConnections, sendfileThreshold, shutdownGrace, LoopFailureHandler.HALT);

@@ -481,6 +481,31 @@ class IoModelConformanceTest {
         }
     }
 
+    @ParameterizedTest
+    @FieldSource("MODELS")
+    void shutdownEndsWithinTheGracePeriodWhateverTheConnectionsDo(String model) throws Exception {
+        Duration grace = Duration.ofMillis(500);
+        TestServer server = new TestServer(model, new IoSettings(2, 10, THRESHOLD, grace), file, IDLE, SEND);
+        server.maxRequests(1);
+        try (LineClient stalled = new LineClient(server.address, 16 * 1024);
+                LineClient lingering = new LineClient(server.address);
+                LineClient idle = new LineClient(server.address)) {
+            stalled.send("GET " + 50 * MIB + " 0\n");
+            assertThat(stalled.readLine()).isEqualTo("OK " + 50 * MIB);
+            // Answered once, then closed with more input unread: the socket lingers, the peer keeps it open.
+            lingering.send("GET 10 0\nGET 10 0\n");
+            assertThat(lingering.readLine()).isEqualTo("OK 10");
+            assertThat(lingering.readBytes(10)).hasSize(10);
+            idle.send("GET 1 0\n");
+            assertThat(idle.readLine()).isEqualTo("OK 1");
+            long start = System.nanoTime();
+            server.shutdown();
+            // The bound is grace + 0.9 s; the rest is room for a loaded machine.
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(grace.plusSeconds(2));
+        }
+        server.close();
+    }
+
     @Test
     void directModelCopiesFromTheMappingWhenDirectIoIsUnavailable() throws Exception {
         Path unopenable = dir.resolve("not-there.bin");

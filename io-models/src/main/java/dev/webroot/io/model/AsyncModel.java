@@ -98,7 +98,7 @@ public final class AsyncModel extends ThreadedModel {
     @Override
     void tick(long now) {
         for (Acceptor acceptor : acceptors) {
-            if (now - acceptor.resumeAt >= 0) {
+            if (acceptor.resumeAt != Long.MAX_VALUE && now - acceptor.resumeAt >= 0) {
                 acceptor.resumeAt = Long.MAX_VALUE;
                 acceptor.acceptNext();
             }

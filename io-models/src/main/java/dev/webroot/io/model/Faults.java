@@ -14,7 +14,7 @@ final class Faults {
 
     /** Admits at most one line per interval, counting the others. */
     private static final class Limiter {
-        private long next = Long.MIN_VALUE;
+        private long next;
         private boolean started;
         private int suppressed;
 
