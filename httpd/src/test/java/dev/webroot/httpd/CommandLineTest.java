@@ -50,6 +50,15 @@ class CommandLineTest {
     }
 
     @Test
+    void theAccessLogFormatIsCombinedOrJson() throws Exception {
+        assertThat(parse("vhosts").accessLogFormat()).isEqualTo("combined");
+        assertThat(parse("--access-log-format", "json", "vhosts").accessLogFormat()).isEqualTo("json");
+        assertThatThrownBy(() -> parse("--access-log-format", "xml", "vhosts"))
+                .isInstanceOf(CommandLine.UsageException.class)
+                .hasMessage("--access-log-format: 'xml' is not one of combined, json");
+    }
+
+    @Test
     void theModelMayFollowTheVhostsDirectoryAsInAshttpd() throws Exception {
         assertThat(parse("vhosts", "async").model()).isEqualTo("async");
         assertThat(parse("vhosts", "async", "--io", "async").model()).isEqualTo("async");

@@ -39,7 +39,9 @@
  *   <li>Read-ahead stops once {@code maxPipelinedResponses} responses are queued.</li>
  *   <li>The access log gets the request line, Host, Referer and User-Agent cut to what the log line
  *       has room for ({@code AccessRecord.MAX_*}); a value cut short is logged ending in "...".
- *       Responses cut short by a close or a send timeout are not logged.</li>
+ *       A head refused before its request line was accepted (400, 414, 505) or timed out (408) is
+ *       logged with as much of its first line as arrived. Responses cut short by a close or a send
+ *       timeout are not logged.</li>
  * </ul>
  */
 package dev.webroot.httpd.core;

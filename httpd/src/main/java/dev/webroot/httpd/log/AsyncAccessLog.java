@@ -20,9 +20,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * The access log, written off the serving threads in 64 KiB blocks.
  *
  * <p>A serving thread formats its line straight into the current block of a shard: one of a few
- * (two per core) picked by thread, each with its own lock, so event loops almost never meet and a
- * line costs an uncontended lock and the formatting, with no queue node, no wake-up and no system
- * call. Only when a block is full does the thread hand it to the writer thread and take an empty
+ * (at least two per core) picked by thread, each with its own lock, so event loops almost never
+ * meet and a line costs an uncontended lock and the formatting, with no queue node, no wake-up and
+ * no system call. Only when a block is full does the thread hand it to the writer thread and take an empty
  * one from a fixed pool, once per several hundred lines. The writer writes each block whole, so
  * lines from different threads interleave only as whole lines, and takes partly filled blocks
  * every {@value #FLUSH_INTERVAL_MILLIS} ms, so a line reaches the file within about that time.
