@@ -43,6 +43,7 @@ class HttpsTest {
     private static Authority ca;
     private static Path certificates;
     private static Path caFile;
+    private static TestCertificates.Issued www;
 
     @BeforeAll
     static void certificates() throws Exception {
@@ -51,8 +52,8 @@ class HttpsTest {
         certificates = Files.createDirectories(dir.resolve("certs"));
         caFile = dir.resolve("ca.pem");
         ca.writeCertificate(caFile);
-        TestCertificates.writeBundle(certificates.resolve("www.pem"), ca.issue(KeyType.EC, "www.example.com", "localhost"),
-                KeyForm.TRADITIONAL);
+        www = ca.issue(KeyType.EC, "www.example.com", "localhost");
+        TestCertificates.writeBundle(certificates.resolve("www.pem"), www, KeyForm.TRADITIONAL);
         TestCertificates.writeBundle(certificates.resolve("blog.pem"), ca.issue(KeyType.RSA, "blog.example.org"),
                 KeyForm.PKCS8);
         for (Path pem : List.of(certificates.resolve("www.pem"), certificates.resolve("blog.pem"))) {
@@ -186,10 +187,8 @@ class HttpsTest {
     @Test
     void headlessChromiumLoadsTheSiteOverHttpsAndIsSentBrotli() throws Exception {
         Server server = server("epoll");
-        X509Certificate leaf = (X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
-                .generateCertificates(Files.newInputStream(certificates.resolve("www.pem"))).iterator().next();
         String spki = java.util.Base64.getEncoder().encodeToString(
-                java.security.MessageDigest.getInstance("SHA-256").digest(leaf.getPublicKey().getEncoded()));
+                java.security.MessageDigest.getInstance("SHA-256").digest(www.leaf().getPublicKey().getEncoded()));
         Path profile = Project.freshDirectory("https-chromium");
         Project.Result page = Project.run(List.of("chromium", "--headless", "--no-sandbox", "--disable-gpu",
                 "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",

@@ -191,6 +191,8 @@ class IoModelConformanceTest {
                 assertServes(client, 2 * THRESHOLD, 0);
             }
             awaitTrue(() -> server.model.openConnections() == 0, "both connections closed");
+            // The loop logs after it has released the connection: the line may follow the count.
+            awaitTrue(() -> !log.linesContaining("InternalError").isEmpty(), "the failure logged");
             assertThat(log.linesContaining("InternalError")).singleElement().asString()
                     .contains(doomedPeer).contains("a fault occurred");
         }

@@ -188,9 +188,4 @@ public final class TlsConnectionFactory implements ConnectionFactory {
     public long failedHandshakes() {
         return failedHandshakes.sum();
     }
-
-    /** The ALPN protocol names on offer, in order of preference. */
-    public List<String> protocols() {
-        return List.copyOf(protocols.sequencedKeySet());
-    }
 }
