@@ -6,6 +6,7 @@ import static dev.webroot.httpd.log.LineBytes.decimal;
 
 import dev.webroot.httpd.core.AccessRecord;
 import dev.webroot.httpd.core.LoggedBytes;
+import dev.webroot.httpd.core.Utf8;
 import java.nio.charset.StandardCharsets;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -154,7 +155,7 @@ final class JsonLogFormat implements LineFormat {
                 at = escape(c, line, at);
                 i++;
             } else {
-                int n = Utf8Sequence.length(b, i, to);
+                int n = Utf8.sequenceLength(b, i, to);
                 if (at + Math.max(n, REPLACEMENT.length) > end) {
                     return cut(line, at);
                 }
