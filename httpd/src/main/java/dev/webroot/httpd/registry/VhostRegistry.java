@@ -44,7 +44,7 @@ import java.util.concurrent.TimeUnit;
  * renamed over an entry, an added or a removed entry take effect even when events were lost
  * (OVERFLOW) or never sent. A file that fails validation is refused with one log line and the
  * previous generation keeps serving; it is retried once its identity changes (or on every rescan
- * when it could not be read at all, such as permission denied).
+ * when it could not be read at all, such as permission denied, or was modified within the last second).
  *
  * <p>Bodies: a replacement is published only after every body matched its SHA-256 (on a verifier
  * thread, while the old generation keeps serving); a vhost that has nothing to serve yet (start-up,
@@ -54,13 +54,19 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>A file changed in place under a live generation ({@code cp} or {@code truncate} over it: same
  * inode, new size or modification time) retires that generation at once: the vhost answers 503
- * until the file validates again, which is then served as a new generation.
+ * until the file validates again, which is then served as a new generation. Where Linux read
+ * leases work ({@link ReadLeases}), the writer's open waits until that retirement is done and the
+ * generation's in-flight responses have finished (at most {@link #LEASE_DRAIN_MILLIS}).
  *
  * <p>The request path ({@link #acquire}) reads one volatile table, hashes the host bytes and takes a
  * hold with a compare-and-set: no lock and no allocation. A replaced generation stays mapped until
  * its last hold is released; the background thread then unmaps it.
  */
 public final class VhostRegistry implements Sites, AutoCloseable {
+    /** How long in-flight responses of a generation whose lease a writer broke may take before the writer is let through. */
+    private static final long LEASE_DRAIN_MILLIS = 2000;
+    /** After a lease is released, the writer's first bytes usually land within this; the rescan follows. */
+    private static final long LEASE_RESCAN_DELAY_MILLIS = 50;
     /** How long a vanished entry must stay gone before its vhost is removed, so {@code ln -sf} (unlink, then symlink) does not blink. */
     private static final long REMOVAL_CONFIRM_MILLIS = 50;
     /** Events usually come in bursts (create temp, rename); collect the rest of a burst before rescanning. */
@@ -96,6 +102,12 @@ public final class VhostRegistry implements Sites, AutoCloseable {
             bodyDamaged(generation, problem);
         }
     };
+    /** Null when read leases cannot be used here; see {@link ReadLeases}. */
+    private final ReadLeases leases;
+    private final Runnable onLeaseBreak = this::leaseBroken;
+    /** Generations holding a read lease, retired ones included until they drain. */
+    private final Set<SiteGeneration> leased = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private boolean leaseFailureLogged;
     private volatile HostTable table = HostTable.EMPTY;
     private volatile boolean closed;
     private boolean listingFailed;
@@ -113,6 +125,16 @@ public final class VhostRegistry implements Sites, AutoCloseable {
         this.directory = directory;
         this.log = log;
         this.rescanInterval = rescanInterval;
+        ReadLeases available;
+        try {
+            available = ReadLeases.get();
+            available.addListener(onLeaseBreak);
+        } catch (RuntimeException e) {
+            log.log("no read leases on webroot files (" + e.getMessage() + "); a file written in place is retired within"
+                    + " tens of milliseconds of the change instead of before it");
+            available = null;
+        }
+        this.leases = available;
     }
 
     /**
@@ -267,6 +289,7 @@ public final class VhostRegistry implements Sites, AutoCloseable {
             publish(next, retired);
         }
         for (SiteGeneration generation : added) {
+            takeLease(generation);
             verifyInBackground(generation);
         }
         updateWatches();
@@ -297,7 +320,7 @@ public final class VhostRegistry implements Sites, AutoCloseable {
             if (now == null || !Objects.equals(now.fileKey(), was.fileKey()) || now.equals(was)) {
                 continue;
             }
-            entry.setValue(SiteGeneration.outOfService(entry.getKey(), generation.file(), was));
+            entry.setValue(SiteGeneration.outOfService(entry.getKey(), generation.file()));
             retired.add(generation);
             changed = true;
             log.log("vhost " + entry.getKey() + ": " + generation.file() + " was changed in place ("
@@ -386,6 +409,7 @@ public final class VhostRegistry implements Sites, AutoCloseable {
             long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
             log.log("vhost " + name + ": " + (wasServing ? "replaced (" + loaded : "serving again (" + loaded + "; a new generation")
                     + ", bodies verified in " + millis + " ms)");
+            takeLease(candidate);
             Map<String, SiteGeneration> next = new HashMap<>(table.byName());
             SiteGeneration old = next.put(name, candidate);
             publish(next, old == null ? List.of() : List.of(old));
@@ -433,6 +457,86 @@ public final class VhostRegistry implements Sites, AutoCloseable {
         if (table.byName().get(generation.vhost()) == generation) {
             log.log("vhost " + generation.vhost() + ": " + generation.file() + ": " + problem + "; answering 503 for it");
         }
+    }
+
+    /** Takes a read lease on a generation's file, so that a writer waits until the generation is retired. */
+    private void takeLease(SiteGeneration generation) {
+        if (leases == null) {
+            return;
+        }
+        try {
+            generation.leased(leases.take(generation.file()));
+            leased.add(generation);
+        } catch (com.sun.jna.LastErrorException e) {
+            if (!leaseFailureLogged) {
+                leaseFailureLogged = true;
+                log.log("vhost " + generation.vhost() + ": no read lease on " + generation.file() + " (" + ReadLeases.reason(e)
+                        + "); a file written in place is retired within tens of milliseconds of the change instead of before it");
+            }
+        }
+    }
+
+    /**
+     * On SIGIO: every generation whose lease a writer is breaking is retired at once (its vhost answers
+     * 503), its in-flight responses are given {@link #LEASE_DRAIN_MILLIS} to finish, then the lease is
+     * released and the writer goes on. The file is opened again as a new generation once it validates.
+     */
+    private void leaseBroken() {
+        List<SiteGeneration> breaking = new ArrayList<>();
+        for (SiteGeneration generation : leased) {
+            int fd = generation.leaseFd();
+            if (fd >= 0 && leases.breaking(fd)) {
+                breaking.add(generation);
+            }
+        }
+        if (breaking.isEmpty()) {
+            return;
+        }
+        synchronized (this) {
+            if (!closed) {
+                Map<String, SiteGeneration> next = new HashMap<>(table.byName());
+                List<SiteGeneration> retired = new ArrayList<>();
+                for (SiteGeneration generation : breaking) {
+                    if (next.get(generation.vhost()) == generation) {
+                        next.put(generation.vhost(), SiteGeneration.outOfService(generation.vhost(), generation.file()));
+                        retired.add(generation);
+                        log.log("vhost " + generation.vhost() + ": " + generation.file() + " is being opened for writing;"
+                                + " stopped serving it, answering 503 until the file validates again");
+                    }
+                }
+                if (!retired.isEmpty()) {
+                    publish(next, retired);
+                }
+            }
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LEASE_DRAIN_MILLIS);
+        for (SiteGeneration generation : breaking) {
+            while (generation.holds() > 0 && System.nanoTime() < deadline) {
+                try {
+                    Thread.sleep(2);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            releaseLease(generation);
+        }
+        // A writer that gave up (GNU truncate opens non-blocking and fails with EAGAIN) changes
+        // nothing and sends no event: look again, so the unchanged file serves again without waiting for the timer.
+        try {
+            Thread.sleep(LEASE_RESCAN_DELAY_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        rescan();
+    }
+
+    private void releaseLease(SiteGeneration generation) {
+        int fd = generation.takeLease();
+        if (fd >= 0) {
+            leases.release(fd);
+        }
+        leased.remove(generation);
     }
 
     private static boolean mayStillBeWritten(Identity identity) {
@@ -581,6 +685,9 @@ public final class VhostRegistry implements Sites, AutoCloseable {
     }
 
     private void unmap(SiteGeneration generation) {
+        if (leases != null) {
+            releaseLease(generation);
+        }
         try {
             generation.webroot().close();
         } catch (IllegalStateException e) {
@@ -622,6 +729,9 @@ public final class VhostRegistry implements Sites, AutoCloseable {
             closeDrained();
         }
         verifier.shutdown();
+        if (leases != null) {
+            leases.removeListener(onLeaseBreak);
+        }
     }
 
     private static void closeQuietly(WatchService service) {

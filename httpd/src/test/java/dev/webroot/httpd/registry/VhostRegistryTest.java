@@ -269,19 +269,52 @@ class VhostRegistryTest {
         }
         awaitTrue(Duration.ofSeconds(5), () -> !outOfService("site"));
         assertThat(served("site")).isEqualTo("v2");
-        assertThat(logText()).contains("vhost site: " + live.toRealPath() + " was changed in place",
-                "answering 503 until the file validates again", "vhost site: serving again (" + live.toRealPath(), "a new generation");
+        // With a read lease the open itself waited for the retirement; without one the change was seen after it.
+        assertThat(logText()).containsAnyOf("vhost site: " + live.toRealPath() + " was changed in place",
+                "vhost site: " + live.toRealPath() + " is being opened for writing");
+        assertThat(logText()).contains("answering 503 until the file validates again",
+                "vhost site: serving again (" + live.toRealPath(), "a new generation");
+    }
+
+    @Test
+    void aWriterOfALeasedWebrootWaitsUntilTheVhostIsOutOfServiceAndItsResponsesHaveFinished() throws Exception {
+        Path live = webroot("live.webroot", "v1");
+        openWith(Duration.ofSeconds(60), Map.of("site", live));
+        Assumptions.assumeFalse(logText().contains("no read lease"), "read leases are not available here");
+        byte[] host = "site".getBytes(StandardCharsets.US_ASCII);
+        Generation inFlight = registry.acquire(host, 0, host.length);
+        java.util.concurrent.CompletableFuture<Long> opened = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try (FileChannel channel = FileChannel.open(live, StandardOpenOption.WRITE)) {
+                return System.nanoTime();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        awaitTrue(Duration.ofSeconds(5), () -> outOfService("site"));
+        Thread.sleep(300);
+        assertThat(opened).as("the writer waits while a response still reads the mapping").isNotDone();
+        assertThat(marker(inFlight)).isEqualTo("v1");
+        long released = System.nanoTime();
+        inFlight.release();
+        long openedAt = opened.get(5, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(openedAt).isGreaterThanOrEqualTo(released);
+        assertThat(logText()).contains("vhost site: " + live.toRealPath() + " is being opened for writing");
+        // Nothing was written: the unchanged file is served again as a new generation.
+        awaitTrue(Duration.ofSeconds(5), () -> "v1".equals(served("site")));
+        assertThat(logText()).contains("vhost site: serving again (");
     }
 
     @Test
     void aTruncatedLiveWebrootAnswers503UntilAValidFileIsWrittenBack() throws Exception {
         Path live = webroot("live.webroot", "v1");
         byte[] original = Files.readAllBytes(live);
-        openWith(Duration.ofMillis(500), Map.of("site", live, "other", webroot("other.webroot", "other")));
-        try (FileChannel channel = FileChannel.open(live, StandardOpenOption.WRITE)) {
-            channel.truncate(4096);
+        // A writer that had the file open before httpd: no lease can be taken, so the change itself must be seen.
+        try (FileChannel writer = FileChannel.open(live, StandardOpenOption.WRITE)) {
+            openWith(Duration.ofSeconds(60), Map.of("site", live, "other", webroot("other.webroot", "other")));
+            writer.truncate(4096);
         }
         awaitTrue(Duration.ofSeconds(5), () -> outOfService("site"));
+        assertThat(logText()).contains("vhost site: " + live.toRealPath() + " was changed in place (");
         awaitTrue(Duration.ofSeconds(5), () -> logText().contains("vhost site: refused: "));
         assertThat(logText()).contains("truncated", "still answering 503");
         assertThat(outOfService("site")).isTrue();
@@ -296,11 +329,15 @@ class VhostRegistryTest {
     void aLiveWebrootRewrittenWithoutTruncationAnswers503AndADamagedBodyIsRefusedUntilRestored() throws Exception {
         Path live = webroot("live.webroot", "v1");
         long body = indexBodyOffset(live);
+        FileChannel writer = FileChannel.open(live, StandardOpenOption.WRITE);
         openWith(Duration.ofMillis(500), Map.of("site", live, "other", webroot("other.webroot", "other")));
         assertThat(served("site")).isEqualTo("v1");
 
-        writeInPlace(live, body, "X".getBytes(StandardCharsets.US_ASCII));
+        // dd conv=notrunc through a descriptor opened before httpd took the file (so without a lease).
+        writer.write(ByteBuffer.wrap("X".getBytes(StandardCharsets.US_ASCII)), body);
+        writer.close();
         awaitTrue(Duration.ofSeconds(5), () -> outOfService("site"));
+        assertThat(logText()).contains("vhost site: " + live.toRealPath() + " was changed in place (modified, ");
         awaitTrue(Duration.ofSeconds(5), () -> logText().contains("does not match its SHA-256"));
         assertThat(logText()).contains("vhost site: refused: " + live.toRealPath() + ": data of /index.html (identity) does not match");
         assertThat(outOfService("site")).isTrue();
