@@ -417,17 +417,9 @@ public final class VhostRegistry implements Sites, AutoCloseable {
         }
     }
 
-    /** Checks the remaining bodies of a live generation in the background; a damaged one is logged and answered 503. */
+    /** Checks the remaining bodies of a live generation in the background; each damaged one is logged (once) and answered 503. */
     private void verifyInBackground(SiteGeneration generation) {
-        long started = System.nanoTime();
-        submit(() -> {
-            int damaged = verifyHolding(generation);
-            if (damaged >= 0) {
-                log.log("vhost " + generation.vhost() + ": bodies of " + generation.file() + " verified in "
-                        + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms"
-                        + (damaged == 0 ? "" : ", " + damaged + " damaged"));
-            }
-        });
+        submit(() -> verifyHolding(generation));
     }
 
     /** Verifies every body while holding the generation, so it stays mapped; -1 if it was retired (or unmapped) meanwhile. */
