@@ -115,7 +115,7 @@ public final class VhostRegistry implements Sites, AutoCloseable {
     private WatchKey directoryKey;
     private Thread watcher;
 
-    /** Why a vhost's file was refused; {@code retry}: a failure to read it at all, tried again on every rescan. */
+    /** Why a vhost's file was refused; {@code retry}: it could not be read at all or may still be being written, so it is tried on every rescan. */
     private record Refusal(Identity identity, String problem, boolean retry) {}
 
     /** The entries of the vhosts directory by vhost name, and the directories in it (ignored) by lowercased name. */
@@ -151,10 +151,10 @@ public final class VhostRegistry implements Sites, AutoCloseable {
         if (!Files.isReadable(absolute) || !Files.isExecutable(absolute)) {
             throw new IOException("vhosts directory " + absolute + " is not readable");
         }
-        VhostRegistry registry = new VhostRegistry(absolute, log, rescanInterval);
         try (DirectoryStream<Path> probe = Files.newDirectoryStream(absolute)) {
             probe.iterator().hasNext();
         }
+        VhostRegistry registry = new VhostRegistry(absolute, log, rescanInterval);
         registry.rescan();
         registry.startWatching();
         return registry;
