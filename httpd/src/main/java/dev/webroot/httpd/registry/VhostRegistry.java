@@ -102,8 +102,8 @@ public final class VhostRegistry implements Sites, AutoCloseable {
             bodyDamaged(generation, problem);
         }
     };
-    /** Null when read leases cannot be used here; see {@link ReadLeases}. */
-    private final ReadLeases leases;
+    /** Null until set up off the start-up path (loading JNA takes about 0.2 s), and when read leases cannot be used here. */
+    private volatile ReadLeases leases;
     private final Runnable onLeaseBreak = this::leaseBroken;
     /** Generations holding a read lease, retired ones included until they drain. */
     private final Set<SiteGeneration> leased = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -125,16 +125,30 @@ public final class VhostRegistry implements Sites, AutoCloseable {
         this.directory = directory;
         this.log = log;
         this.rescanInterval = rescanInterval;
+    }
+
+    /** Sets up read leases and takes them on the generations already served; runs on a verifier thread. */
+    private void startLeasing() {
         ReadLeases available;
         try {
             available = ReadLeases.get();
-            available.addListener(onLeaseBreak);
         } catch (RuntimeException e) {
             log.log("no read leases on webroot files (" + e.getMessage() + "); a file written in place is retired within"
                     + " tens of milliseconds of the change instead of before it");
-            available = null;
+            return;
         }
-        this.leases = available;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            available.addListener(onLeaseBreak);
+            leases = available;
+            for (SiteGeneration generation : table.byName().values()) {
+                if (generation.inService()) {
+                    takeLease(generation);
+                }
+            }
+        }
     }
 
     /**
@@ -157,6 +171,7 @@ public final class VhostRegistry implements Sites, AutoCloseable {
         VhostRegistry registry = new VhostRegistry(absolute, log, rescanInterval);
         registry.rescan();
         registry.startWatching();
+        registry.submit(registry::startLeasing);
         return registry;
     }
 
@@ -453,6 +468,7 @@ public final class VhostRegistry implements Sites, AutoCloseable {
 
     /** Takes a read lease on a generation's file, so that a writer waits until the generation is retired. */
     private void takeLease(SiteGeneration generation) {
+        ReadLeases leases = this.leases;
         if (leases == null) {
             return;
         }
@@ -474,6 +490,7 @@ public final class VhostRegistry implements Sites, AutoCloseable {
      * released and the writer goes on. The file is opened again as a new generation once it validates.
      */
     private void leaseBroken() {
+        ReadLeases leases = this.leases;
         List<SiteGeneration> breaking = new ArrayList<>();
         for (SiteGeneration generation : leased) {
             int fd = generation.leaseFd();
@@ -721,8 +738,10 @@ public final class VhostRegistry implements Sites, AutoCloseable {
             closeDrained();
         }
         verifier.shutdown();
-        if (leases != null) {
-            leases.removeListener(onLeaseBreak);
+        synchronized (this) {
+            if (leases != null) {
+                leases.removeListener(onLeaseBreak);
+            }
         }
     }
 
@@ -735,6 +754,12 @@ public final class VhostRegistry implements Sites, AutoCloseable {
         } catch (IOException ignored) {
             // Closing only releases the inotify descriptor; nothing to recover.
         }
+    }
+
+    /** For tests: whether the current generation of a vhost holds a read lease. */
+    boolean leased(String name) {
+        SiteGeneration generation = table.byName().get(name);
+        return generation != null && generation.leaseFd() >= 0;
     }
 
     /** For tests: how many holds the current generation of a vhost has (the registry's own included). */
