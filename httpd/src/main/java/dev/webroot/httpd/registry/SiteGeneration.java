@@ -96,16 +96,15 @@ final class SiteGeneration implements Generation {
         }
     }
 
-    /** Gives up the registry's own hold and stops a background verification: called once, when no table refers to it any more. */
+    /**
+     * Gives up the registry's own hold and stops a background verification, once (later calls do
+     * nothing): when no table refers to the generation any more, or a candidate is given up.
+     */
     void retire() {
         if (webroot != null && !retired) {
             retired = true;
             release();
         }
-    }
-
-    boolean retired() {
-        return retired;
     }
 
     @Override

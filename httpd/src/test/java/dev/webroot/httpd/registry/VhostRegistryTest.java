@@ -450,7 +450,7 @@ class VhostRegistryTest {
     }
 
     @Test
-    void acquireAndReleaseDoNotAllocate() throws Exception {
+    void acquireReleaseAndTheBodyCheckDoNotAllocate() throws Exception {
         openWith(Duration.ofSeconds(30),
                 Map.of("www.example.com", webroot("www.webroot", "www"), "__default__", webroot("default.webroot", "default")));
         byte[] known = "www.example.com".getBytes(StandardCharsets.US_ASCII);
@@ -465,11 +465,15 @@ class VhostRegistryTest {
         assertThat(registry.holds("www.example.com")).isEqualTo(1);
     }
 
-    /** {@code pairs} acquire/release pairs, alternating between two hosts that both resolve. */
+    /** {@code pairs} acquire/release pairs, alternating between two hosts that both resolve, each asking whether a body is intact. */
     private void acquireAndRelease(int pairs, byte[] host, byte[] otherHost) {
         for (int i = 0; i < pairs; i++) {
             byte[] h = i % 2 == 0 ? host : otherHost;
-            registry.acquire(h, 0, h.length).release();
+            Generation generation = registry.acquire(h, 0, h.length);
+            if (!generation.bodyIntact(0)) {
+                throw new AssertionError("the body of representation 0 is intact");
+            }
+            generation.release();
         }
     }
 
