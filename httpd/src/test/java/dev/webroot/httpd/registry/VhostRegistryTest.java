@@ -458,9 +458,14 @@ class VhostRegistryTest {
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long id = Thread.currentThread().threadId();
         acquireAndRelease(200_000, known, unknown);
-        long before = threads.getThreadAllocatedBytes(id);
-        acquireAndRelease(100_000, known, unknown);
-        long allocated = threads.getThreadAllocatedBytes(id) - before;
+        // The least of three rounds: a one-off deoptimization (say, as the lease setup loads classes
+        // on another thread) can materialize a few objects once; a per-request allocation shows in every round.
+        long allocated = Long.MAX_VALUE;
+        for (int round = 0; round < 3; round++) {
+            long before = threads.getThreadAllocatedBytes(id);
+            acquireAndRelease(100_000, known, unknown);
+            allocated = Math.min(allocated, threads.getThreadAllocatedBytes(id) - before);
+        }
         assertThat(allocated).as("bytes allocated by 100,000 acquire/release pairs").isLessThan(4096);
         assertThat(registry.holds("www.example.com")).isEqualTo(1);
     }
