@@ -67,6 +67,11 @@ public final class VhostRegistry implements Sites, AutoCloseable {
     private static final long LEASE_DRAIN_MILLIS = 2000;
     /** After a lease is released, the writer's first bytes usually land within this; the rescan follows. */
     private static final long LEASE_RESCAN_DELAY_MILLIS = 50;
+    /**
+     * No new lease is taken on a file this soon after a writer broke one: the writer's open is only
+     * woken when the lease goes, and a lease taken before it runs would hold it off again, over and over.
+     */
+    private static final long LEASE_RETAKE_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** How long a vanished entry must stay gone before its vhost is removed, so {@code ln -sf} (unlink, then symlink) does not blink. */
     private static final long REMOVAL_CONFIRM_MILLIS = 50;
     /** Events usually come in bursts (create temp, rename); collect the rest of a burst before rescanning. */
@@ -107,6 +112,8 @@ public final class VhostRegistry implements Sites, AutoCloseable {
     private final Runnable onLeaseBreak = this::leaseBroken;
     /** Generations holding a read lease, retired ones included until they drain. */
     private final Set<SiteGeneration> leased = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** When a writer last broke the lease on a file, by file. */
+    private final Map<Path, Long> leaseBrokenAt = new java.util.concurrent.ConcurrentHashMap<>();
     private boolean leaseFailureLogged;
     private volatile HostTable table = HostTable.EMPTY;
     private volatile boolean closed;
@@ -304,8 +311,13 @@ public final class VhostRegistry implements Sites, AutoCloseable {
             publish(next, retired);
         }
         for (SiteGeneration generation : added) {
-            takeLease(generation);
             verifyInBackground(generation);
+        }
+        // Also those published without one (taken too soon after a break, or while a writer had the file open).
+        for (SiteGeneration generation : table.byName().values()) {
+            if (generation.inService()) {
+                takeLease(generation);
+            }
         }
         updateWatches();
         closeDrained();
@@ -469,8 +481,15 @@ public final class VhostRegistry implements Sites, AutoCloseable {
     /** Takes a read lease on a generation's file, so that a writer waits until the generation is retired. */
     private void takeLease(SiteGeneration generation) {
         ReadLeases leases = this.leases;
-        if (leases == null) {
+        if (leases == null || generation.leaseFd() >= 0) {
             return;
+        }
+        Long broken = leaseBrokenAt.get(generation.file());
+        if (broken != null) {
+            if (System.nanoTime() - broken < LEASE_RETAKE_NANOS) {
+                return;
+            }
+            leaseBrokenAt.remove(generation.file());
         }
         try {
             generation.leased(leases.take(generation.file()));
@@ -500,6 +519,9 @@ public final class VhostRegistry implements Sites, AutoCloseable {
         }
         if (breaking.isEmpty()) {
             return;
+        }
+        for (SiteGeneration generation : breaking) {
+            leaseBrokenAt.put(generation.file(), System.nanoTime());
         }
         synchronized (this) {
             if (!closed) {
