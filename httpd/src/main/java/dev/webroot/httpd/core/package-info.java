@@ -23,6 +23,11 @@
  *   <li>Targets: the query is kept only for a redirect's Location; dot segments are removed per RFC
  *       3986 ({@code /../x} is {@code /x}); {@code //} is not collapsed and so finds nothing (404).</li>
  *   <li>An unknown Host without a default site is 404 (not 421). An empty Host means the default site.</li>
+ *   <li>A site out of service ({@link dev.webroot.httpd.core.Sites#OUT_OF_SERVICE}: its file was changed in
+ *       place) is 503 with {@code Retry-After: 5}, and so is a representation whose body does not match
+ *       its hash ({@link dev.webroot.httpd.core.Generation#bodyIntact}), checked before preconditions and
+ *       Range so its ETag is never confirmed; a damaged not-found page gives the built-in 404. 503 keeps
+ *       the connection.</li>
  *   <li>Accept-Encoding: when nothing is acceptable the identity form is sent (no 406). Preconditions
  *       compare the selected representation's ETag only. A date field present twice is ignored.</li>
  *   <li>Range: bad syntax, other units, an empty representation, more specifiers than

@@ -13,6 +13,8 @@ import java.nio.file.attribute.BasicFileAttributes;
 record Identity(Object fileKey, long size, long modifiedNanos) {
     /** Stands for an entry that cannot be followed, so its refusal is logged once. */
     static final Identity UNREADABLE = new Identity(null, -1, -1);
+    /** Stands for the file of a generation retired because it was (about to be) written: unlike any real identity, so it is tried again. */
+    static final Identity RETIRED = new Identity(null, -2, -2);
 
     /** Null when the entry cannot be followed to a regular file (dangling link, directory, gone). */
     static Identity of(Path entry) {

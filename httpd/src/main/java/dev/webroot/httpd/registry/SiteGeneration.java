@@ -43,6 +43,8 @@ final class SiteGeneration implements Generation {
     private final Listener listener;
     private final byte[] bodies;
     private volatile boolean retired;
+    /** The descriptor holding a read lease on the file, or -1. */
+    private final AtomicInteger leaseFd = new AtomicInteger(-1);
     private String firstDamage;
 
     SiteGeneration(String vhost, Webroot webroot, Identity identity, Listener listener) {
@@ -59,12 +61,12 @@ final class SiteGeneration implements Generation {
     }
 
     /**
-     * A vhost whose generation was retired because its file changed in place: it answers 503 until a
-     * file validates again. It is given the retired generation's file and identity, so that the file
-     * is still watched and whatever it has become differs from that identity and is tried.
+     * A vhost whose generation was retired because its file changed in place (or a writer broke its
+     * lease): it answers 503 until the file validates again. The file stays watched, and its
+     * identity is {@link Identity#RETIRED}, so whatever the file is now is tried.
      */
-    static SiteGeneration outOfService(String vhost, Path file, Identity identity) {
-        return new SiteGeneration(vhost, null, file, identity, null);
+    static SiteGeneration outOfService(String vhost, Path file) {
+        return new SiteGeneration(vhost, null, file, Identity.RETIRED, null);
     }
 
     boolean inService() {
@@ -94,16 +96,15 @@ final class SiteGeneration implements Generation {
         }
     }
 
-    /** Gives up the registry's own hold and stops a background verification: called once, when no table refers to it any more. */
+    /**
+     * Gives up the registry's own hold and stops a background verification, once (later calls do
+     * nothing): when no table refers to the generation any more, or a candidate is given up.
+     */
     void retire() {
         if (webroot != null && !retired) {
             retired = true;
             release();
         }
-    }
-
-    boolean retired() {
-        return retired;
     }
 
     @Override
@@ -180,6 +181,19 @@ final class SiteGeneration implements Generation {
             damaged += state == DAMAGED ? 1 : 0;
         }
         return damaged;
+    }
+
+    void leased(int fd) {
+        leaseFd.set(fd);
+    }
+
+    int leaseFd() {
+        return leaseFd.get();
+    }
+
+    /** The lease's descriptor, once (then -1), so that it is released exactly once. */
+    int takeLease() {
+        return leaseFd.getAndSet(-1);
     }
 
     private boolean unmapRetried;

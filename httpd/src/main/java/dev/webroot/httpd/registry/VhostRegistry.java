@@ -44,7 +44,7 @@ import java.util.concurrent.TimeUnit;
  * renamed over an entry, an added or a removed entry take effect even when events were lost
  * (OVERFLOW) or never sent. A file that fails validation is refused with one log line and the
  * previous generation keeps serving; it is retried once its identity changes (or on every rescan
- * when it could not be read at all, such as permission denied).
+ * when it could not be read at all, such as permission denied, or was modified within the last second).
  *
  * <p>Bodies: a replacement is published only after every body matched its SHA-256 (on a verifier
  * thread, while the old generation keeps serving); a vhost that has nothing to serve yet (start-up,
@@ -54,13 +54,24 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>A file changed in place under a live generation ({@code cp} or {@code truncate} over it: same
  * inode, new size or modification time) retires that generation at once: the vhost answers 503
- * until the file validates again, which is then served as a new generation.
+ * until the file validates again, which is then served as a new generation. Where Linux read
+ * leases work ({@link ReadLeases}), the writer's open waits until that retirement is done and the
+ * generation's in-flight responses have finished (at most {@link #LEASE_DRAIN_MILLIS}).
  *
  * <p>The request path ({@link #acquire}) reads one volatile table, hashes the host bytes and takes a
  * hold with a compare-and-set: no lock and no allocation. A replaced generation stays mapped until
  * its last hold is released; the background thread then unmaps it.
  */
 public final class VhostRegistry implements Sites, AutoCloseable {
+    /** How long in-flight responses of a generation whose lease a writer broke may take before the writer is let through. */
+    private static final long LEASE_DRAIN_MILLIS = 2000;
+    /** After a lease is released, the writer's first bytes usually land within this; the rescan follows. */
+    private static final long LEASE_RESCAN_DELAY_MILLIS = 50;
+    /**
+     * No new lease is taken on a file this soon after a writer broke one: the writer's open is only
+     * woken when the lease goes, and a lease taken before it runs would hold it off again, over and over.
+     */
+    private static final long LEASE_RETAKE_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** How long a vanished entry must stay gone before its vhost is removed, so {@code ln -sf} (unlink, then symlink) does not blink. */
     private static final long REMOVAL_CONFIRM_MILLIS = 50;
     /** Events usually come in bursts (create temp, rename); collect the rest of a burst before rescanning. */
@@ -96,6 +107,14 @@ public final class VhostRegistry implements Sites, AutoCloseable {
             bodyDamaged(generation, problem);
         }
     };
+    /** Null until set up off the start-up path (loading JNA takes about 0.2 s), and when read leases cannot be used here. */
+    private volatile ReadLeases leases;
+    private final Runnable onLeaseBreak = this::leaseBroken;
+    /** Generations holding a read lease, retired ones included until they drain. */
+    private final Set<SiteGeneration> leased = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** When a writer last broke the lease on a file, by file. */
+    private final Map<Path, Long> leaseBrokenAt = new java.util.concurrent.ConcurrentHashMap<>();
+    private boolean leaseFailureLogged;
     private volatile HostTable table = HostTable.EMPTY;
     private volatile boolean closed;
     private boolean listingFailed;
@@ -103,7 +122,7 @@ public final class VhostRegistry implements Sites, AutoCloseable {
     private WatchKey directoryKey;
     private Thread watcher;
 
-    /** Why a vhost's file was refused; {@code retry}: a failure to read it at all, tried again on every rescan. */
+    /** Why a vhost's file was refused; {@code retry}: it could not be read at all or may still be being written, so it is tried on every rescan. */
     private record Refusal(Identity identity, String problem, boolean retry) {}
 
     /** The entries of the vhosts directory by vhost name, and the directories in it (ignored) by lowercased name. */
@@ -113,6 +132,30 @@ public final class VhostRegistry implements Sites, AutoCloseable {
         this.directory = directory;
         this.log = log;
         this.rescanInterval = rescanInterval;
+    }
+
+    /** Sets up read leases and takes them on the generations already served; runs on a verifier thread. */
+    private void startLeasing() {
+        ReadLeases available;
+        try {
+            available = ReadLeases.get();
+        } catch (RuntimeException e) {
+            log.log("no read leases on webroot files (" + e.getMessage() + "); a file written in place is retired within"
+                    + " tens of milliseconds of the change instead of before it");
+            return;
+        }
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            available.addListener(onLeaseBreak);
+            leases = available;
+            for (SiteGeneration generation : table.byName().values()) {
+                if (generation.inService()) {
+                    takeLease(generation);
+                }
+            }
+        }
     }
 
     /**
@@ -129,12 +172,13 @@ public final class VhostRegistry implements Sites, AutoCloseable {
         if (!Files.isReadable(absolute) || !Files.isExecutable(absolute)) {
             throw new IOException("vhosts directory " + absolute + " is not readable");
         }
-        VhostRegistry registry = new VhostRegistry(absolute, log, rescanInterval);
         try (DirectoryStream<Path> probe = Files.newDirectoryStream(absolute)) {
             probe.iterator().hasNext();
         }
+        VhostRegistry registry = new VhostRegistry(absolute, log, rescanInterval);
         registry.rescan();
         registry.startWatching();
+        registry.submit(registry::startLeasing);
         return registry;
     }
 
@@ -269,6 +313,12 @@ public final class VhostRegistry implements Sites, AutoCloseable {
         for (SiteGeneration generation : added) {
             verifyInBackground(generation);
         }
+        // Also those published without one (taken too soon after a break, or while a writer had the file open).
+        for (SiteGeneration generation : table.byName().values()) {
+            if (generation.inService()) {
+                takeLease(generation);
+            }
+        }
         updateWatches();
         closeDrained();
     }
@@ -297,7 +347,7 @@ public final class VhostRegistry implements Sites, AutoCloseable {
             if (now == null || !Objects.equals(now.fileKey(), was.fileKey()) || now.equals(was)) {
                 continue;
             }
-            entry.setValue(SiteGeneration.outOfService(entry.getKey(), generation.file(), was));
+            entry.setValue(SiteGeneration.outOfService(entry.getKey(), generation.file()));
             retired.add(generation);
             changed = true;
             log.log("vhost " + entry.getKey() + ": " + generation.file() + " was changed in place ("
@@ -386,6 +436,7 @@ public final class VhostRegistry implements Sites, AutoCloseable {
             long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
             log.log("vhost " + name + ": " + (wasServing ? "replaced (" + loaded : "serving again (" + loaded + "; a new generation")
                     + ", bodies verified in " + millis + " ms)");
+            takeLease(candidate);
             Map<String, SiteGeneration> next = new HashMap<>(table.byName());
             SiteGeneration old = next.put(name, candidate);
             publish(next, old == null ? List.of() : List.of(old));
@@ -393,17 +444,9 @@ public final class VhostRegistry implements Sites, AutoCloseable {
         }
     }
 
-    /** Checks the remaining bodies of a live generation in the background; a damaged one is logged and answered 503. */
+    /** Checks the remaining bodies of a live generation in the background; each damaged one is logged (once) and answered 503. */
     private void verifyInBackground(SiteGeneration generation) {
-        long started = System.nanoTime();
-        submit(() -> {
-            int damaged = verifyHolding(generation);
-            if (damaged >= 0) {
-                log.log("vhost " + generation.vhost() + ": bodies of " + generation.file() + " verified in "
-                        + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms"
-                        + (damaged == 0 ? "" : ", " + damaged + " damaged"));
-            }
-        });
+        submit(() -> verifyHolding(generation));
     }
 
     /** Verifies every body while holding the generation, so it stays mapped; -1 if it was retired (or unmapped) meanwhile. */
@@ -433,6 +476,98 @@ public final class VhostRegistry implements Sites, AutoCloseable {
         if (table.byName().get(generation.vhost()) == generation) {
             log.log("vhost " + generation.vhost() + ": " + generation.file() + ": " + problem + "; answering 503 for it");
         }
+    }
+
+    /** Takes a read lease on a generation's file, so that a writer waits until the generation is retired. */
+    private void takeLease(SiteGeneration generation) {
+        ReadLeases leases = this.leases;
+        if (leases == null || generation.leaseFd() >= 0) {
+            return;
+        }
+        Long broken = leaseBrokenAt.get(generation.file());
+        if (broken != null) {
+            if (System.nanoTime() - broken < LEASE_RETAKE_NANOS) {
+                return;
+            }
+            leaseBrokenAt.remove(generation.file());
+        }
+        try {
+            generation.leased(leases.take(generation.file()));
+            leased.add(generation);
+        } catch (com.sun.jna.LastErrorException e) {
+            if (!leaseFailureLogged) {
+                leaseFailureLogged = true;
+                log.log("vhost " + generation.vhost() + ": no read lease on " + generation.file() + " (" + ReadLeases.reason(e)
+                        + "); a file written in place is retired within tens of milliseconds of the change instead of before it");
+            }
+        }
+    }
+
+    /**
+     * On SIGIO: every generation whose lease a writer is breaking is retired at once (its vhost answers
+     * 503), its in-flight responses are given {@link #LEASE_DRAIN_MILLIS} to finish, then the lease is
+     * released and the writer goes on. The file is opened again as a new generation once it validates.
+     */
+    private void leaseBroken() {
+        ReadLeases leases = this.leases;
+        List<SiteGeneration> breaking = new ArrayList<>();
+        for (SiteGeneration generation : leased) {
+            int fd = generation.leaseFd();
+            if (fd >= 0 && leases.breaking(fd)) {
+                breaking.add(generation);
+            }
+        }
+        if (breaking.isEmpty()) {
+            return;
+        }
+        for (SiteGeneration generation : breaking) {
+            leaseBrokenAt.put(generation.file(), System.nanoTime());
+        }
+        synchronized (this) {
+            if (!closed) {
+                Map<String, SiteGeneration> next = new HashMap<>(table.byName());
+                List<SiteGeneration> retired = new ArrayList<>();
+                for (SiteGeneration generation : breaking) {
+                    if (next.get(generation.vhost()) == generation) {
+                        next.put(generation.vhost(), SiteGeneration.outOfService(generation.vhost(), generation.file()));
+                        retired.add(generation);
+                        log.log("vhost " + generation.vhost() + ": " + generation.file() + " is being opened for writing;"
+                                + " stopped serving it, answering 503 until the file validates again");
+                    }
+                }
+                if (!retired.isEmpty()) {
+                    publish(next, retired);
+                }
+            }
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LEASE_DRAIN_MILLIS);
+        for (SiteGeneration generation : breaking) {
+            while (generation.holds() > 0 && System.nanoTime() < deadline) {
+                try {
+                    Thread.sleep(2);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            releaseLease(generation);
+        }
+        // A writer that gave up (GNU truncate opens non-blocking and fails with EAGAIN) changes
+        // nothing and sends no event: look again, so the unchanged file serves again without waiting for the timer.
+        try {
+            Thread.sleep(LEASE_RESCAN_DELAY_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        rescan();
+    }
+
+    private void releaseLease(SiteGeneration generation) {
+        int fd = generation.takeLease();
+        if (fd >= 0) {
+            leases.release(fd);
+        }
+        leased.remove(generation);
     }
 
     private static boolean mayStillBeWritten(Identity identity) {
@@ -581,6 +716,9 @@ public final class VhostRegistry implements Sites, AutoCloseable {
     }
 
     private void unmap(SiteGeneration generation) {
+        if (leases != null) {
+            releaseLease(generation);
+        }
         try {
             generation.webroot().close();
         } catch (IllegalStateException e) {
@@ -622,6 +760,11 @@ public final class VhostRegistry implements Sites, AutoCloseable {
             closeDrained();
         }
         verifier.shutdown();
+        synchronized (this) {
+            if (leases != null) {
+                leases.removeListener(onLeaseBreak);
+            }
+        }
     }
 
     private static void closeQuietly(WatchService service) {
@@ -633,6 +776,12 @@ public final class VhostRegistry implements Sites, AutoCloseable {
         } catch (IOException ignored) {
             // Closing only releases the inotify descriptor; nothing to recover.
         }
+    }
+
+    /** For tests: whether the current generation of a vhost holds a read lease. */
+    boolean leased(String name) {
+        SiteGeneration generation = table.byName().get(name);
+        return generation != null && generation.leaseFd() >= 0;
     }
 
     /** For tests: how many holds the current generation of a vhost has (the registry's own included). */

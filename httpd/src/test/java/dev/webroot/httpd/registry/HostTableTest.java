@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 
 class HostTableTest {
     private static SiteGeneration site(String name) {
-        return SiteGeneration.outOfService(name, null, null);
+        return SiteGeneration.outOfService(name, null);
     }
 
     private static SiteGeneration find(HostTable table, String host) {
