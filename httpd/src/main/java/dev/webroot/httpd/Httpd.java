@@ -197,6 +197,7 @@ public final class Httpd {
         }
         List<String> urls = new ArrayList<>();
         InetSocketAddress first = null;
+        String adminUrl = null;
         try {
             List<InetSocketAddress> secure = new ArrayList<>();
             if (!inherited.isEmpty()) {
@@ -223,7 +224,6 @@ public final class Httpd {
             WorkspacePool cleartext = new WorkspacePool(registry, settings.limits(), dates, access, cleartextPolicy);
             ConnectionFactory plain = remote -> new HttpConnection(cleartext, remote);
             List<InetSocketAddress> cleartextBound = new ArrayList<>();
-            String adminUrl = null;
             if (!inherited.isEmpty()) {
                 for (SocketActivation.Inherited socket : inherited) {
                     if (socket.role().equals("http")) {
@@ -247,9 +247,6 @@ public final class Httpd {
             for (InetSocketAddress bound : secure) {
                 urls.add(url("https", bound));
                 first = first == null ? bound : first;
-            }
-            if (adminUrl != null) {
-                urls.add("admin=" + adminUrl);
             }
         } catch (UnsupportedOperationException e) {
             errors.log("socket activation: " + e.getMessage());
@@ -285,6 +282,9 @@ public final class Httpd {
                 + (inherited.isEmpty() ? "" : ", sockets from systemd") + ")");
         if (tlsFactory != null) {
             errors.log("TLS: " + tlsFactory.describe());
+        }
+        if (adminUrl != null) {
+            errors.log("admin endpoints on " + adminUrl + ": /metrics /healthz /readyz /vhosts");
         }
         if (!registry.names().contains("__default__")) {
             errors.log("no __default__ entry in " + registry.directory() + ": requests for other hosts get 404");

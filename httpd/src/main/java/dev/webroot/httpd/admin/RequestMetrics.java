@@ -94,7 +94,7 @@ public final class RequestMetrics implements AccessLog {
         for (int i = 0; i < BUCKETS.length; i++) {
             cumulative += durations.sum(i);
             text.sample("httpd_request_duration_seconds_bucket", cumulative, "le",
-                    java.math.BigDecimal.valueOf(BUCKETS[i]).toPlainString());
+                    java.math.BigDecimal.valueOf(BUCKETS[i]).stripTrailingZeros().toPlainString());
         }
         cumulative += durations.sum(BUCKETS.length);
         text.sample("httpd_request_duration_seconds_bucket", cumulative, "le", "+Inf");
