@@ -47,12 +47,12 @@ class ListenerPolicyTest {
                         + "HEAD /status HTTP/1.1\r\nHost: x\r\n\r\n"
                         + "GET /plain.txt HTTP/1.1\r\nHost: site.test\r\nConnection: close\r\n\r\n");
         assertThat(d.output()).isEqualTo("HTTP/1.1 200 OK\r\n" + D
-                + "Content-Type: text/plain; charset=utf-8\r\nCache-Control: no-store\r\nContent-Length: 18\r\n\r\n"
+                + "Content-Type: text/plain; charset=utf-8\r\nCache-Control: no-store\r\nContent-Length: 14\r\n\r\n"
                 + "up at /status\n"
                 + "HTTP/1.1 503 Service Unavailable\r\n" + D
                 + "Content-Type: application/json\r\nCache-Control: no-store\r\nContent-Length: 2\r\n\r\n{}"
                 + "HTTP/1.1 200 OK\r\n" + D
-                + "Content-Type: text/plain; charset=utf-8\r\nCache-Control: no-store\r\nContent-Length: 18\r\n\r\n"
+                + "Content-Type: text/plain; charset=utf-8\r\nCache-Control: no-store\r\nContent-Length: 14\r\n\r\n"
                 + "HTTP/1.1 404 Not Found\r\n" + D
                 + "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 10\r\nConnection: close\r\n\r\nNot Found\n");
         sites.assertBalanced();
