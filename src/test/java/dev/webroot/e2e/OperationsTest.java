@@ -127,7 +127,7 @@ class OperationsTest {
             int adminPort = freePort();
             List<String> command = new ArrayList<>(List.of(activate.toString(),
                     "-l", "127.0.0.1:" + port, "--fdname=http", "-l", "127.0.0.1:" + adminPort, "--fdname=admin",
-                    "-E", "NOTIFY_SOCKET=" + socket, "-E", "JAVA_HOME=" + System.getProperty("java.home"),
+                    "-E", "NOTIFY_SOCKET=" + socket, "-E", "WATCHDOG_USEC=1000000", "-E", "JAVA_HOME=" + System.getProperty("java.home"),
                     Project.java().toString(), "-XX:+UseSerialGC", "-jar", Project.httpdJar().toString(),
                     Project.exampleVhosts().toString(), "--io", "epoll", "--access-log", "off"));
             // systemd-socket-activate starts its program at the first connection, as systemd does.
@@ -144,6 +144,12 @@ class OperationsTest {
                 assertThat(httpd.port).isEqualTo(port);
                 assertThat(httpd.errorLog()).anyMatch(line -> line.contains("sockets from systemd"));
                 await(heard, line -> line.startsWith("READY=1"));
+                // Half the watchdog interval: a ping every 500 ms while the loops run.
+                await(heard, line -> line.equals("WATCHDOG=1"));
+                Process hup = new ProcessBuilder("kill", "-HUP", Long.toString(httpd.process.pid())).start();
+                assertThat(hup.waitFor()).isZero();
+                await(heard, line -> line.startsWith("RELOADING=1 MONOTONIC_USEC="));
+                await(heard, line -> line.equals("READY=1"));
                 assertThat(get(adminPort, "/readyz", "localhost").statusCode()).isEqualTo(200);
                 assertThat(get(adminPort, "/metrics", "localhost").body())
                         .contains("httpd_requests_total{vhost=\"blog.example.org\",status=\"2xx\",encoding=\"identity\"} 1");
