@@ -64,6 +64,9 @@ final class CommandLine {
                             + "--listen-tls port (except /.well-known/acme-challenge/).", Arity.FLAG),
             new Option("--hsts", "SECONDS", null,
                     "Send Strict-Transport-Security: max-age=SECONDS on every HTTPS response."),
+            new Option("--admin", "HOST:PORT", null,
+                    "Admin listener (cleartext; keep it on loopback or a private network): /metrics for "
+                            + "Prometheus, /healthz, /readyz, /vhosts."),
             new Option("--io", "MODEL", IoModels.DEFAULT,
                     "How bytes move: " + String.join(", ", IoModels.NAMES) + "."),
             new Option("--workers", "N", String.valueOf(IO.workers()), "Event loops or carrier threads; 0 = one per core."),
@@ -193,7 +196,8 @@ final class CommandLine {
                 values.duration("--shutdown-grace"),
                 values.positiveDuration("--vhosts-rescan"),
                 values.text("--user"),
-                tls(values, listen, listenTls));
+                tls(values, listen, listenTls),
+                admin(values.text("--admin")));
         if (settings.user() != null && settings.user().isBlank()) {
             throw new UsageException("--user needs a user name");
         }
@@ -221,6 +225,17 @@ final class CommandLine {
         }
         return new Settings.Tls(listenTls, Path.of(certificates), values.positiveDuration("--tls-handshake-timeout"),
                 redirect, hsts == null ? -1 : values.number("--hsts", 0));
+    }
+
+    private static InetSocketAddress admin(String value) throws UsageException {
+        if (value == null) {
+            return null;
+        }
+        try {
+            return parseListenAddress(value);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--admin: " + e.getMessage());
+        }
     }
 
     private static List<InetSocketAddress> listenAddresses(String name, List<String> values) throws UsageException {

@@ -1,5 +1,8 @@
 package dev.webroot.httpd;
 
+import dev.webroot.httpd.admin.AdminEndpoints;
+import dev.webroot.httpd.admin.RequestMetrics;
+import dev.webroot.httpd.admin.ServerState;
 import dev.webroot.httpd.core.AccessLog;
 import dev.webroot.httpd.core.HttpConnection;
 import dev.webroot.httpd.core.ListenerPolicy;
@@ -37,6 +40,7 @@ public final class Httpd {
     private final CountDownLatch stopRequested = new CountDownLatch(1);
     private final AtomicReference<String> stopReason = new AtomicReference<>();
     private final CompletableFuture<InetSocketAddress> listening = new CompletableFuture<>();
+    private volatile ServerState state = ServerState.STARTING;
 
     Httpd(Settings settings) {
         this.settings = settings;
@@ -157,8 +161,21 @@ public final class Httpd {
         }
     }
 
-    private int serve(ErrorLog errors, VhostRegistry registry, AccessLog access, PrivilegeDrop.Account account,
+    private int serve(ErrorLog errors, VhostRegistry registry, AccessLog log, PrivilegeDrop.Account account,
             CertificateStore certificates) {
+        List<SocketActivation.Inherited> inherited;
+        SystemdNotify notify;
+        try {
+            inherited = SocketActivation.fromEnvironment(System.getenv(), ProcessHandle.current().pid());
+            notify = SystemdNotify.fromEnvironment(System.getenv());
+        } catch (IllegalArgumentException e) {
+            errors.log(e.getMessage());
+            return EXIT_USAGE;
+        }
+        boolean admin = settings.admin() != null || inherited.stream().anyMatch(s -> s.role().equals("admin"));
+        // Counting rides on the access log's hook, so that it costs nothing when there is no admin listener.
+        RequestMetrics metrics = admin ? new RequestMetrics(log) : null;
+        AccessLog access = admin ? metrics : log;
         String modelName = settings.model();
         IoModel model = IoModels.create(modelName, settings.ioSettings());
         SystemDateSource dates = new SystemDateSource();
@@ -172,22 +189,58 @@ public final class Httpd {
             tlsFactory = new TlsConnectionFactory(certificates.keyManager(), certificates::hasCertificateFor, protocols,
                     tls.handshakeTimeout(), settings.sendTimeout());
         }
+        ConnectionFactory adminFactory = null;
+        if (admin) {
+            WorkspacePool adminPool = new WorkspacePool(registry, settings.limits(), dates, AccessLog.DISABLED,
+                    ListenerPolicy.respondWith(new AdminEndpoints(metrics, registry, model, tlsFactory, () -> state)));
+            adminFactory = remote -> new HttpConnection(adminPool, remote);
+        }
         List<String> urls = new ArrayList<>();
         InetSocketAddress first = null;
+        String adminUrl = null;
         try {
             List<InetSocketAddress> secure = new ArrayList<>();
-            if (tls != null) {
+            if (!inherited.isEmpty()) {
+                for (SocketActivation.Inherited socket : inherited) {
+                    if (socket.role().equals("https")) {
+                        if (tlsFactory == null) {
+                            errors.log("socket " + socket.fd() + " passed by systemd is named https, but TLS is not "
+                                    + "configured: give --listen-tls and --tls-certs");
+                            model.shutdown();
+                            return EXIT_USAGE;
+                        }
+                        secure.add(adopt(model, socket, tlsFactory));
+                    }
+                }
+            } else if (tls != null) {
                 for (InetSocketAddress address : tls.listen()) {
                     secure.add(bind(model, "https", address, tlsFactory));
                 }
             }
             // Redirects name the port the first TLS listener really got (port 0 asks for any).
-            ListenerPolicy cleartextPolicy = tls != null && tls.redirectToHttps()
+            ListenerPolicy cleartextPolicy = tls != null && tls.redirectToHttps() && !secure.isEmpty()
                     ? ListenerPolicy.redirectToHttps(secure.getFirst().getPort())
                     : ListenerPolicy.PLAIN;
             WorkspacePool cleartext = new WorkspacePool(registry, settings.limits(), dates, access, cleartextPolicy);
-            for (InetSocketAddress address : settings.listen()) {
-                InetSocketAddress bound = bind(model, "http", address, remote -> new HttpConnection(cleartext, remote));
+            ConnectionFactory plain = remote -> new HttpConnection(cleartext, remote);
+            List<InetSocketAddress> cleartextBound = new ArrayList<>();
+            if (!inherited.isEmpty()) {
+                for (SocketActivation.Inherited socket : inherited) {
+                    if (socket.role().equals("http")) {
+                        cleartextBound.add(adopt(model, socket, plain));
+                    } else if (socket.role().equals("admin")) {
+                        adminUrl = url("http", adopt(model, socket, adminFactory));
+                    }
+                }
+            } else {
+                for (InetSocketAddress address : settings.listen()) {
+                    cleartextBound.add(bind(model, "http", address, plain));
+                }
+                if (settings.admin() != null) {
+                    adminUrl = url("http", bind(model, "http", settings.admin(), adminFactory));
+                }
+            }
+            for (InetSocketAddress bound : cleartextBound) {
                 urls.add(url("http", bound));
                 first = first == null ? bound : first;
             }
@@ -195,6 +248,10 @@ public final class Httpd {
                 urls.add(url("https", bound));
                 first = first == null ? bound : first;
             }
+        } catch (UnsupportedOperationException e) {
+            errors.log("socket activation: " + e.getMessage());
+            model.shutdown();
+            return EXIT_RUNTIME;
         } catch (IOException e) {
             errors.log(e.getMessage());
             model.shutdown();
@@ -209,7 +266,7 @@ public final class Httpd {
                 return EXIT_RUNTIME;
             }
         }
-        installSignalHandlers(errors, access);
+        installSignalHandlers(errors, log, notify);
         try {
             model.start();
         } catch (IOException e) {
@@ -221,21 +278,76 @@ public final class Httpd {
         errors.log("listening on " + String.join(" ", urls) + " (io=" + modelName + ", vhosts=" + registry.directory()
                 + ", " + sites + (sites == 1 ? " site" : " sites")
                 + (certificates == null ? "" : ", " + certificates.certificateCount() + " certificates")
-                + (account == null ? "" : ", user=" + account.name()) + ")");
+                + (account == null ? "" : ", user=" + account.name())
+                + (inherited.isEmpty() ? "" : ", sockets from systemd") + ")");
         if (tlsFactory != null) {
             errors.log("TLS: " + tlsFactory.describe());
+        }
+        if (adminUrl != null) {
+            errors.log("admin endpoints on " + adminUrl + ": /metrics /healthz /readyz /vhosts");
         }
         if (!registry.names().contains("__default__")) {
             errors.log("no __default__ entry in " + registry.directory() + ": requests for other hosts get 404");
         }
+        state = ServerState.SERVING;
+        notify(notify, errors, "READY=1\nSTATUS=serving " + sites + (sites == 1 ? " site" : " sites"));
+        Thread watchdog = startWatchdog(notify, errors, model);
         listening.complete(first);
         awaitStop();
+        state = ServerState.STOPPING;
+        notify(notify, errors, "STOPPING=1");
+        if (watchdog != null) {
+            watchdog.interrupt();
+        }
         errors.log("received " + stopReason.get() + ": no longer accepting; finishing " + model.openConnections()
                 + " open connections within " + settings.shutdownGrace().toMillis() + " ms");
         long started = System.nanoTime();
         model.shutdown();
         errors.log("stopped after " + (System.nanoTime() - started) / 1_000_000 + " ms");
         return 0;
+    }
+
+    /** Takes over a socket systemd passed; the exception's message names it. */
+    private static InetSocketAddress adopt(IoModel model, SocketActivation.Inherited socket, ConnectionFactory factory)
+            throws IOException {
+        try {
+            return model.adopt(socket.fd(), factory);
+        } catch (IOException e) {
+            throw new IOException("cannot use socket " + socket.fd() + " (" + socket.role() + ") passed by systemd: "
+                    + describe(e), e);
+        }
+    }
+
+    /** Tells systemd about a change of state, when it asked to be told; a failure is logged, never fatal. */
+    private static void notify(SystemdNotify notify, ErrorLog errors, String message) {
+        if (notify == null) {
+            return;
+        }
+        try {
+            notify.send(message);
+        } catch (RuntimeException e) {
+            errors.log(e.getMessage());
+        }
+    }
+
+    /**
+     * When systemd's watchdog is on ({@code WATCHDOG_USEC}), pings it at half the interval, but only
+     * while every I/O loop is alive: a server whose loops died is then restarted by systemd.
+     */
+    private static Thread startWatchdog(SystemdNotify notify, ErrorLog errors, IoModel model) {
+        long micros = SystemdNotify.watchdogMicros(System.getenv(), ProcessHandle.current().pid());
+        if (notify == null || micros == 0) {
+            return null;
+        }
+        long intervalNanos = Math.max(1, micros / 2) * 1000;
+        return Thread.ofPlatform().name("systemd-watchdog").daemon().start(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                if (model.workersAlive()) {
+                    notify(notify, errors, "WATCHDOG=1");
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(intervalNanos);
+            }
+        });
     }
 
     /** Binds one listener; the exception's message says which address failed and why. */
@@ -261,7 +373,7 @@ public final class Httpd {
      * SIGHUP reopens the log files, for logrotate. Handling the signals ourselves, rather than in a
      * shutdown hook, is what lets an orderly stop exit 0 instead of the JVM's 143.
      */
-    private void installSignalHandlers(ErrorLog errors, AccessLog access) {
+    private void installSignalHandlers(ErrorLog errors, AccessLog access, SystemdNotify notify) {
         for (String name : new String[] {"TERM", "INT"}) {
             handle(name, errors, signal -> {
                 if (!stopReason.compareAndSet(null, "SIG" + signal.getName())) {
@@ -272,11 +384,14 @@ public final class Httpd {
             });
         }
         handle("HUP", errors, signal -> {
+            // Reopening the logs is all a reload does; systemd hears of it as one.
+            notify(notify, errors, "RELOADING=1\nMONOTONIC_USEC=" + System.nanoTime() / 1000);
             errors.reopen();
             if (access instanceof AsyncAccessLog async) {
                 async.reopen();
             }
             errors.log("received SIGHUP: reopening the log files");
+            notify(notify, errors, "READY=1");
         });
     }
 

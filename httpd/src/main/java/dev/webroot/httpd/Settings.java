@@ -7,7 +7,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
-/** Everything the command line decides, checked and converted; {@link CommandLine} builds it. */
+/**
+ * Everything the command line decides, checked and converted; {@link CommandLine} builds it. {@code admin}
+ * is the admin listener's address, or null when there is none.
+ */
 record Settings(
         Path vhostsDir,
         String model,
@@ -28,7 +31,8 @@ record Settings(
         Duration shutdownGrace,
         Duration vhostsRescan,
         String user,
-        Tls tls) {
+        Tls tls,
+        InetSocketAddress admin) {
 
     /**
      * The HTTPS side, or null when there is no TLS listener: its addresses, the certificate directory,

@@ -33,6 +33,15 @@ class CommandLineTest {
     }
 
     @Test
+    void theAdminListenerIsOffUnlessAnAddressIsGiven() throws Exception {
+        assertThat(parse("vhosts").admin()).isNull();
+        assertThat(Httpd.url(parse("vhosts", "--admin", "127.0.0.1:9180").admin())).isEqualTo("http://127.0.0.1:9180");
+        assertThat(Httpd.url(parse("vhosts", "--admin=[::1]:0").admin())).isEqualTo("http://[0:0:0:0:0:0:0:1]:0");
+        assertThatThrownBy(() -> parse("vhosts", "--admin", "9180"))
+                .hasMessageStartingWith("--admin: '9180' is not HOST:PORT");
+    }
+
+    @Test
     void theHelpShowsTheDefaultsTheServerUses() {
         Limits limits = Limits.defaults();
         assertThat(CommandLine.help()).contains("(default: 75s)", "(default: 60s)", "(default: 10s)",

@@ -27,6 +27,19 @@ public interface IoModel {
      */
     InetSocketAddress bind(InetSocketAddress address, int backlog, ConnectionFactory factory) throws IOException;
 
+    /**
+     * Takes over a listening socket this process inherited (systemd's socket activation passes them
+     * as descriptors 3 and up), in place of a {@link #bind}: connections accepted on it come from
+     * {@code factory}. The descriptor is the model's from then on and is closed at shutdown.
+     *
+     * @return the address the socket is bound to
+     * @throws UnsupportedOperationException if this model can only accept on sockets it opened
+     * @throws IOException if {@code fd} is not a listening stream socket
+     */
+    default InetSocketAddress adopt(int fd, ConnectionFactory factory) throws IOException {
+        throw new UnsupportedOperationException("the " + name() + " I/O model cannot take over an inherited socket");
+    }
+
     /** Starts accepting on every bound listener; returns once serving has begun. */
     void start() throws IOException;
 
@@ -39,6 +52,18 @@ public interface IoModel {
 
     /** Number of connections currently open. */
     int openConnections();
+
+    /** Connections accepted and admitted since the model was created. */
+    long acceptedConnections();
+
+    /** Connections accepted and closed at once: past {@code maxConnections}, or while shutting down. */
+    long refusedConnections();
+
+    /** Times a connection's deadline passed and it was told so (head, keep-alive, send or handshake timeouts). */
+    long timedOutConnections();
+
+    /** True while every loop or thread the model serves with is running (false before start and after shutdown). */
+    boolean workersAlive();
 
     /**
      * Stops accepting and closes every listener, closes connections with no output in flight at once,

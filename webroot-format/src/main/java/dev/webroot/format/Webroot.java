@@ -173,6 +173,14 @@ public final class Webroot implements AutoCloseable {
         return channel;
     }
 
+    /**
+     * The length of the index, {@code [0, index end)}: header, section table and index sections. It
+     * holds every body's SHA-256 and every header block, so its own hash identifies what the file serves.
+     */
+    public long indexLength() {
+        return dataOffset;
+    }
+
     public long fileLength() {
         return fileLength;
     }

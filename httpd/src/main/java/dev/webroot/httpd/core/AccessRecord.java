@@ -26,6 +26,15 @@ public interface AccessRecord {
     /** The Host the request was served for, as normalized for lookup; empty for a refused request. */
     LoggedBytes host();
 
+    /**
+     * The name of the vhost whose site answered (also with 503 while it is out of service), or null
+     * when no site did: a request refused before the lookup, an unknown host without a default site,
+     * a redirect to HTTPS, an admin request.
+     */
+    default String site() {
+        return null;
+    }
+
     int status();
 
     /** Body bytes sent (not counting headers). */

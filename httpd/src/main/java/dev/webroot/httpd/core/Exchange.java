@@ -15,6 +15,8 @@ final class Exchange implements AccessRecord {
     int partsLength;
 
     Generation generation;
+    /** The vhost that answered, or null. */
+    String site;
     int status;
     long bodyBytes;
     String encoding;
@@ -40,6 +42,7 @@ final class Exchange implements AccessRecord {
         headerLength = 0;
         partsLength = 0;
         generation = null;
+        site = null;
         status = 0;
         bodyBytes = 0;
         encoding = Encoding.IDENTITY.token();
@@ -130,6 +133,11 @@ final class Exchange implements AccessRecord {
     @Override
     public LoggedBytes host() {
         return host;
+    }
+
+    @Override
+    public String site() {
+        return site;
     }
 
     @Override

@@ -9,6 +9,11 @@ import dev.webroot.format.Webroot;
 public interface Generation {
     Webroot webroot();
 
+    /** The name of the vhost this is a version of, or null when it serves without one. */
+    default String site() {
+        return null;
+    }
+
     /** Gives back one hold taken by {@link Sites#acquire}. */
     void release();
 

@@ -75,6 +75,15 @@ final class ResponsePlanner {
         boolean close = lastRequest || !persistent(head);
         int connection = close ? ResponseWriter.CONNECTION_CLOSE
                 : head.minorVersion == 0 ? ResponseWriter.CONNECTION_KEEP_ALIVE : ResponseWriter.CONNECTION_NONE;
+        if (policy.responder != null) {
+            Responder.Answer answer = policy.responder.answer(target.path(), target.pathLength);
+            if (answer == null) {
+                writer.error(x, 404, headOnly, connection);
+            } else {
+                writer.generated(x, answer, headOnly, connection);
+            }
+            return close;
+        }
         if (policy.redirectsToHttps() && !startsWith(target.path(), target.pathLength, ACME_CHALLENGE)) {
             if (host.length() == 0) {
                 // No name to send the client to: nothing is served in cleartext either.
@@ -92,10 +101,12 @@ final class ResponsePlanner {
             return close;
         }
         if (generation == Sites.OUT_OF_SERVICE) {
+            x.site = sites.siteName(host.host(), 0, host.length());
             writer.error(x, 503, headOnly, connection);
             return close;
         }
         x.generation = generation;
+        x.site = generation.site();
         respond(head, x, generation, headOnly, connection);
         return close;
     }

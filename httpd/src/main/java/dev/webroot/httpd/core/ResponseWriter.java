@@ -26,6 +26,7 @@ final class ResponseWriter {
     /** A site or body out of service comes back once a valid file is in place, usually within seconds. */
     private static final byte[] RETRY_AFTER = Ascii.bytes("Retry-After: 5\r\n");
     private static final byte[] LOCATION = Ascii.bytes("Location: ");
+    private static final byte[] NO_STORE = Ascii.bytes("Cache-Control: no-store\r\n");
     private static final byte[] HTTPS = Ascii.bytes("https://");
     private static final byte[] MULTIPART = Ascii.bytes("Content-Type: multipart/byteranges; boundary=");
     private static final byte[] CONTENT_TYPE = Ascii.bytes("Content-Type: ");
@@ -76,6 +77,22 @@ final class ResponseWriter {
             x.bodyBytes = body.length;
         }
         out.addHeap(x.header, 0, x.headerLength, true);
+    }
+
+    /** A responder's answer: never cached, body from the answer's own array. */
+    void generated(Exchange x, Responder.Answer answer, boolean headOnly, int connection) {
+        start(x, answer.status());
+        put(x, CONTENT_TYPE);
+        put(x, Ascii.bytes(answer.contentType()));
+        put(x, CRLF);
+        put(x, NO_STORE);
+        contentLength(x, answer.body().length);
+        finish(x, connection);
+        out.addHeap(x.header, 0, x.headerLength, headOnly);
+        if (!headOnly) {
+            out.addHeap(answer.body(), 0, answer.body().length, true);
+            x.bodyBytes = answer.body().length;
+        }
     }
 
     void redirect(Exchange x, Webroot w, int entry, byte[] b, int queryStart, int queryEnd, int connection) {

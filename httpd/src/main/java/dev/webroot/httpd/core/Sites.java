@@ -11,6 +11,14 @@ public interface Sites {
     Generation acquire(byte[] host, int offset, int length);
 
     /**
+     * The name of the vhost that answers a host (as for {@link #acquire}, the default site's for an
+     * unknown one), or null; for reports only: called when no generation names it.
+     */
+    default String siteName(byte[] host, int offset, int length) {
+        return null;
+    }
+
+    /**
      * Stands for a site that is out of service, for example because its file was changed in place and
      * does not validate yet: the core answers 503 with Retry-After. It has no webroot.
      */

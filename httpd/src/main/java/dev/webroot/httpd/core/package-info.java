@@ -41,6 +41,10 @@
  *       200 rule serves its target exactly as a request for the target would be; a 404 or 410 rule
  *       sends the target without its ETag and ignores preconditions and Range; a template target
  *       that is not packed gets the not-found answer.</li>
+ *   <li>A listener with a {@link dev.webroot.httpd.core.Responder} (the admin listener) answers every
+ *       request from it, after the framing, method and Host checks and before any site lookup: the
+ *       decoded path goes in, a status, Content-Type and body come out, sent with
+ *       {@code Cache-Control: no-store}; a path it does not know is 404.</li>
  *   <li>Read-ahead stops once {@code maxPipelinedResponses} responses are queued.</li>
  *   <li>The access log gets the request line, Host, Referer and User-Agent cut to what the log line
  *       has room for ({@code AccessRecord.MAX_*}); a value cut short is logged ending in "...".

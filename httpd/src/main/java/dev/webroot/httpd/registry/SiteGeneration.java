@@ -46,6 +46,8 @@ final class SiteGeneration implements Generation {
     /** The descriptor holding a read lease on the file, or -1. */
     private final AtomicInteger leaseFd = new AtomicInteger(-1);
     private String firstDamage;
+    private final java.time.Instant loadedAt = java.time.Instant.now();
+    private volatile String contentId;
 
     SiteGeneration(String vhost, Webroot webroot, Identity identity, Listener listener) {
         this(vhost, webroot, webroot.file(), identity, listener);
@@ -216,6 +218,39 @@ final class SiteGeneration implements Generation {
 
     String vhost() {
         return vhost;
+    }
+
+    @Override
+    public String site() {
+        return vhost;
+    }
+
+    /** When the file was opened. */
+    java.time.Instant loadedAt() {
+        return loadedAt;
+    }
+
+    /**
+     * The SHA-256 of the webroot's index (lowercase hex), which covers every body's SHA-256 and header
+     * block: equal for files that serve the same bytes. Computed on first use while holding the
+     * generation; null for a vhost out of service or a generation already unmapped.
+     */
+    String contentId() {
+        String id = contentId;
+        if (id != null || webroot == null || !tryRetain()) {
+            return id;
+        }
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            digest.update(webroot.segment().asSlice(0, webroot.indexLength()).asByteBuffer());
+            id = java.util.HexFormat.of().formatHex(digest.digest());
+            contentId = id;
+            return id;
+        } catch (java.security.NoSuchAlgorithmException | IllegalStateException | InternalError e) {
+            return null;
+        } finally {
+            release();
+        }
     }
 
     /** The real path of the webroot file (also for a vhost out of service). */

@@ -116,6 +116,9 @@ public final class VhostRegistry implements Sites, AutoCloseable {
     private final Map<Path, Long> leaseBrokenAt = new java.util.concurrent.ConcurrentHashMap<>();
     private boolean leaseFailureLogged;
     private volatile HostTable table = HostTable.EMPTY;
+    /** Per vhost: replacements published and files refused, since start (guarded by this). */
+    private final Map<String, long[]> counts = new TreeMap<>();
+    private final java.util.concurrent.atomic.AtomicInteger mapped = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean closed;
     private boolean listingFailed;
     private volatile WatchService watchService;
@@ -197,6 +200,53 @@ public final class VhostRegistry implements Sites, AutoCloseable {
             }
             // Drained between the read and the retain: a newer table was published before it was retired.
         }
+    }
+
+    @Override
+    public String siteName(byte[] host, int offset, int length) {
+        SiteGeneration site = table.find(host, offset, length);
+        return site == null ? null : site.vhost();
+    }
+
+    /**
+     * One vhost as the admin endpoints show it. {@code file}, {@code entries} and {@code loadedAt}
+     * are those of the generation being served (null, -1, null when none is); {@code contentId} is
+     * the SHA-256 of its index (see {@code SiteGeneration.contentId}), when asked for.
+     */
+    public record VhostStatus(String name, Path file, String contentId, int entries, java.time.Instant loadedAt,
+            boolean inService, long swaps, long refusals) {}
+
+    /**
+     * Every vhost served now or refused since start, sorted by name. Hashing indexes for
+     * {@code withContentId} happens outside the registry's lock, once per generation.
+     */
+    public List<VhostStatus> status(boolean withContentId) {
+        Map<String, SiteGeneration> served;
+        Map<String, long[]> counted = new TreeMap<>();
+        synchronized (this) {
+            served = table.byName();
+            counts.forEach((name, c) -> counted.put(name, c.clone()));
+        }
+        Set<String> names = new java.util.TreeSet<>(served.keySet());
+        names.addAll(counted.keySet());
+        List<VhostStatus> result = new ArrayList<>();
+        for (String name : names) {
+            SiteGeneration g = served.get(name);
+            long[] c = counted.getOrDefault(name, new long[2]);
+            boolean inService = g != null && g.inService();
+            result.add(new VhostStatus(name, g == null ? null : g.file(), inService && withContentId ? g.contentId() : null,
+                    inService ? g.webroot().entryCount() : -1, inService ? g.loadedAt() : null, inService, c[0], c[1]));
+        }
+        return result;
+    }
+
+    /** Webroot files mapped now: served generations, replacements being verified, and retired ones still in use. */
+    public int mappedGenerations() {
+        return mapped.get();
+    }
+
+    private void count(String name, int which) {
+        counts.computeIfAbsent(name, n -> new long[2])[which]++;
     }
 
     /** The vhost names currently served, sorted. */
@@ -400,6 +450,7 @@ public final class VhostRegistry implements Sites, AutoCloseable {
             refuse(name, identity, current, target + ": " + e, mayStillBeWritten(identity));
             return false;
         }
+        mapped.incrementAndGet();
         refused.remove(name);
         SiteGeneration generation = new SiteGeneration(name, webroot, identity, listener);
         String loaded = target + ", " + webroot.entryCount() + " entries";
@@ -437,6 +488,7 @@ public final class VhostRegistry implements Sites, AutoCloseable {
             log.log("vhost " + name + ": " + (wasServing ? "replaced (" + loaded : "serving again (" + loaded + "; a new generation")
                     + ", bodies verified in " + millis + " ms)");
             takeLease(candidate);
+            count(name, 0);
             Map<String, SiteGeneration> next = new HashMap<>(table.byName());
             SiteGeneration old = next.put(name, candidate);
             publish(next, old == null ? List.of() : List.of(old));
@@ -587,6 +639,7 @@ public final class VhostRegistry implements Sites, AutoCloseable {
         if (previous != null && previous.identity().equals(identity) && previous.problem().equals(problem)) {
             return;
         }
+        count(name, 1);
         log.log("vhost " + name + ": refused: " + problem + "; " + (current == null ? "not serving it"
                 : current.inService() ? "still serving " + current.file() : "still answering 503"));
     }
@@ -721,6 +774,7 @@ public final class VhostRegistry implements Sites, AutoCloseable {
         }
         try {
             generation.webroot().close();
+            mapped.decrementAndGet();
         } catch (IllegalStateException e) {
             // A driver still has the mapping inside an I/O call although every hold was released; try again later.
             if (generation.markUnmapRetry()) {

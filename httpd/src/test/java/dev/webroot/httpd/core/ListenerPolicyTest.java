@@ -32,6 +32,40 @@ class ListenerPolicyTest {
                 AccessLog.DISABLED, policy), "192.0.2.1"));
     }
 
+    /** Answers /status with its own text and the path it was given; nothing else. */
+    private static final Responder STATUS = (path, length) -> {
+        String p = new String(path, 0, length, java.nio.charset.StandardCharsets.UTF_8);
+        return p.equals("/status") ? Responder.Answer.text(200, "up at " + p + "\n")
+                : p.equals("/busy") ? new Responder.Answer(503, "application/json", "{}".getBytes()) : null;
+    };
+
+    @Test
+    void aResponderAnswersEveryHostWithoutASiteLookup() {
+        Driver d = driver(ListenerPolicy.respondWith(STATUS))
+                .feed("GET /./status?x=1 HTTP/1.1\r\nHost: no-such-site.test\r\n\r\n"
+                        + "GET /busy HTTP/1.1\r\nHost: site.test\r\n\r\n"
+                        + "HEAD /status HTTP/1.1\r\nHost: x\r\n\r\n"
+                        + "GET /plain.txt HTTP/1.1\r\nHost: site.test\r\nConnection: close\r\n\r\n");
+        assertThat(d.output()).isEqualTo("HTTP/1.1 200 OK\r\n" + D
+                + "Content-Type: text/plain; charset=utf-8\r\nCache-Control: no-store\r\nContent-Length: 14\r\n\r\n"
+                + "up at /status\n"
+                + "HTTP/1.1 503 Service Unavailable\r\n" + D
+                + "Content-Type: application/json\r\nCache-Control: no-store\r\nContent-Length: 2\r\n\r\n{}"
+                + "HTTP/1.1 200 OK\r\n" + D
+                + "Content-Type: text/plain; charset=utf-8\r\nCache-Control: no-store\r\nContent-Length: 14\r\n\r\n"
+                + "HTTP/1.1 404 Not Found\r\n" + D
+                + "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 10\r\nConnection: close\r\n\r\nNot Found\n");
+        sites.assertBalanced();
+    }
+
+    @Test
+    void aResponderIsNotAskedAboutRequestsTheCoreRefuses() {
+        Driver d = driver(ListenerPolicy.respondWith((path, length) -> {
+            throw new AssertionError("asked");
+        })).feed("POST /status HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertThat(d.output()).startsWith("HTTP/1.1 405 Method Not Allowed\r\n");
+    }
+
     @Test
     void cleartextRequestsAreRedirectedToTheSameHostAndTargetOnTheHttpsPort() {
         Driver d = driver(ListenerPolicy.redirectToHttps(8443))

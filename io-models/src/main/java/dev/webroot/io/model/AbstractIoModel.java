@@ -71,6 +71,45 @@ abstract class AbstractIoModel implements IoModel {
     }
 
     @Override
+    public final synchronized InetSocketAddress adopt(int fd, ConnectionFactory factory) throws IOException {
+        if (started || stopped) {
+            throw new IllegalStateException(name + " model can take over a socket only before it starts");
+        }
+        listeners++;
+        try {
+            return adoptListener(fd, factory);
+        } catch (IOException | RuntimeException e) {
+            shutdown();
+            throw e;
+        }
+    }
+
+    /**
+     * Takes over an inherited listening descriptor, as {@link #openListener} opens one. Models built
+     * on JDK channels cannot: the JDK makes a channel of an inherited descriptor only for descriptor 0
+     * ({@code System.inheritedChannel}), and any other way needs its internal classes.
+     */
+    InetSocketAddress adoptListener(int fd, ConnectionFactory factory) throws IOException {
+        throw new UnsupportedOperationException("the " + name + " I/O model cannot take over an inherited socket"
+                + " (JDK channels are made only of descriptors they open); use --io epoll with socket activation");
+    }
+
+    @Override
+    public final long acceptedConnections() {
+        return table.accepted();
+    }
+
+    @Override
+    public final long refusedConnections() {
+        return table.refused();
+    }
+
+    @Override
+    public final long timedOutConnections() {
+        return table.timedOutCount();
+    }
+
+    @Override
     public final synchronized void start() throws IOException {
         if (listeners == 0 || started || stopped) {
             throw new IllegalStateException(name + " model must be bound and not yet started");

@@ -131,6 +131,11 @@ public final class AsyncModel extends ThreadedModel {
     }
 
     @Override
+    boolean threadsAlive() {
+        return group != null && !group.isShutdown();
+    }
+
+    @Override
     void stopThreads(long deadline) {
         if (group == null) {
             return;

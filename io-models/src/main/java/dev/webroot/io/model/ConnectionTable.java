@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The open connections of one model: admission against {@code maxConnections}, the live drivers of
@@ -20,6 +21,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class ConnectionTable {
     private final int maxConnections;
     private final AtomicInteger open = new AtomicInteger();
+    private final LongAdder accepted = new LongAdder();
+    private final LongAdder refused = new LongAdder();
+    private final LongAdder timedOut = new LongAdder();
     private final Set<Driver> drivers = ConcurrentHashMap.newKeySet();
     private volatile boolean draining;
 
@@ -44,12 +48,31 @@ final class ConnectionTable {
         while (true) {
             int n = open.get();
             if (n >= maxConnections || draining) {
+                refused.increment();
                 return false;
             }
             if (open.compareAndSet(n, n + 1)) {
+                accepted.increment();
                 return true;
             }
         }
+    }
+
+    /** Counts a deadline that passed; owners call it just before telling their connection. */
+    void timedOut() {
+        timedOut.increment();
+    }
+
+    long accepted() {
+        return accepted.sum();
+    }
+
+    long refused() {
+        return refused.sum();
+    }
+
+    long timedOutCount() {
+        return timedOut.sum();
     }
 
     int max() {

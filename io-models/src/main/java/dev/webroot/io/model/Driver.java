@@ -110,6 +110,7 @@ abstract class Driver {
     }
 
     final void timedOut(long now) {
+        table.timedOut();
         connection.timedOut(now);
         deadline = connection.deadline();
     }

@@ -543,6 +543,7 @@ final class EpollLoop implements Runnable {
             return;
         }
         try {
+            table.timedOut();
             s.connection.timedOut(now);
             s.deadline = s.connection.deadline();
         } catch (Throwable e) {

@@ -32,7 +32,21 @@ public final class EpollModel extends AbstractIoModel {
             LinuxSockets.requireSupported();
             os = new LinuxSockets();
         }
-        int listener = os.listen(address, backlog);
+        return add(os.listen(address, backlog), factory);
+    }
+
+    /** The epoll loops need only a descriptor, so an inherited one serves as well as one of their own. */
+    @Override
+    InetSocketAddress adoptListener(int fd, ConnectionFactory factory) throws IOException {
+        if (os == null) {
+            LinuxSockets.requireSupported();
+            os = new LinuxSockets();
+        }
+        os.adoptListener(fd);
+        return add(fd, factory);
+    }
+
+    private InetSocketAddress add(int listener, ConnectionFactory factory) throws IOException {
         listeners = Arrays.copyOf(listeners, listeners.length + 1);
         listeners[listeners.length - 1] = listener;
         factories = Arrays.copyOf(factories, factories.length + 1);
@@ -79,6 +93,19 @@ public final class EpollModel extends AbstractIoModel {
             os.close(listener);
         }
         listeners = new int[0];
+    }
+
+    @Override
+    public boolean workersAlive() {
+        if (loops == null) {
+            return false;
+        }
+        for (EpollLoop loop : loops) {
+            if (loop.ended()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override

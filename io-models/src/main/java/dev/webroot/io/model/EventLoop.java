@@ -79,6 +79,10 @@ final class EventLoop implements Runnable {
         AbstractIoModel.closeQuietly(selector);
     }
 
+    boolean alive() {
+        return thread.isAlive();
+    }
+
     void wakeup() {
         selector.wakeup();
     }

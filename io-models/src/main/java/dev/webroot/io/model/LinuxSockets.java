@@ -49,6 +49,13 @@ final class LinuxSockets implements AutoCloseable {
     private static final int SOCK_CLOEXEC = 0x80000;
     private static final int SOL_SOCKET = 1;
     private static final int SO_REUSEADDR = 2;
+    private static final int SO_TYPE = 3;
+    private static final int SO_ACCEPTCONN = 30;
+    private static final int F_GETFL = 3;
+    private static final int F_SETFL = 4;
+    private static final int F_SETFD = 2;
+    private static final int FD_CLOEXEC = 1;
+    private static final int O_NONBLOCK = 0x800;
     private static final int IPPROTO_TCP = 6;
     private static final int TCP_NODELAY = 1;
     private static final int EPOLL_CTL_ADD = 1;
@@ -89,6 +96,8 @@ final class LinuxSockets implements AutoCloseable {
     private static final MemorySegment BIND = function("bind");
     private static final MemorySegment LISTEN = function("listen");
     private static final MemorySegment GETSOCKNAME = function("getsockname");
+    private static final MemorySegment GETSOCKOPT = function("getsockopt");
+    private static final MemorySegment FCNTL = function("fcntl");
     private static final MemorySegment ACCEPT4 = function("accept4");
     private static final MemorySegment READ = function("read");
     private static final MemorySegment WRITE = function("write");
@@ -207,6 +216,30 @@ final class LinuxSockets implements AutoCloseable {
             close(fd);
             throw e;
         }
+    }
+
+    /**
+     * Makes an inherited descriptor one of this process's listeners: it must be a listening stream
+     * socket (of any address family the kernel bound it to); it is made non-blocking and close-on-exec.
+     */
+    void adoptListener(int fd) throws IOException {
+        if (intOption(fd, SO_TYPE, "SO_TYPE") != SOCK_STREAM || intOption(fd, SO_ACCEPTCONN, "SO_ACCEPTCONN") != 1) {
+            throw new IOException("descriptor " + fd + " is not a listening stream socket");
+        }
+        int flags = (int) call(FCNTL, fd, F_GETFL, 0, 0, 0);
+        if (flags < 0 || (int) call(FCNTL, fd, F_SETFL, flags | O_NONBLOCK, 0, 0) < 0
+                || (int) call(FCNTL, fd, F_SETFD, FD_CLOEXEC, 0, 0) < 0) {
+            throw failure("fcntl on descriptor " + fd);
+        }
+    }
+
+    private int intOption(int fd, int name, String what) throws IOException {
+        option.set(I, 0, 0);
+        length.set(I, 0, 4);
+        if ((int) call(GETSOCKOPT, fd, SOL_SOCKET, name, option.address(), length.address()) < 0) {
+            throw new IOException("descriptor " + fd + " is not a socket (getsockopt(" + what + "): " + describe(errno()) + ")");
+        }
+        return option.get(I, 0);
     }
 
     /** The address a socket is bound to. */

@@ -79,6 +79,19 @@ public final class SelectorModel extends AbstractIoModel {
     }
 
     @Override
+    public boolean workersAlive() {
+        if (loops == null) {
+            return false;
+        }
+        for (EventLoop loop : loops) {
+            if (!loop.alive()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
     void wakeForDrain() {
         forEachLoop(EventLoop::wakeup);
     }

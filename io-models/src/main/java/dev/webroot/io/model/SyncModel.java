@@ -96,6 +96,11 @@ public final class SyncModel extends ThreadedModel {
     }
 
     @Override
+    boolean threadsAlive() {
+        return !acceptors.isEmpty() && acceptors.stream().allMatch(Thread::isAlive);
+    }
+
+    @Override
     void stopThreads(long deadline) {
         acceptors.forEach(acceptor -> join(acceptor, deadline));
     }

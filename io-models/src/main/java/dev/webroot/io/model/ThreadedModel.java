@@ -51,6 +51,14 @@ abstract class ThreadedModel extends AbstractIoModel {
     void tick(long now) {}
 
     @Override
+    public final boolean workersAlive() {
+        return sweeper.isAlive() && threadsAlive();
+    }
+
+    /** Whether the model's own threads (acceptors, channel group) are running. */
+    abstract boolean threadsAlive();
+
+    @Override
     final void wakeForDrain() {
         sweepAll();
     }
