@@ -10,16 +10,24 @@ import java.nio.charset.StandardCharsets;
  */
 public final class ListenerPolicy {
     /** Serves every request, adding nothing. */
-    public static final ListenerPolicy PLAIN = new ListenerPolicy(null, 0);
+    public static final ListenerPolicy PLAIN = new ListenerPolicy(null, 0, null);
 
     /** Header lines (each ending in CRLF) after Date, or null. */
     final byte[] addedHeaders;
     /** The HTTPS port requests are redirected to, or 0 when they are served. */
     final int httpsPort;
+    /** ACME HTTP-01 answers given before the site lookup (and before the HTTPS redirect), or null. */
+    final ChallengeResponder challenges;
 
-    private ListenerPolicy(byte[] addedHeaders, int httpsPort) {
+    private ListenerPolicy(byte[] addedHeaders, int httpsPort, ChallengeResponder challenges) {
         this.addedHeaders = addedHeaders;
         this.httpsPort = httpsPort;
+        this.challenges = challenges;
+    }
+
+    /** This policy, also answering the ACME HTTP-01 challenges that {@code challenges} holds. */
+    public ListenerPolicy answering(ChallengeResponder challenges) {
+        return new ListenerPolicy(addedHeaders, httpsPort, challenges);
     }
 
     /** Answers every request except ACME HTTP-01 challenges with 308 to {@code https://HOST[:httpsPort]TARGET}. */
@@ -27,14 +35,14 @@ public final class ListenerPolicy {
         if (httpsPort <= 0 || httpsPort > 65535) {
             throw new IllegalArgumentException("not a port: " + httpsPort);
         }
-        return new ListenerPolicy(null, httpsPort);
+        return new ListenerPolicy(null, httpsPort, null);
     }
 
     /** An HTTPS listener: {@code Strict-Transport-Security: max-age=N} on every response when {@code hstsSeconds >= 0}. */
     public static ListenerPolicy https(long hstsSeconds) {
         return hstsSeconds < 0 ? PLAIN
                 : new ListenerPolicy(("Strict-Transport-Security: max-age=" + hstsSeconds + "\r\n")
-                        .getBytes(StandardCharsets.US_ASCII), 0);
+                        .getBytes(StandardCharsets.US_ASCII), 0, null);
     }
 
     boolean redirectsToHttps() {
