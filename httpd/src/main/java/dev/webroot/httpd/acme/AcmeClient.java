@@ -140,7 +140,7 @@ final class AcmeClient {
                     .orElseThrow(() -> new AcmeException("the CA offers neither http-01"
                             + (http == null ? " (and there is no cleartext listener for it)" : "")
                             + " nor tls-alpn-01 for " + name));
-            KeyPair key = Keys.ec("secp256r1");
+            KeyPair key = Keys.rsa();
             alpn.publish(name, alpnChallenge.createCertificate(key, Identifier.dns(name)), key.getPrivate());
             challenge = alpnChallenge;
             withdraw = () -> alpn.withdraw(name);

@@ -11,7 +11,7 @@ import java.util.Base64;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** EC key pairs from the JDK's own provider, and the account key's PEM form (PKCS#8, then the public key). */
+/** Key pairs from the JDK's own providers, and the account key's PEM form (PKCS#8, then the public key). */
 final class Keys {
     private static final Pattern BLOCK = Pattern.compile("-----BEGIN ([A-Z ]+)-----([A-Za-z0-9+/=\\s]+)-----END \\1-----");
 
@@ -24,6 +24,17 @@ final class Keys {
             return generator.generateKeyPair();
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("the JDK cannot make " + curve + " keys: " + e.getMessage(), e);
+        }
+    }
+
+    /** An RSA key: acme4j signs TLS-ALPN-01 challenge certificates with SHA256withRSA. */
+    static KeyPair rsa() {
+        try {
+            KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+            generator.initialize(2048);
+            return generator.generateKeyPair();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the JDK cannot make RSA keys: " + e.getMessage(), e);
         }
     }
 
