@@ -36,6 +36,10 @@
  *   <li>The access log gets the request line, Host, Referer and User-Agent cut to what the log line
  *       has room for ({@code AccessRecord.MAX_*}); a value cut short is logged ending in "...".
  *       Responses cut short by a close or a send timeout are not logged.</li>
+ *   <li>ACME HTTP-01: on a listener given a {@link dev.webroot.httpd.core.ChallengeResponder}, a GET
+ *       or HEAD of {@code /.well-known/acme-challenge/TOKEN} for a pending token is answered 200
+ *       {@code text/plain} with its key authorization, for any Host, before the HTTPS redirect and the
+ *       site lookup; other tokens go on to the site as usual.</li>
  * </ul>
  */
 package dev.webroot.httpd.core;
