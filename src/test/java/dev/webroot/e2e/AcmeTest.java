@@ -2,6 +2,9 @@ package dev.webroot.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.webroot.httpd.tls.TestCertificates;
+import dev.webroot.httpd.tls.TestCertificates.KeyForm;
+import dev.webroot.httpd.tls.TestCertificates.KeyType;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.math.BigInteger;
@@ -12,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import javax.net.ssl.SNIHostName;
@@ -136,6 +140,10 @@ class AcmeTest {
     @Test
     void anUnreachableCaIsRetriedWithBackoffWhileEverythingServes() throws Exception {
         Path certificates = Files.createDirectories(dir.resolve("certs-down"));
+        // A stored certificate past two thirds of its lifetime: due for renewal, still valid, so it must keep serving.
+        TestCertificates.Issued old = TestCertificates.createAuthority("earlier CA").issue(KeyType.EC,
+                Instant.now().minus(Duration.ofDays(10)), Instant.now().plus(Duration.ofDays(1)), "www.acme.test");
+        TestCertificates.writeBundle(certificates.resolve("www.acme.test.pem"), old, KeyForm.PKCS8);
         int deadPort = Pebble.freePort();
         try (Server server = Server.start(vhosts, "epoll", "--listen-tls", "127.0.0.1:0", "--tls-certs",
                 certificates.toString(), "--acme", "https://localhost:" + deadPort + "/dir", "--acme-agree-tos",
@@ -149,6 +157,7 @@ class AcmeTest {
                 String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
                 assertThat(response).startsWith("HTTP/1.1 200 ").contains("<h1>acme</h1>");
             }
+            assertThat(served(server, "www.acme.test")).isEqualTo(old.leaf());
             Thread.sleep(2000);
             assertThat(server.errorLog()).filteredOn(line -> line.contains("attempt")).hasSize(1);
             assertThat(server.terminate(Duration.ofSeconds(15))).isZero();

@@ -233,12 +233,16 @@ public final class CertificateManager implements AutoCloseable {
         Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
-    private static String describe(Exception e) {
-        String message = e.getMessage();
-        if (e instanceof java.net.ConnectException || e.getCause() instanceof java.net.ConnectException) {
-            message = "cannot connect to the ACME server" + (message == null ? "" : " (" + message + ")");
+    /** The exception's message with its causes' (acme4j's "Network error" says little alone). */
+    private static String describe(Throwable e) {
+        StringBuilder text = new StringBuilder();
+        for (Throwable t = e; t != null && text.length() < 500; t = t.getCause()) {
+            String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+            if (text.indexOf(message) < 0) {
+                text.append(text.isEmpty() ? "" : ": ").append(message);
+            }
         }
-        return message == null ? e.getClass().getSimpleName() : message;
+        return text.toString();
     }
 
     /** Stops polling and interrupts orders under way (their challenges are withdrawn). */

@@ -7,19 +7,20 @@ import java.util.concurrent.ConcurrentHashMap;
  * The ACME HTTP-01 answers a cleartext listener gives before any site is looked up: for
  * {@code /.well-known/acme-challenge/TOKEN}, the key authorization of a pending challenge, as
  * {@code text/plain}. Tokens are published by the certificate manager while the CA validates and
- * withdrawn afterwards; with none pending, a request costs one volatile read.
+ * withdrawn afterwards; with none pending, a request costs one volatile read. Publishing and
+ * withdrawing are rare and serialized, so the flag always agrees with the map.
  */
 public final class ChallengeResponder {
     private final ConcurrentHashMap<String, byte[]> answers = new ConcurrentHashMap<>();
     private volatile boolean pending;
 
     /** Answers {@code token} with {@code keyAuthorization} until {@link #withdraw}. */
-    public void publish(String token, String keyAuthorization) {
+    public synchronized void publish(String token, String keyAuthorization) {
         answers.put(token, keyAuthorization.getBytes(StandardCharsets.US_ASCII));
         pending = true;
     }
 
-    public void withdraw(String token) {
+    public synchronized void withdraw(String token) {
         answers.remove(token);
         pending = !answers.isEmpty();
     }
