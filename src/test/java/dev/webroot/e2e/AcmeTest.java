@@ -9,9 +9,12 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.math.BigInteger;
 import java.net.Socket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -160,6 +163,24 @@ class AcmeTest {
             assertThat(served(server, "www.acme.test")).isEqualTo(old.leaf());
             Thread.sleep(2000);
             assertThat(server.errorLog()).filteredOn(line -> line.contains("attempt")).hasSize(1);
+            assertThat(server.terminate(Duration.ofSeconds(15))).isZero();
+        }
+    }
+
+    @Test
+    void aNameLockedByAnotherProcessIsLeftToIt() throws Exception {
+        Path certificates = Files.createDirectories(dir.resolve("certs-locked"));
+        Path lockFile = Files.createDirectories(certificates.resolve(".acme")).resolve("www.acme.test.lock");
+        long orders = pebble.orders();
+        try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                FileLock lock = channel.tryLock();
+                Server server = withCleartext(certificates)) {
+            assertThat(lock).isNotNull();
+            String failure = server.awaitLog(line -> line.contains("acme www.acme.test: attempt 1 failed"),
+                    Duration.ofSeconds(60));
+            assertThat(failure).contains("another process holds " + lockFile).endsWith("retrying in 60s");
+            assertThat(pebble.orders()).isEqualTo(orders);
+            assertThat(Files.exists(certificates.resolve("www.acme.test.pem"))).isFalse();
             assertThat(server.terminate(Duration.ofSeconds(15))).isZero();
         }
     }
