@@ -75,15 +75,14 @@ final class ResponsePlanner {
         boolean close = lastRequest || !persistent(head);
         int connection = close ? ResponseWriter.CONNECTION_CLOSE
                 : head.minorVersion == 0 ? ResponseWriter.CONNECTION_KEEP_ALIVE : ResponseWriter.CONNECTION_NONE;
-        boolean challengePath = startsWith(target.path(), target.pathLength, ACME_CHALLENGE);
-        if (challengePath && policy.challenges != null) {
+        if (policy.challenges != null && startsWith(target.path(), target.pathLength, ACME_CHALLENGE)) {
             byte[] answer = policy.challenges.answer(target.path(), ACME_CHALLENGE.length, target.pathLength);
             if (answer != null) {
                 writer.text(x, answer, headOnly, connection);
                 return close;
             }
         }
-        if (policy.redirectsToHttps() && !challengePath) {
+        if (policy.redirectsToHttps() && !startsWith(target.path(), target.pathLength, ACME_CHALLENGE)) {
             if (host.length() == 0) {
                 // No name to send the client to: nothing is served in cleartext either.
                 writer.error(x, 400, headOnly, ResponseWriter.CONNECTION_CLOSE);
