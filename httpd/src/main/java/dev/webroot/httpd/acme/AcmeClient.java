@@ -83,9 +83,13 @@ final class AcmeClient {
             for (Certificate certificate : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
                 anchors.setCertificateEntry("anchor-" + n++, certificate);
             }
+        } catch (IOException e) {
+            throw new IOException("--acme-trust " + pem + ": cannot read it (" + e + ")", e);
+        } catch (GeneralSecurityException e) {
+            throw new GeneralSecurityException("--acme-trust " + pem + ": not PEM certificates (" + e.getMessage() + ")", e);
         }
         if (n == 0) {
-            throw new GeneralSecurityException(pem + " holds no PEM certificate");
+            throw new GeneralSecurityException("--acme-trust " + pem + " holds no PEM certificate");
         }
         TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         trust.init(anchors);
