@@ -5,6 +5,8 @@ import dev.webroot.io.IoModels;
 import dev.webroot.io.IoSettings;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 import java.util.stream.Collectors;
 
 /**
@@ -67,6 +70,17 @@ final class CommandLine {
             new Option("--admin", "HOST:PORT", null,
                     "Admin listener (cleartext; keep it on loopback or a private network): /metrics for "
                             + "Prometheus, /healthz, /readyz, /vhosts."),
+            new Option("--acme", "DIRECTORY_URL", null,
+                    "Obtain and renew certificates for the vhosts' DNS names into --tls-certs from this ACME "
+                            + "directory (Let's Encrypt: https://acme-v02.api.letsencrypt.org/directory; staging: "
+                            + "https://acme-staging-v02.api.letsencrypt.org/directory). Needs --acme-agree-tos."),
+            new Option("--acme-email", "ADDRESS", null, "Contact address of the ACME account."),
+            new Option("--acme-agree-tos", null, null,
+                    "Agree to the ACME CA's terms of service (required with --acme).", Arity.FLAG),
+            new Option("--acme-trust", "PEM", null,
+                    "Trust anchors for the ACME server's own HTTPS certificate (default: the JDK's)."),
+            new Option("--acme-hosts", "REGEX", null,
+                    "Only vhost names matching REGEX (whole name) get ACME certificates."),
             new Option("--io", "MODEL", IoModels.DEFAULT,
                     "How bytes move: " + String.join(", ", IoModels.NAMES) + "."),
             new Option("--workers", "N", String.valueOf(IO.workers()), "Event loops or carrier threads; 0 = one per core."),
@@ -210,7 +224,7 @@ final class CommandLine {
         boolean redirect = values.given().containsKey("--redirect-to-https");
         String hsts = values.text("--hsts");
         if (listenTls.isEmpty()) {
-            for (String needsTls : List.of("--tls-certs", "--redirect-to-https", "--hsts")) {
+            for (String needsTls : List.of("--tls-certs", "--redirect-to-https", "--hsts", "--acme")) {
                 if (values.given().containsKey(needsTls)) {
                     throw new UsageException(needsTls + " needs a --listen-tls address");
                 }
@@ -224,7 +238,47 @@ final class CommandLine {
             throw new UsageException("--redirect-to-https needs a cleartext --listen address to redirect from");
         }
         return new Settings.Tls(listenTls, Path.of(certificates), values.positiveDuration("--tls-handshake-timeout"),
-                redirect, hsts == null ? -1 : values.number("--hsts", 0));
+                redirect, hsts == null ? -1 : values.number("--hsts", 0), acme(values));
+    }
+
+    private static Settings.Acme acme(Values values) throws UsageException {
+        String directory = values.text("--acme");
+        if (directory == null) {
+            for (String needsAcme : List.of("--acme-email", "--acme-agree-tos", "--acme-trust", "--acme-hosts")) {
+                if (values.given().containsKey(needsAcme)) {
+                    throw new UsageException(needsAcme + " needs --acme DIRECTORY_URL");
+                }
+            }
+            return null;
+        }
+        if (!values.given().containsKey("--acme-agree-tos")) {
+            throw new UsageException("--acme needs --acme-agree-tos: read the CA's terms of service and agree to them");
+        }
+        URI uri;
+        try {
+            uri = new URI(directory);
+        } catch (URISyntaxException e) {
+            throw new UsageException("--acme: '" + directory + "' is not a URL: " + e.getReason());
+        }
+        if (!("https".equals(uri.getScheme()) || "http".equals(uri.getScheme())) || uri.getHost() == null) {
+            throw new UsageException("--acme: '" + directory + "' is not an http(s) URL of an ACME directory");
+        }
+        String email = values.text("--acme-email");
+        if (email != null && (email.isBlank() || !email.contains("@"))) {
+            throw new UsageException("--acme-email: '" + email + "' is not an e-mail address");
+        }
+        String trust = values.text("--acme-trust");
+        String hosts = values.text("--acme-hosts");
+        Pattern pattern = null;
+        if (hosts != null) {
+            try {
+                pattern = Pattern.compile(hosts);
+            } catch (PatternSyntaxException e) {
+                throw new UsageException("--acme-hosts: '" + hosts + "' is not a regular expression: "
+                        + e.getDescription());
+            }
+        }
+        return new Settings.Acme(uri, email, trust == null ? null : Path.of(trust), pattern);
     }
 
     private static InetSocketAddress admin(String value) throws UsageException {

@@ -3,13 +3,16 @@ package dev.webroot.httpd;
 import dev.webroot.httpd.admin.AdminEndpoints;
 import dev.webroot.httpd.admin.RequestMetrics;
 import dev.webroot.httpd.admin.ServerState;
+import dev.webroot.httpd.acme.CertificateManager;
 import dev.webroot.httpd.core.AccessLog;
+import dev.webroot.httpd.core.ChallengeResponder;
 import dev.webroot.httpd.core.HttpConnection;
 import dev.webroot.httpd.core.ListenerPolicy;
 import dev.webroot.httpd.core.WorkspacePool;
 import dev.webroot.httpd.log.AsyncAccessLog;
 import dev.webroot.httpd.log.ErrorLog;
 import dev.webroot.httpd.registry.VhostRegistry;
+import dev.webroot.httpd.tls.AlpnChallenges;
 import dev.webroot.httpd.tls.CertificateStore;
 import dev.webroot.httpd.tls.TlsConnectionFactory;
 import dev.webroot.io.ConnectionFactory;
@@ -20,6 +23,7 @@ import java.io.PrintStream;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -181,13 +185,19 @@ public final class Httpd {
         SystemDateSource dates = new SystemDateSource();
         Settings.Tls tls = settings.tls();
         TlsConnectionFactory tlsFactory = null;
+        AlpnChallenges alpnChallenges = null;
+        ChallengeResponder httpChallenges = null;
         if (tls != null) {
             WorkspacePool secure = new WorkspacePool(registry, settings.limits(), dates, access,
                     ListenerPolicy.https(tls.hstsSeconds()));
             LinkedHashMap<String, ConnectionFactory> protocols = new LinkedHashMap<>();
             protocols.put(TlsConnectionFactory.HTTP_1_1, remote -> new HttpConnection(secure, remote));
+            alpnChallenges = tls.acme() == null ? null : new AlpnChallenges();
             tlsFactory = new TlsConnectionFactory(certificates.keyManager(), certificates::hasCertificateFor, protocols,
-                    tls.handshakeTimeout(), settings.sendTimeout());
+                    tls.handshakeTimeout(), settings.sendTimeout(), alpnChallenges);
+            if (tls.acme() != null && !settings.listen().isEmpty()) {
+                httpChallenges = new ChallengeResponder();
+            }
         }
         ConnectionFactory adminFactory = null;
         if (admin) {
@@ -221,6 +231,9 @@ public final class Httpd {
             ListenerPolicy cleartextPolicy = tls != null && tls.redirectToHttps() && !secure.isEmpty()
                     ? ListenerPolicy.redirectToHttps(secure.getFirst().getPort())
                     : ListenerPolicy.PLAIN;
+            if (httpChallenges != null) {
+                cleartextPolicy = cleartextPolicy.answering(httpChallenges);
+            }
             WorkspacePool cleartext = new WorkspacePool(registry, settings.limits(), dates, access, cleartextPolicy);
             ConnectionFactory plain = remote -> new HttpConnection(cleartext, remote);
             List<InetSocketAddress> cleartextBound = new ArrayList<>();
@@ -289,6 +302,21 @@ public final class Httpd {
         if (!registry.names().contains("__default__")) {
             errors.log("no __default__ entry in " + registry.directory() + ": requests for other hosts get 404");
         }
+        CertificateManager acme = null;
+        if (tls != null && tls.acme() != null) {
+            Settings.Acme acmeSettings = tls.acme();
+            try {
+                acme = CertificateManager.start(acmeSettings.directory(), acmeSettings.email(), acmeSettings.trust(),
+                        acmeSettings.hosts(), certificates, registry::names, httpChallenges, alpnChallenges, errors);
+            } catch (IOException | GeneralSecurityException e) {
+                errors.log("cannot start ACME for " + tls.certificates() + ": " + e.getMessage());
+                model.shutdown();
+                return EXIT_RUNTIME;
+            }
+            errors.log("ACME: " + acmeSettings.directory() + ", challenges "
+                    + (httpChallenges == null ? "tls-alpn-01" : "http-01 (else tls-alpn-01)")
+                    + ", certificates in " + tls.certificates());
+        }
         state = ServerState.SERVING;
         notify(notify, errors, "READY=1\nSTATUS=serving " + sites + (sites == 1 ? " site" : " sites"));
         Thread watchdog = startWatchdog(notify, errors, model);
@@ -298,6 +326,9 @@ public final class Httpd {
         notify(notify, errors, "STOPPING=1");
         if (watchdog != null) {
             watchdog.interrupt();
+        }
+        if (acme != null) {
+            acme.close();
         }
         errors.log("received " + stopReason.get() + ": no longer accepting; finishing " + model.openConnections()
                 + " open connections within " + settings.shutdownGrace().toMillis() + " ms");

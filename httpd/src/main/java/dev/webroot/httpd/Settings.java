@@ -3,9 +3,11 @@ package dev.webroot.httpd;
 import dev.webroot.httpd.core.Limits;
 import dev.webroot.io.IoSettings;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * Everything the command line decides, checked and converted; {@link CommandLine} builds it. {@code admin}
@@ -39,7 +41,14 @@ record Settings(
      * the handshake timeout, whether cleartext listeners redirect to it, and the HSTS max-age (-1: none).
      */
     record Tls(List<InetSocketAddress> listen, Path certificates, Duration handshakeTimeout, boolean redirectToHttps,
-            long hstsSeconds) {}
+            long hstsSeconds, Acme acme) {}
+
+    /**
+     * Automatic certificates, or null when --acme is not given: the CA's ACME directory, the account's
+     * contact address (or null), the PEM file of trust anchors for the CA's own HTTPS certificate (or
+     * null: the JDK's), and the host names certificates are ordered for (null: every DNS vhost name).
+     */
+    record Acme(URI directory, String email, Path trust, Pattern hosts) {}
 
     /** The protocol core's limits: the ones the command line sets, the defaults for the rest. */
     Limits limits() {

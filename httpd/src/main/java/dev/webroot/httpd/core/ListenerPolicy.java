@@ -10,7 +10,7 @@ import java.nio.charset.StandardCharsets;
  */
 public final class ListenerPolicy {
     /** Serves every request, adding nothing. */
-    public static final ListenerPolicy PLAIN = new ListenerPolicy(null, 0, null);
+    public static final ListenerPolicy PLAIN = new ListenerPolicy(null, 0, null, null);
 
     /** Header lines (each ending in CRLF) after Date, or null. */
     final byte[] addedHeaders;
@@ -18,16 +18,24 @@ public final class ListenerPolicy {
     final int httpsPort;
     /** Answers every request instead of the sites, or null. */
     final Responder responder;
+    /** ACME HTTP-01 answers given before the site lookup (and before the HTTPS redirect), or null. */
+    final ChallengeResponder challenges;
 
-    private ListenerPolicy(byte[] addedHeaders, int httpsPort, Responder responder) {
+    private ListenerPolicy(byte[] addedHeaders, int httpsPort, Responder responder, ChallengeResponder challenges) {
         this.addedHeaders = addedHeaders;
         this.httpsPort = httpsPort;
         this.responder = responder;
+        this.challenges = challenges;
     }
 
     /** A listener that serves no site: every request is answered by {@code responder}. */
     public static ListenerPolicy respondWith(Responder responder) {
-        return new ListenerPolicy(null, 0, java.util.Objects.requireNonNull(responder));
+        return new ListenerPolicy(null, 0, java.util.Objects.requireNonNull(responder), null);
+    }
+
+    /** This policy, also answering the ACME HTTP-01 challenges that {@code challenges} holds. */
+    public ListenerPolicy answering(ChallengeResponder challenges) {
+        return new ListenerPolicy(addedHeaders, httpsPort, responder, challenges);
     }
 
     /** Answers every request except ACME HTTP-01 challenges with 308 to {@code https://HOST[:httpsPort]TARGET}. */
@@ -35,14 +43,14 @@ public final class ListenerPolicy {
         if (httpsPort <= 0 || httpsPort > 65535) {
             throw new IllegalArgumentException("not a port: " + httpsPort);
         }
-        return new ListenerPolicy(null, httpsPort, null);
+        return new ListenerPolicy(null, httpsPort, null, null);
     }
 
     /** An HTTPS listener: {@code Strict-Transport-Security: max-age=N} on every response when {@code hstsSeconds >= 0}. */
     public static ListenerPolicy https(long hstsSeconds) {
         return hstsSeconds < 0 ? PLAIN
                 : new ListenerPolicy(("Strict-Transport-Security: max-age=" + hstsSeconds + "\r\n")
-                        .getBytes(StandardCharsets.US_ASCII), 0, null);
+                        .getBytes(StandardCharsets.US_ASCII), 0, null, null);
     }
 
     boolean redirectsToHttps() {

@@ -84,6 +84,13 @@ final class ResponsePlanner {
             }
             return close;
         }
+        if (policy.challenges != null && startsWith(target.path(), target.pathLength, ACME_CHALLENGE)) {
+            byte[] answer = policy.challenges.answer(target.path(), ACME_CHALLENGE.length, target.pathLength);
+            if (answer != null) {
+                writer.text(x, answer, headOnly, connection);
+                return close;
+            }
+        }
         if (policy.redirectsToHttps() && !startsWith(target.path(), target.pathLength, ACME_CHALLENGE)) {
             if (host.length() == 0) {
                 // No name to send the client to: nothing is served in cleartext either.

@@ -95,6 +95,19 @@ final class ResponseWriter {
         }
     }
 
+    /** 200 with a small {@code text/plain} body from memory (an ACME challenge answer). */
+    void text(Exchange x, byte[] body, boolean headOnly, int connection) {
+        start(x, 200);
+        put(x, TEXT_PLAIN);
+        contentLength(x, body.length);
+        finish(x, connection);
+        if (!headOnly) {
+            put(x, body);
+            x.bodyBytes = body.length;
+        }
+        out.addHeap(x.header, 0, x.headerLength, true);
+    }
+
     void redirect(Exchange x, Webroot w, int entry, byte[] b, int queryStart, int queryEnd, int connection) {
         start(x, w.redirectStatus(entry));
         put(x, LOCATION);

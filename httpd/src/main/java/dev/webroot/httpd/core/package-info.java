@@ -51,6 +51,10 @@
  *       A head refused before its request line was accepted (400, 414, 505) or timed out (408) is
  *       logged with as much of its first line as arrived. Responses cut short by a close or a send
  *       timeout are not logged.</li>
+ *   <li>ACME HTTP-01: on a listener given a {@link dev.webroot.httpd.core.ChallengeResponder}, a GET
+ *       or HEAD of {@code /.well-known/acme-challenge/TOKEN} for a pending token is answered 200
+ *       {@code text/plain} with its key authorization, for any Host, before the HTTPS redirect and the
+ *       site lookup; other tokens go on to the site as usual.</li>
  * </ul>
  */
 package dev.webroot.httpd.core;

@@ -135,6 +135,22 @@ public final class CertificateStore implements AutoCloseable {
         return index.select(serverName) != null;
     }
 
+    /** A loaded certificate file that names a host: its file name and its leaf's validity. */
+    public record Named(String fileName, java.time.Instant notBefore, java.time.Instant notAfter) {}
+
+    /**
+     * The file whose leaf names this host (exactly or by wildcard) as handshakes choose it, or null
+     * when none does ({@code __default__.pem} names no host).
+     */
+    public Named namedCertificate(String serverName) {
+        LoadedCertificate certificate = index.select(serverName);
+        if (certificate == null || certificate.fileName().equals(CertificateIndex.DEFAULT_FILE)) {
+            return null;
+        }
+        java.security.cert.X509Certificate leaf = certificate.bundle().leaf();
+        return new Named(certificate.fileName(), leaf.getNotBefore().toInstant(), leaf.getNotAfter().toInstant());
+    }
+
     /** The number of certificate files loaded, {@code __default__.pem} included. */
     public int certificateCount() {
         return index.fileCount();

@@ -26,18 +26,27 @@ final class ClientHello {
     private static final int CLIENT_HELLO = 1;
     private static final int SERVER_NAME_EXTENSION = 0;
     private static final int HOST_NAME = 0;
+    private static final int ALPN_EXTENSION = 16;
+    private static final byte[] ACME_TLS_1 = "acme-tls/1".getBytes(StandardCharsets.US_ASCII);
     private static final int MAX_RECORD = 16384 + 256;
 
     private String serverName;
+    private boolean offersAcmeTls;
 
     /** The host name of the ClientHello's server_name extension, lowercased; null when it sent none. */
     String serverName() {
         return serverName;
     }
 
+    /** Whether the ClientHello's ALPN extension offers {@code acme-tls/1}: an ACME TLS-ALPN-01 validation. */
+    boolean offersAcmeTls() {
+        return offersAcmeTls;
+    }
+
     /** Classifies {@code in[0, end)}. */
     int inspect(ByteBuffer in, int end) {
         serverName = null;
+        offersAcmeTls = false;
         if (end < 1) {
             return NEED_MORE;
         }
@@ -97,38 +106,65 @@ final class ClientHello {
             if (dataEnd > extensionsEnd) {
                 return UNREAD;
             }
-            if (type == SERVER_NAME_EXTENSION) {
-                return readServerName(in, p + 4, dataEnd);
+            if (type == SERVER_NAME_EXTENSION && !readServerName(in, p + 4, dataEnd)) {
+                return UNREAD;
+            }
+            if (type == ALPN_EXTENSION && !readProtocols(in, p + 4, dataEnd)) {
+                return UNREAD;
             }
             p = dataEnd;
         }
         return HELLO;
     }
 
-    private int readServerName(ByteBuffer in, int p, int end) {
+    /** Reads the host name of a server_name extension; false when it is malformed. */
+    private boolean readServerName(ByteBuffer in, int p, int end) {
         if (p + 2 > end) {
-            return UNREAD;
+            return false;
         }
         int listEnd = p + 2 + u16(in, p);
         if (listEnd > end) {
-            return UNREAD;
+            return false;
         }
         p += 2;
         while (p + 3 <= listEnd) {
             int type = in.get(p) & 0xff;
             int length = u16(in, p + 1);
             if (p + 3 + length > listEnd) {
-                return UNREAD;
+                return false;
             }
             if (type == HOST_NAME) {
                 byte[] name = new byte[length];
                 in.get(p + 3, name);
                 serverName = new String(name, StandardCharsets.ISO_8859_1).toLowerCase(java.util.Locale.ROOT);
-                return HELLO;
+                return true;
             }
             p += 3 + length;
         }
-        return HELLO;
+        return true;
+    }
+
+    /** Notes whether an ALPN extension's protocol list holds {@code acme-tls/1}; false when it is malformed. */
+    private boolean readProtocols(ByteBuffer in, int p, int end) {
+        if (p + 2 > end) {
+            return false;
+        }
+        int listEnd = p + 2 + u16(in, p);
+        if (listEnd > end) {
+            return false;
+        }
+        p += 2;
+        while (p + 1 <= listEnd) {
+            int length = in.get(p) & 0xff;
+            if (p + 1 + length > listEnd) {
+                return false;
+            }
+            if (length == ACME_TLS_1.length && in.slice(p + 1, length).equals(ByteBuffer.wrap(ACME_TLS_1))) {
+                offersAcmeTls = true;
+            }
+            p += 1 + length;
+        }
+        return true;
     }
 
     /** Whether the bytes begin with an upper-case token of up to 16 letters and a space: every HTTP method there is. */

@@ -228,7 +228,7 @@ final class TlsConnection implements Connection {
             }
             case ClientHello.CLEARTEXT_HTTP -> refuse(CLEARTEXT_REFUSAL);
             case ClientHello.HELLO -> {
-                if (!factory.hasCertificateFor(hello.serverName())) {
+                if (!factory.hasCertificateFor(hello.serverName(), hello.offersAcmeTls())) {
                     refuse(UNRECOGNIZED_NAME);
                 }
             }
@@ -240,7 +240,7 @@ final class TlsConnection implements Connection {
         if (failed) {
             return false;
         }
-        engine = factory.newEngine(hello.serverName());
+        engine = factory.newEngine(hello.serverName(), hello.offersAcmeTls());
         try {
             engine.beginHandshake();
         } catch (SSLException e) {

@@ -58,6 +58,10 @@ public final class TlsConnectionFactory implements ConnectionFactory {
 
     private final SSLContext context;
     private final SSLParameters parameters;
+    /** TLS-ALPN-01 handshakes get their own context, whose key manager presents challenge certificates. */
+    private final AlpnChallenges challenges;
+    private final SSLContext challengeContext;
+    private final SSLParameters challengeParameters;
     private final SequencedMap<String, ConnectionFactory> protocols;
     private final Predicate<String> hasCertificate;
     final long handshakeTimeoutNanos;
@@ -77,15 +81,23 @@ public final class TlsConnectionFactory implements ConnectionFactory {
      */
     public TlsConnectionFactory(X509ExtendedKeyManager keys, Predicate<String> hasCertificate,
             SequencedMap<String, ConnectionFactory> protocols, Duration handshakeTimeout, Duration sendTimeout) {
+        this(keys, hasCertificate, protocols, handshakeTimeout, sendTimeout, null);
+    }
+
+    /**
+     * @param challenges the ACME TLS-ALPN-01 certificates to present to hellos offering
+     *     {@code acme-tls/1} (which is then offered too), or null to offer no such protocol
+     */
+    public TlsConnectionFactory(X509ExtendedKeyManager keys, Predicate<String> hasCertificate,
+            SequencedMap<String, ConnectionFactory> protocols, Duration handshakeTimeout, Duration sendTimeout,
+            AlpnChallenges challenges) {
         if (protocols.isEmpty()) {
             throw new IllegalArgumentException("no protocol to offer after the handshake");
         }
-        try {
-            context = SSLContext.getInstance("TLS");
-            context.init(new KeyManager[] {keys}, null, null);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("the JDK has no usable TLS implementation: " + e.getMessage(), e);
-        }
+        context = newContext(keys);
+        this.challenges = challenges;
+        challengeContext = challenges == null ? null : newContext(challenges.keyManager());
+        challengeParameters = challenges == null ? null : profile(challengeContext, challenges::has);
         this.protocols = new LinkedHashMap<>(protocols);
         this.hasCertificate = hasCertificate;
         this.handshakeTimeoutNanos = handshakeTimeout.toNanos();
@@ -95,6 +107,16 @@ public final class TlsConnectionFactory implements ConnectionFactory {
         this.packetBytes = probe.getSession().getPacketBufferSize();
         this.applicationBytes = probe.getSession().getApplicationBufferSize();
         this.buffers = new BufferPool(packetBytes, applicationBytes);
+    }
+
+    private static SSLContext newContext(X509ExtendedKeyManager keys) {
+        try {
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(new KeyManager[] {keys}, null, null);
+            return context;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the JDK has no usable TLS implementation: " + e.getMessage(), e);
+        }
     }
 
     private static SSLParameters profile(SSLContext context, Predicate<String> hasCertificate) {
@@ -141,6 +163,23 @@ public final class TlsConnectionFactory implements ConnectionFactory {
      * chooses the certificate then, before it has read the hello's server_name extension.
      */
     SSLEngine newEngine(String serverName) {
+        return newEngine(serverName, false);
+    }
+
+    /**
+     * As {@link #newEngine(String)}; a hello offering {@code acme-tls/1} for a name with a pending
+     * TLS-ALPN-01 challenge gets an engine that presents the challenge certificate and agrees on
+     * nothing else.
+     */
+    SSLEngine newEngine(String serverName, boolean offersAcmeTls) {
+        if (offersAcmeTls && challenges != null && challenges.has(serverName)) {
+            SSLEngine engine = challengeContext.createSSLEngine(serverName, -1);
+            engine.setUseClientMode(false);
+            engine.setSSLParameters(challengeParameters);
+            engine.setHandshakeApplicationProtocolSelector(
+                    (e, offered) -> offered.contains(AlpnChallenges.ACME_TLS_1) ? AlpnChallenges.ACME_TLS_1 : null);
+            return engine;
+        }
         SSLEngine engine = serverName == null ? context.createSSLEngine() : context.createSSLEngine(serverName, -1);
         engine.setUseClientMode(false);
         engine.setSSLParameters(parameters);
@@ -163,6 +202,9 @@ public final class TlsConnectionFactory implements ConnectionFactory {
 
     /** The next layer for a protocol ALPN chose ("" or null: none was negotiated, so the first). */
     ConnectionFactory protocol(String negotiated) {
+        if (AlpnChallenges.ACME_TLS_1.equals(negotiated)) {
+            return ClosingConnection.FACTORY;
+        }
         if (negotiated == null || negotiated.isEmpty()) {
             return protocols.firstEntry().getValue();
         }
@@ -170,14 +212,14 @@ public final class TlsConnectionFactory implements ConnectionFactory {
         return next != null ? next : protocols.firstEntry().getValue();
     }
 
-    boolean hasCertificateFor(String serverName) {
-        return hasCertificate.test(serverName);
+    boolean hasCertificateFor(String serverName, boolean offersAcmeTls) {
+        return offersAcmeTls && challenges != null && challenges.has(serverName) || hasCertificate.test(serverName);
     }
 
     /** What the start-up log names: the engine, the protocol versions and the ALPN protocols. */
     public String describe() {
         return "JDK SSLEngine (" + context.getProvider().getName() + "), " + String.join(" ", parameters.getProtocols())
-                + ", ALPN " + String.join(" ", protocols.sequencedKeySet());
+                + ", ALPN " + String.join(" ", protocols());
     }
 
     /** Handshakes completed and failed since start (a client that vanishes mid-handshake counts as failed). */
@@ -187,5 +229,14 @@ public final class TlsConnectionFactory implements ConnectionFactory {
 
     public long failedHandshakes() {
         return failedHandshakes.sum();
+    }
+
+    /** The ALPN protocol names on offer, in order of preference. */
+    public List<String> protocols() {
+        List<String> names = new ArrayList<>(protocols.sequencedKeySet());
+        if (challenges != null) {
+            names.add(AlpnChallenges.ACME_TLS_1);
+        }
+        return List.copyOf(names);
     }
 }

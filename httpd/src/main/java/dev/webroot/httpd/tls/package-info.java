@@ -32,6 +32,11 @@
  *       key, size, modification time) changes; a leaf that is not yet valid is retried when it becomes
  *       valid. A leaf that expires while loaded stays offered (a warning a day says so).</li>
  *   <li>A key file readable by group or others is served with one warning per file version.</li>
+ *   <li>ACME TLS-ALPN-01 ({@link dev.webroot.httpd.tls.AlpnChallenges}): a hello whose ALPN list
+ *       offers {@code acme-tls/1} for a name with a pending challenge is answered, in a context of
+ *       its own, with the challenge certificate only, agrees on {@code acme-tls/1} and is closed after
+ *       the handshake; for any other name it is handled like every hello (no certificate:
+ *       {@code unrecognized_name}; {@code acme-tls/1} alone: {@code no_application_protocol}).</li>
  * </ul>
  */
 package dev.webroot.httpd.tls;
