@@ -219,7 +219,7 @@ final class Agent {
                 link(site, current);
             } catch (IOException e) {
                 log(site + ": cannot stage live version " + current.shortSha() + ": " + Etcd.describe(e));
-                report(Keys.staged(site, options.node()), "failed " + current.sha256() + ": " + Etcd.describe(e));
+                report(Keys.staged(site, options.node()), "failed " + current.sha256() + ": " + Etcd.describe(e), false);
                 retryLater(site);
             }
         }
@@ -229,7 +229,7 @@ final class Agent {
                 stage(site, next);
             } catch (IOException e) {
                 log(site + ": cannot stage " + next.shortSha() + ": " + Etcd.describe(e));
-                report(Keys.staged(site, options.node()), "failed " + next.sha256() + ": " + Etcd.describe(e));
+                report(Keys.staged(site, options.node()), "failed " + next.sha256() + ": " + Etcd.describe(e), true);
                 retryLater(site);
             }
         }
@@ -243,7 +243,7 @@ final class Agent {
             log(site + ": staged " + version.shortSha() + " (" + version.size() + " bytes, "
                     + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms)");
         }
-        report(Keys.staged(site, options.node()), version.sha256());
+        report(Keys.staged(site, options.node()), version.sha256(), true);
     }
 
     /** Peers that staged the version (in random order, to spread the load), then the published sources. */
@@ -293,7 +293,7 @@ final class Agent {
                 return;
             }
         }
-        report(Keys.serving(site, options.node()), version.sha256());
+        report(Keys.serving(site, options.node()), version.sha256(), false);
     }
 
     /** Keeps the newest K versions of every site's history, its desired version and whatever a vhost links. */
@@ -324,8 +324,9 @@ final class Agent {
         retries.schedule(() -> markDirty(site), RETRY.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private void report(String key, String value) {
-        if (value.equals(reports.put(key, value))) {
+    /** Tells etcd; AGAIN re-sends an unchanged value, so a publisher sees an answer newer than its desired key. */
+    private void report(String key, String value, boolean again) {
+        if (value.equals(reports.put(key, value)) && !again) {
             return;
         }
         try {

@@ -132,7 +132,7 @@ final class Publisher {
                 throw new Refused(site + ": the desired version was replaced at once; try again");
             }
             out.println(site + ": staging " + version.shortSha() + " (" + version.size() + " bytes)");
-            Map<String, String> answers = awaitStaged(site, version, System.nanoTime() + timeout.toNanos());
+            Map<String, String> answers = awaitStaged(site, version, mine.modRevision(), System.nanoTime() + timeout.toNanos());
             List<String> staged = new ArrayList<>();
             answers.forEach((node, answer) -> {
                 if (answer.equals(version.sha256())) {
@@ -167,10 +167,12 @@ final class Publisher {
     }
 
     /**
-     * Waits until every node holding a lease has answered: its staged key says the SHA, or a failure
-     * for it. Returns node to answer ("" for those that did not answer before the deadline).
+     * Waits until every node holding a lease has answered since the desired key was written (revision
+     * SINCE): its staged key says the SHA, or a failure for it. Reports from an earlier publish of the
+     * same file do not count: the node may have pruned it since. Returns node to answer ("" for those
+     * that did not answer before the deadline).
      */
-    private Map<String, String> awaitStaged(String site, Keys.Version version, long deadline) throws IOException {
+    private Map<String, String> awaitStaged(String site, Keys.Version version, long since, long deadline) throws IOException {
         while (true) {
             Map<String, String> answers = new TreeMap<>();
             for (Etcd.KeyValue kv : etcd.prefix(Keys.NODES).kvs()) {
@@ -178,7 +180,7 @@ final class Publisher {
             }
             for (Etcd.KeyValue kv : etcd.prefix(Keys.staged(site)).kvs()) {
                 String node = kv.key().substring(Keys.staged(site).length());
-                if (answers.containsKey(node) && (kv.value().equals(version.sha256())
+                if (answers.containsKey(node) && kv.modRevision() > since && (kv.value().equals(version.sha256())
                         || kv.value().startsWith("failed " + version.sha256()))) {
                     answers.put(node, kv.value());
                 }
