@@ -229,8 +229,14 @@ final class Agent {
                 stage(site, next);
             } catch (IOException e) {
                 log(site + ": cannot stage " + next.shortSha() + ": " + Etcd.describe(e));
-                report(Keys.staged(site, options.node()), "failed " + next.sha256() + ": " + Etcd.describe(e), true);
-                retryLater(site);
+                if (desired.get(site) == next) {
+                    report(Keys.staged(site, options.node()), "failed " + next.sha256() + ": " + Etcd.describe(e), true);
+                    retryLater(site);
+                } else {
+                    // A newer publish replaced the one this download was for: its sources may work, and
+                    // this failure is no answer to it.
+                    markDirty(site);
+                }
             }
         }
         prune();

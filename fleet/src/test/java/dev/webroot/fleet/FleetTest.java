@@ -177,7 +177,7 @@ class FleetTest {
                     // Closed by the test.
                 }
             });
-            Proc slow = Proc.start("publish-slow", Proc.fleetCommand("--etcd", etcdUrl, "publish", webroots.get(4).toString(),
+            Proc slow = Proc.start("publish-slow", Proc.fleetCommand("--etcd", etcdUrl, "publish", webroots.get(5).toString(),
                     SITE, "--source", "http://127.0.0.1:" + stall.getLocalPort() + "/v4", "--timeout", "4s"));
             Etcd client = Etcd.parse(etcdUrl);
             long deadline = System.nanoTime() + WAIT.toNanos();
@@ -185,7 +185,7 @@ class FleetTest {
                 assertThat(System.nanoTime()).as("the first publisher records its desired version").isLessThan(deadline);
                 Thread.sleep(20);
             }
-            Proc.Result second = publish(5);
+            Proc.Result second = publish(4);
             assertThat(second.exit()).isEqualTo(1);
             assertThat(second.output()).contains("another publish is in progress");
 
@@ -242,6 +242,42 @@ class FleetTest {
             assertThat(System.nanoTime()).as("the rolled-back version leaves the store").isLessThan(deadline);
             Thread.sleep(50);
         }
+    }
+
+    /** A short bounded measurement (the machine is shared): the spread of each of a few publishes. */
+    @Test
+    @Order(6)
+    void repeatedPublishesSwitchEveryNodeTogether() throws Exception {
+        List<Double> spreads = new ArrayList<>();
+        int current = 3;
+        for (int round = 0; round < 8; round++) {
+            int next = current == 3 ? 4 : 3;
+            List<Poller> pollers = new ArrayList<>();
+            for (int n = 0; n < NODES; n++) {
+                pollers.add(new Poller(ports[n]));
+            }
+            Proc.Result result = publish(next);
+            for (int n = 0; n < NODES; n++) {
+                awaitVersion(n, next);
+            }
+            pollers.forEach(Poller::stop);
+            assertThat(result.exit()).as(result.output()).isZero();
+            long first = Long.MAX_VALUE;
+            long last = Long.MIN_VALUE;
+            for (Poller poller : pollers) {
+                long switched = poller.samples().stream().filter(sample -> sample[1] == next).mapToLong(sample -> sample[0])
+                        .min().orElseThrow();
+                for (long[] sample : poller.samples()) {
+                    assertThat(sample[1]).as("every response is one whole version").isIn((long) current, (long) next);
+                }
+                first = Math.min(first, switched);
+                last = Math.max(last, switched);
+            }
+            spreads.add((last - first) / 1e6);
+            current = next;
+        }
+        System.out.println("fleet: first-to-last node spread per publish (ms): " + spreads);
+        assertThat(spreads).allSatisfy(spread -> assertThat(spread).isLessThan(5000.0));
     }
 
     // ---- the fleet's parts
