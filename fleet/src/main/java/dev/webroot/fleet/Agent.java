@@ -49,6 +49,8 @@ final class Agent {
     private final Map<String, String> reports = new ConcurrentHashMap<>();
     private final LinkedBlockingQueue<String> dirty = new LinkedBlockingQueue<>();
     private final Set<String> queued = ConcurrentHashMap.newKeySet();
+    /** Site to the version whose staging failure was logged: retries of it stay quiet until it succeeds. */
+    private final Map<String, String> failing = new ConcurrentHashMap<>();
     private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("agent-retry").factory());
     private final AtomicReference<AutoCloseable> watch = new AtomicReference<>();
@@ -218,7 +220,7 @@ final class Agent {
                 stage(site, current);
                 link(site, current);
             } catch (IOException e) {
-                log(site + ": cannot stage live version " + current.shortSha() + ": " + Etcd.describe(e));
+                logFailure(site, current, "cannot stage live version " + current.shortSha() + ": " + Etcd.describe(e));
                 report(Keys.staged(site, options.node()), "failed " + current.sha256() + ": " + Etcd.describe(e), false);
                 retryLater(site);
             }
@@ -228,7 +230,7 @@ final class Agent {
             try {
                 stage(site, next);
             } catch (IOException e) {
-                log(site + ": cannot stage " + next.shortSha() + ": " + Etcd.describe(e));
+                logFailure(site, next, "cannot stage " + next.shortSha() + ": " + Etcd.describe(e));
                 if (desired.get(site) == next) {
                     report(Keys.staged(site, options.node()), "failed " + next.sha256() + ": " + Etcd.describe(e), true);
                     retryLater(site);
@@ -249,6 +251,7 @@ final class Agent {
             log(site + ": staged " + version.shortSha() + " (" + version.size() + " bytes, "
                     + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms)");
         }
+        failing.remove(site, version.sha256());
         report(Keys.staged(site, options.node()), version.sha256(), true);
     }
 
@@ -436,6 +439,12 @@ final class Agent {
             if (bytes.length > 0) {
                 exchange.getResponseBody().write(bytes);
             }
+        }
+    }
+
+    private void logFailure(String site, Keys.Version version, String message) {
+        if (!version.sha256().equals(failing.put(site, version.sha256()))) {
+            log(site + ": " + message + " (retrying every " + RETRY.toSeconds() + " s, logged once)");
         }
     }
 
