@@ -64,6 +64,7 @@ public final class Fleet {
                     }
                     String serve = take(rest, "--serve", null);
                     Duration timeout = duration(take(rest, "--timeout", "60s"));
+                    noOptionsLeft(rest);
                     if (rest.size() != 2) {
                         throw new IllegalArgumentException("publish takes FILE SITE");
                     }
@@ -72,6 +73,7 @@ public final class Fleet {
                     return 0;
                 }
                 case "status" -> {
+                    noOptionsLeft(rest);
                     if (rest.size() != 1) {
                         throw new IllegalArgumentException("status takes SITE");
                     }
@@ -80,6 +82,7 @@ public final class Fleet {
                 }
                 case "rollback" -> {
                     Duration timeout = duration(take(rest, "--timeout", "60s"));
+                    noOptionsLeft(rest);
                     if (rest.size() != 1) {
                         throw new IllegalArgumentException("rollback takes SITE");
                     }
@@ -128,6 +131,14 @@ public final class Fleet {
     private static void noneLeft(List<String> args) {
         if (!args.isEmpty()) {
             throw new IllegalArgumentException("unexpected argument '" + args.getFirst() + "'");
+        }
+    }
+
+    private static void noOptionsLeft(List<String> args) {
+        for (String arg : args) {
+            if (arg.startsWith("--")) {
+                throw new IllegalArgumentException("unknown option '" + arg + "'");
+            }
         }
     }
 
