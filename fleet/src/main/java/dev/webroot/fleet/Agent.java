@@ -106,18 +106,24 @@ final class Agent {
             etcd.put(report.getKey(), report.getValue(), granted);
         }
         Etcd.Range sites = etcd.prefix(Keys.SITES);
-        Set<String> seen = new HashSet<>();
+        Set<String> seen = new HashSet<>(live.keySet());
+        seen.addAll(desired.keySet());
+        Set<String> seenLive = new HashSet<>();
+        Set<String> seenDesired = new HashSet<>();
         for (Etcd.KeyValue kv : sites.kvs()) {
-            seen.add(applyValue(kv.key(), kv.value()));
+            String site = applyValue(kv.key(), kv.value());
+            if (site != null) {
+                seen.add(site);
+                (kv.key().equals(Keys.live(site)) ? seenLive : seenDesired).add(site);
+            }
         }
-        live.keySet().retainAll(seen);
-        desired.keySet().retainAll(seen);
+        // Keys deleted while etcd was out of reach: no event will say so.
+        live.keySet().retainAll(seenLive);
+        desired.keySet().retainAll(seenDesired);
         synced = true;
         for (String site : seen) {
-            if (site != null) {
-                flipIfStaged(site);
-                markDirty(site);
-            }
+            flipIfStaged(site);
+            markDirty(site);
         }
         return sites.revision();
     }
@@ -215,7 +221,10 @@ final class Agent {
     /** Brings one site to its live version, then stages its desired one; a failure is reported and retried. */
     private void reconcile(String site) {
         Keys.Version current = current(site);
-        if (current != null && !linkedTo(site, current)) {
+        if (current != null && linkedTo(site, current)) {
+            // Linked before this agent started (or before etcd came back): say so under the current lease.
+            report(Keys.serving(site, options.node()), current.sha256(), false);
+        } else if (current != null) {
             try {
                 stage(site, current);
                 link(site, current);
