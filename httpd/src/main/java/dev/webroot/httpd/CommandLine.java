@@ -224,7 +224,8 @@ final class CommandLine {
         boolean redirect = values.given().containsKey("--redirect-to-https");
         String hsts = values.text("--hsts");
         if (listenTls.isEmpty()) {
-            for (String needsTls : List.of("--tls-certs", "--redirect-to-https", "--hsts", "--acme")) {
+            for (String needsTls : List.of("--tls-certs", "--tls-handshake-timeout", "--redirect-to-https", "--hsts",
+                    "--acme", "--acme-email", "--acme-agree-tos", "--acme-trust", "--acme-hosts")) {
                 if (values.given().containsKey(needsTls)) {
                     throw new UsageException(needsTls + " needs a --listen-tls address");
                 }
@@ -451,7 +452,7 @@ final class CommandLine {
                 Exit codes:
                   0   stopped by SIGTERM or SIGINT
                   1   could not start (cannot listen, cannot drop privileges, cannot open a log)
-                  2   bad command line or VHOSTS_DIR unusable
+                  2   bad command line, or VHOSTS_DIR or --tls-certs unusable
                 """);
         return help.toString();
     }

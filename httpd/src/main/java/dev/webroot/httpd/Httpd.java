@@ -195,7 +195,10 @@ public final class Httpd {
             alpnChallenges = tls.acme() == null ? null : new AlpnChallenges();
             tlsFactory = new TlsConnectionFactory(certificates.keyManager(), certificates::hasCertificateFor, protocols,
                     tls.handshakeTimeout(), settings.sendTimeout(), alpnChallenges);
-            if (tls.acme() != null && !settings.listen().isEmpty()) {
+            // HTTP-01 only where a cleartext listener will answer it: a bound --listen, or an http socket from systemd.
+            boolean cleartextListener = inherited.isEmpty() ? !settings.listen().isEmpty()
+                    : inherited.stream().anyMatch(socket -> socket.role().equals("http"));
+            if (tls.acme() != null && cleartextListener) {
                 httpChallenges = new ChallengeResponder();
             }
         }

@@ -43,5 +43,9 @@ class AcmeCommandLineTest {
         assertThatThrownBy(() -> parse("--acme-agree-tos")).hasMessage("--acme-agree-tos needs --acme DIRECTORY_URL");
         assertThatThrownBy(() -> CommandLine.parse(List.of("vhosts", "--acme", "https://ca.test/dir")))
                 .hasMessage("--acme needs a --listen-tls address");
+        assertThatThrownBy(() -> CommandLine.parse(List.of("vhosts", "--acme-email", "ops@example.com")))
+                .hasMessage("--acme-email needs a --listen-tls address");
+        assertThatThrownBy(() -> CommandLine.parse(List.of("vhosts", "--tls-handshake-timeout", "5s")))
+                .hasMessage("--tls-handshake-timeout needs a --listen-tls address");
     }
 }

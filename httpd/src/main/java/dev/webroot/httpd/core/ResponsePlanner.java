@@ -226,7 +226,12 @@ final class ResponsePlanner {
         }
         int entry = w.ruleTemplate(rule) ? rules.rewrite(w, rule, target.path()) : w.ruleTargetEntry(rule);
         if (entry < 0 || !w.isFile(entry)) {
-            notFound(head, x, generation, headOnly, connection);
+            // A 200 rewrite to nothing is a miss; a 404 or 410 rule keeps its status without its page.
+            if (status == 200) {
+                notFound(head, x, generation, headOnly, connection);
+            } else {
+                writer.error(x, status, headOnly, connection);
+            }
         } else if (status == 200) {
             serveFile(head, x, generation, entry, headOnly, connection);
         } else {

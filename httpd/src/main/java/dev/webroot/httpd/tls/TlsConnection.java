@@ -53,7 +53,12 @@ final class TlsConnection implements Connection {
     private boolean failed;
     /** close_notify (or an alert) is queued: nothing more is sent after it. */
     private boolean outboundClosed;
-    private boolean inboundEnded;
+    /** The peer will send nothing more (its FIN, or its close_notify). */
+    private boolean peerEnded;
+    /** close_notify arrived: nothing after it is decrypted. */
+    private boolean closeNotifyReceived;
+    /** The layer above has been told of the end, after every byte before it. */
+    private boolean endDelivered;
     private boolean closed;
     private long handshakeDeadline;
     private long lastSendNanos;
@@ -74,8 +79,12 @@ final class TlsConnection implements Connection {
         if (closed) {
             return Operation.CLOSE;
         }
-        if (failed || outboundClosed || inboundEnded) {
+        if (failed || outboundClosed) {
             return hasOutput() ? Operation.YIELD : Operation.CLOSE;
+        }
+        if (peerEnded) {
+            // Nothing more to read; the layer above finishes its answers and then asks to close.
+            return Operation.YIELD;
         }
         if (next != null && next.nextRead() != Operation.PROCEED) {
             // A layer above that is closing has had its close_notify queued by now.
@@ -105,18 +114,17 @@ final class TlsConnection implements Connection {
 
     @Override
     public void readEof(long now) {
-        if (closed || inboundEnded) {
+        if (closed || peerEnded) {
             return;
         }
         // A FIN without close_notify: the request may still be answered (the client half-closed),
         // so the engine's inbound side is left alone; closing it would also close the outbound one.
-        inboundEnded = true;
-        if (next != null) {
-            next.readEof(now);
-        } else {
+        // What arrived before the FIN is still decrypted and passed up first.
+        peerEnded = true;
+        advance(now);
+        if (next == null && !closed) {
             failed = true;
         }
-        advance(now);
     }
 
     @Override
@@ -202,6 +210,7 @@ final class TlsConnection implements Connection {
     /** Runs the engine as far as the bytes at hand allow, in both directions. */
     private void advance(long now) {
         lend();
+        boolean hadOutput = hasOutput();
         if (!helloInspected && !inspectHello()) {
             giveBackIfIdle();
             return;
@@ -213,6 +222,10 @@ final class TlsConnection implements Connection {
             }
         } catch (SSLException e) {
             fail();
+        }
+        if (!hadOutput && hasOutput()) {
+            // The send timeout measures a stalled peer, not the idle time before this output.
+            lastSendNanos = now;
         }
         giveBackIfIdle();
     }
@@ -287,7 +300,7 @@ final class TlsConnection implements Connection {
     private boolean unwrap(long now) throws SSLException {
         ByteBuffer in = buffers.netIn;
         boolean progress = false;
-        while (in.position() > 0 && !inboundEnded && buffers.appIn.hasRemaining()) {
+        while (in.position() > 0 && !closeNotifyReceived && buffers.appIn.hasRemaining()) {
             in.flip();
             SSLEngineResult result;
             try {
@@ -296,9 +309,10 @@ final class TlsConnection implements Connection {
                 in.compact();
             }
             if (result.getStatus() == SSLEngineResult.Status.CLOSED) {
-                inboundEnded = true;
-                if (next != null) {
-                    next.readEof(now);
+                closeNotifyReceived = true;
+                peerEnded = true;
+                if (next == null) {
+                    failed = true;
                 }
                 return true;
             }
@@ -350,7 +364,19 @@ final class TlsConnection implements Connection {
             next.read(n, now);
             progress = true;
         }
+        if (next != null && peerEnded && !endDelivered && plain.position() == 0
+                && (closeNotifyReceived || !holdsWholeRecord())) {
+            endDelivered = true;
+            next.readEof(now);
+            progress = true;
+        }
         return progress;
+    }
+
+    /** Whether the received ciphertext still holds a whole record to decrypt. */
+    private boolean holdsWholeRecord() {
+        ByteBuffer in = buffers.netIn;
+        return in.position() >= 5 && in.position() >= 5 + ((in.get(3) & 0xff) << 8 | in.get(4) & 0xff);
     }
 
     /** Encrypts what the layer above wants written; queues close_notify once it asks to close. */
@@ -362,11 +388,19 @@ final class TlsConnection implements Connection {
         while (roomToWrap()) {
             Operation write = next.nextWrite();
             if (write == Operation.CLOSE) {
+                // Whatever the engine still has queued (a post-handshake message) leaves first, then
+                // close_notify; when the buffer fills, the rest follows after the next write.
                 engine.closeOutbound();
-                SSLEngineResult result = engine.wrap(NOTHING, outTail());
-                outEnd = buffers.netOut.position();
-                outboundClosed = true;
-                return progress || result.bytesProduced() > 0;
+                while (!engine.isOutboundDone() && roomToWrap()) {
+                    SSLEngineResult result = engine.wrap(NOTHING, outTail());
+                    outEnd = buffers.netOut.position();
+                    if (result.bytesProduced() == 0) {
+                        break;
+                    }
+                    progress = true;
+                }
+                outboundClosed = engine.isOutboundDone() || !hasOutput();
+                return progress;
             }
             if (write != Operation.PROCEED) {
                 return progress;

@@ -64,6 +64,7 @@ class SiteRulesTest {
             /about-us                  /about
             /ecommerce                 /store-closed                  404
             /discontinued              /store-closed                  410
+            /gone/:page                /gone-pages/:page              410
             /shop/:item                /products/:item                200
             /external                  https://example.com/elsewhere  307
             /docs/*                    /docs/install                  303
@@ -168,6 +169,8 @@ class SiteRulesTest {
                 SITE_WIDE)), CLOSED));
         c.add(new Case("HEAD 410 page rule", head("/discontinued"), "410 Gone", withoutEtag(file(CLOSED, "no-cache", List.of(),
                 SITE_WIDE)), null));
+        c.add(new Case("410 template rule whose page is not packed", get("/gone/x"), "410 Gone", List.of("Date: " + DATE,
+                "Content-Type: text/plain; charset=utf-8", "Content-Length: 5"), "Gone\n"));
         // 200 rewrites
         c.add(new Case("placeholder rewrite", get("/shop/shoe"), "200 OK", file(SHOE, "no-cache", List.of(), SITE_WIDE), SHOE));
         c.add(new Case("rewrite to a path that is not packed", get("/shop/boot"), "404 Not Found", List.of("Date: " + DATE,

@@ -119,6 +119,11 @@ class TlsConnectionTest {
             throw new AssertionError("no quiescence");
         }
 
+        /** Encrypts what the client has to send (handshake or data) without delivering it yet. */
+        void encrypt() {
+            clientStep();
+        }
+
         private boolean clientStep() {
             if (clientFailure != null || client.isOutboundDone()) {
                 return false;
@@ -179,6 +184,9 @@ class TlsConnectionTest {
         }
 
         private boolean drainServer() {
+            if (writeChunk == 0) {
+                return false; // the socket is full: nothing leaves
+            }
             boolean moved = false;
             while (!serverClosed && server.nextWrite() == Operation.PROCEED) {
                 ByteBuffer out = server.output().buffer(0);
@@ -452,6 +460,38 @@ class TlsConnectionTest {
         assertThat(pair.text()).isEqualTo("HALF\n");
         assertThat(opened.getFirst().eof).isTrue();
         assertThat(pair.serverClosed).isTrue();
+    }
+
+    @Test
+    void aRequestArrivingWithTheClientsCloseNotifyIsStillAnswered() throws Exception {
+        Pair pair = new Pair(client("site.test", "http/1.1"), factory(false).open("r"));
+        pair.client.beginHandshake();
+        pair.run();
+        pair.send("first\nsecond\n");
+        pair.encrypt();
+        pair.client.closeOutbound();
+        pair.encrypt();
+        pair.run();
+        assertThat(pair.text()).isEqualTo("FIRST\nSECOND\n");
+        assertThat(opened.getFirst().eof).isTrue();
+        assertThat(pair.clientSawCloseNotify).isTrue();
+        assertThat(pair.serverClosed).isTrue();
+    }
+
+    @Test
+    void theSendTimeoutRunsFromWhenOutputBecamePendingNotFromTheLastWrite() throws Exception {
+        TlsConnectionFactory f = factory(false);
+        Pair pair = new Pair(client("site.test", "http/1.1"), f.open("r"));
+        pair.client.beginHandshake();
+        pair.run();
+        Connection server = pair.server;
+        long idle = server.deadline();
+        pair.now += 50 * SECOND;
+        pair.writeChunk = 0;
+        pair.send("late\n");
+        pair.run();
+        assertThat(server.nextWrite()).isEqualTo(Operation.PROCEED);
+        assertThat(server.deadline()).as("idle deadline was %d", idle).isEqualTo(pair.now + 60 * SECOND);
     }
 
     @Test
