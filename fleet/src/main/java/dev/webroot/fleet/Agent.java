@@ -85,7 +85,8 @@ final class Agent {
                 backoff = Duration.ofMillis(100);
                 etcd.watch(Keys.SITES, revision + 1, this::apply, watch::set);
                 throw new IOException("the watch stream ended");
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
+                // A malformed answer is handled like a lost connection: back off, join again.
                 synced = false;
                 if (!unreachable) {
                     log("etcd unreachable (" + Etcd.describe(e) + "): serving the last live versions, retrying");
@@ -211,7 +212,8 @@ final class Agent {
             queued.remove(site);
             try {
                 reconcile(site);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
+                // One site's failure (a damaged download included) must not end staging for the others.
                 log(site + ": " + Etcd.describe(e));
                 retryLater(site);
             }
@@ -370,7 +372,7 @@ final class Agent {
             boolean alive;
             try {
                 alive = etcd.keepAlive(current) > 0;
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
                 alive = false;
             }
             if (!alive) {

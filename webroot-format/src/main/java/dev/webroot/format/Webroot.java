@@ -91,15 +91,13 @@ public final class Webroot implements AutoCloseable {
                 throw invalid(file, "truncated: " + size + " bytes is shorter than the " + HEADER_SIZE + "-byte header");
             }
             MemorySegment map = channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
-            Sections sections;
             try {
-                sections = new Validator(file, map).validate();
+                return new Webroot(file, arena, channel, map, new Validator(file, map).validate());
             } catch (InternalError e) {
-                // HotSpot's report of a fault reading the mapping: the file shrank while it was validated.
+                // HotSpot's report of a fault reading the mapping: the file shrank while it was opened.
                 throw invalid(file, "the file changed while it was validated (" + e.getMessage() + ")");
             }
-            return new Webroot(file, arena, channel, map, sections);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | Error e) {
             arena.close();
             channel.close();
             throw e;

@@ -143,7 +143,8 @@ public final class CertificateManager implements AutoCloseable {
                     }
                 }
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // Escaping the scheduled task would cancel every later check: renewals would stop.
             log.log("acme: checking the certificates failed: " + e);
         }
     }
@@ -161,7 +162,8 @@ public final class CertificateManager implements AutoCloseable {
         } catch (AcmeRateLimitedException e) {
             failure = "rate limited: " + describe(e);
             retryAfter = e.getRetryAfter().orElse(null);
-        } catch (AcmeException | IOException | GeneralSecurityException | RuntimeException e) {
+        } catch (AcmeException | IOException | GeneralSecurityException | RuntimeException | Error e) {
+            // Whatever ends this order, the name is ordered again after the back-off.
             failure = describe(e);
         } catch (InterruptedException e) {
             return;

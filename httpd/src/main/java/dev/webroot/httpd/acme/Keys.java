@@ -53,7 +53,12 @@ final class Keys {
         byte[] publicKey = null;
         Matcher block = BLOCK.matcher(pem);
         while (block.find()) {
-            byte[] der = Base64.getMimeDecoder().decode(block.group(2).strip());
+            byte[] der;
+            try {
+                der = Base64.getMimeDecoder().decode(block.group(2).strip());
+            } catch (IllegalArgumentException e) {
+                throw new GeneralSecurityException("the " + block.group(1) + " block is not base64: " + e.getMessage(), e);
+            }
             switch (block.group(1)) {
                 case "PRIVATE KEY" -> privateKey = der;
                 case "PUBLIC KEY" -> publicKey = der;

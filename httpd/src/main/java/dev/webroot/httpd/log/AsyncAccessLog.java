@@ -2,6 +2,7 @@ package dev.webroot.httpd.log;
 
 import dev.webroot.httpd.core.AccessLog;
 import dev.webroot.httpd.core.AccessRecord;
+import dev.webroot.io.LoopFailureHandler;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -101,8 +102,9 @@ public final class AsyncAccessLog implements AccessLog, AutoCloseable {
         for (int i = 0; i < shardCount; i++) {
             shards[i] = new Shard();
         }
-        this.writer = Thread.ofPlatform().name("access-log").daemon().start(this::writeLoop);
-        this.dropReporter = Thread.ofPlatform().name("access-log-drops").daemon().start(this::reportLoop);
+        this.writer = Thread.ofPlatform().name("access-log").daemon().start(() -> endsTheProcessOnFailure(this::writeLoop));
+        this.dropReporter = Thread.ofPlatform().name("access-log-drops").daemon()
+                .start(() -> endsTheProcessOnFailure(this::reportLoop));
     }
 
     private AsyncAccessLog(OutputStream out, Path file, String format, ErrorLog errors) {
@@ -177,6 +179,18 @@ public final class AsyncAccessLog implements AccessLog, AutoCloseable {
         return droppedBehind.sum() + droppedFailed.get();
     }
 
+    /**
+     * Runs a log thread; one that still ends on a failure ends the process (status 70, one line), as
+     * an I/O loop does, rather than leaving a server whose log silently stopped.
+     */
+    private static void endsTheProcessOnFailure(Runnable loop) {
+        try {
+            loop.run();
+        } catch (Throwable t) {
+            LoopFailureHandler.HALT.loopFailed(Thread.currentThread().getName(), t);
+        }
+    }
+
     private void writeLoop() {
         long lastSweep = System.nanoTime();
         while (true) {
@@ -236,13 +250,15 @@ public final class AsyncAccessLog implements AccessLog, AutoCloseable {
     private void write(Block block) {
         try {
             out.write(block.bytes, 0, block.length);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            // Counted and reported like any failed write; the block goes back to the pool either way.
             writeFailure = describe(e);
             droppedFailed.addAndGet(block.lines);
+        } finally {
+            block.length = 0;
+            block.lines = 0;
+            free.add(block);
         }
-        block.length = 0;
-        block.lines = 0;
-        free.add(block);
     }
 
     private void reopenFile() {
@@ -292,7 +308,7 @@ public final class AsyncAccessLog implements AccessLog, AutoCloseable {
         return true;
     }
 
-    private static String describe(IOException e) {
+    private static String describe(Exception e) {
         return e.getMessage() == null ? e.toString() : e.getMessage();
     }
 

@@ -59,7 +59,7 @@ final class ReadLeases {
                 } catch (LastErrorException expected) {
                     // EBADF: libc is loaded and callable.
                 }
-                Signal.handle(new Signal("IO"), signal -> LISTENERS.forEach(Runnable::run));
+                Signal.handle(new Signal("IO"), signal -> LISTENERS.forEach(ReadLeases::runQuietly));
                 instance = new ReadLeases();
             } catch (RuntimeException | LinkageError e) {
                 unavailable = e instanceof RuntimeException r ? r : new IllegalStateException(e.toString(), e);
@@ -69,6 +69,15 @@ final class ReadLeases {
             throw unavailable;
         }
         return instance;
+    }
+
+    /** One listener's failure must not keep the others (other registries' leases) from being released. */
+    private static void runQuietly(Runnable listener) {
+        try {
+            listener.run();
+        } catch (RuntimeException | Error e) {
+            System.err.println("httpd: handling a read-lease break failed: " + e);
+        }
     }
 
     /** Called on every lease break (SIGIO) until removed. */

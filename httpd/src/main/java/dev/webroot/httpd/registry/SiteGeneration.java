@@ -216,10 +216,6 @@ final class SiteGeneration implements Generation {
         return webroot;
     }
 
-    String vhost() {
-        return vhost;
-    }
-
     @Override
     public String site() {
         return vhost;

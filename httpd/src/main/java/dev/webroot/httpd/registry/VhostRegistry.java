@@ -205,7 +205,7 @@ public final class VhostRegistry implements Sites, AutoCloseable {
     @Override
     public String siteName(byte[] host, int offset, int length) {
         SiteGeneration site = table.find(host, offset, length);
-        return site == null ? null : site.vhost();
+        return site == null ? null : site.site();
     }
 
     /**
@@ -283,7 +283,8 @@ public final class VhostRegistry implements Sites, AutoCloseable {
                 if (closed) {
                     return;
                 }
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
+                // One file's fault must not end hot reloading for every site.
                 log.log("vhost watcher: unexpected " + e + "; continuing");
             }
         }
@@ -446,7 +447,7 @@ public final class VhostRegistry implements Sites, AutoCloseable {
         } catch (IOException e) {
             refuse(name, identity, current, target + ": " + reason(e), true);
             return false;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             refuse(name, identity, current, target + ": " + e, mayStillBeWritten(identity));
             return false;
         }
@@ -508,8 +509,9 @@ public final class VhostRegistry implements Sites, AutoCloseable {
         }
         try {
             return generation.verifyBodies();
-        } catch (IllegalStateException | InternalError e) {
-            // Unmapped under it, or the file shrank under the mapping (which the next rescan sees).
+        } catch (RuntimeException | Error e) {
+            // Unmapped under it, the file shrank under the mapping (which the next rescan sees), or
+            // anything else: the generation is then refused rather than left pending for good.
             return -1;
         } finally {
             generation.release();
@@ -525,8 +527,8 @@ public final class VhostRegistry implements Sites, AutoCloseable {
     }
 
     private void bodyDamaged(SiteGeneration generation, String problem) {
-        if (table.byName().get(generation.vhost()) == generation) {
-            log.log("vhost " + generation.vhost() + ": " + generation.file() + ": " + problem + "; answering 503 for it");
+        if (table.byName().get(generation.site()) == generation) {
+            log.log("vhost " + generation.site() + ": " + generation.file() + ": " + problem + "; answering 503 for it");
         }
     }
 
@@ -549,7 +551,7 @@ public final class VhostRegistry implements Sites, AutoCloseable {
         } catch (com.sun.jna.LastErrorException e) {
             if (!leaseFailureLogged) {
                 leaseFailureLogged = true;
-                log.log("vhost " + generation.vhost() + ": no read lease on " + generation.file() + " (" + ReadLeases.reason(e)
+                log.log("vhost " + generation.site() + ": no read lease on " + generation.file() + " (" + ReadLeases.reason(e)
                         + "); a file written in place is retired within tens of milliseconds of the change instead of before it");
             }
         }
@@ -572,6 +574,26 @@ public final class VhostRegistry implements Sites, AutoCloseable {
         if (breaking.isEmpty()) {
             return;
         }
+        try {
+            retireBreaking(breaking);
+        } finally {
+            // Whatever went wrong above, the writer is let go: a held lease blocks its open.
+            for (SiteGeneration generation : breaking) {
+                releaseLease(generation);
+            }
+        }
+        // A writer that gave up (GNU truncate opens non-blocking and fails with EAGAIN) changes
+        // nothing and sends no event: look again, so the unchanged file serves again without waiting for the timer.
+        try {
+            Thread.sleep(LEASE_RESCAN_DELAY_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        rescan();
+    }
+
+    /** Takes the generations whose lease is breaking out of service and waits, bounded, for their responses. */
+    private void retireBreaking(List<SiteGeneration> breaking) {
         for (SiteGeneration generation : breaking) {
             leaseBrokenAt.put(generation.file(), System.nanoTime());
         }
@@ -580,10 +602,10 @@ public final class VhostRegistry implements Sites, AutoCloseable {
                 Map<String, SiteGeneration> next = new HashMap<>(table.byName());
                 List<SiteGeneration> retired = new ArrayList<>();
                 for (SiteGeneration generation : breaking) {
-                    if (next.get(generation.vhost()) == generation) {
-                        next.put(generation.vhost(), SiteGeneration.outOfService(generation.vhost(), generation.file()));
+                    if (next.get(generation.site()) == generation) {
+                        next.put(generation.site(), SiteGeneration.outOfService(generation.site(), generation.file()));
                         retired.add(generation);
-                        log.log("vhost " + generation.vhost() + ": " + generation.file() + " is being opened for writing;"
+                        log.log("vhost " + generation.site() + ": " + generation.file() + " is being opened for writing;"
                                 + " stopped serving it, answering 503 until the file validates again");
                     }
                 }
@@ -602,16 +624,7 @@ public final class VhostRegistry implements Sites, AutoCloseable {
                     break;
                 }
             }
-            releaseLease(generation);
         }
-        // A writer that gave up (GNU truncate opens non-blocking and fails with EAGAIN) changes
-        // nothing and sends no event: look again, so the unchanged file serves again without waiting for the timer.
-        try {
-            Thread.sleep(LEASE_RESCAN_DELAY_MILLIS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        rescan();
     }
 
     private void releaseLease(SiteGeneration generation) {
@@ -778,14 +791,14 @@ public final class VhostRegistry implements Sites, AutoCloseable {
         } catch (IllegalStateException e) {
             // A driver still has the mapping inside an I/O call although every hold was released; try again later.
             if (generation.markUnmapRetry()) {
-                log.log("vhost " + generation.vhost() + ": " + generation.webroot().file()
+                log.log("vhost " + generation.site() + ": " + generation.webroot().file()
                         + " is still in use by an I/O operation; unmapping it later (" + e.getMessage() + ")");
             }
             if (!closed) {
                 drained.add(generation);
             }
         } catch (IOException | RuntimeException e) {
-            log.log("vhost " + generation.vhost() + ": could not unmap " + generation.webroot().file() + ": " + e);
+            log.log("vhost " + generation.site() + ": could not unmap " + generation.webroot().file() + ": " + e);
         }
     }
 

@@ -64,8 +64,7 @@ public final class AsyncModel extends ThreadedModel {
         public void failed(Throwable failure, Void unused) {
             if (IoLog.fatal(failure)) {
                 faults.loopFailed(failure);
-            }
-            if (listener.isOpen() && !(failure instanceof AsynchronousCloseException)) {
+            } else if (listener.isOpen() && !(failure instanceof AsynchronousCloseException)) {
                 faults.acceptFailed(failure);
                 resumeAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ACCEPT_RETRY_MILLIS);
             }

@@ -202,14 +202,15 @@ final class EpollLoop implements Runnable {
     @Override
     public void run() {
         Throwable failure = null;
-        var arena = os.arena();
-        events = arena.allocate((long) MAX_EVENTS * LinuxSockets.EVENT_BYTES, 8);
-        readScratch = arena.allocate(READ_BYTES, 8);
-        readScratchView = readScratch.asByteBuffer();
-        staging = arena.allocate(STAGING_BYTES, 8);
-        stagingView = staging.asByteBuffer();
-        iovecs = arena.allocate((long) MAX_IOVECS * LinuxSockets.IOVEC_BYTES, 8);
         try {
+            // Inside the guard: a loop whose buffers cannot be allocated fails like any other loop.
+            var arena = os.arena();
+            events = arena.allocate((long) MAX_EVENTS * LinuxSockets.EVENT_BYTES, 8);
+            readScratch = arena.allocate(READ_BYTES, 8);
+            readScratchView = readScratch.asByteBuffer();
+            staging = arena.allocate(STAGING_BYTES, 8);
+            stagingView = staging.asByteBuffer();
+            iovecs = arena.allocate((long) MAX_IOVECS * LinuxSockets.IOVEC_BYTES, 8);
             while (!aborting) {
                 long wakeAt = Math.min(earliestDeadline, acceptResume);
                 int timeout = resume.isEmpty()
