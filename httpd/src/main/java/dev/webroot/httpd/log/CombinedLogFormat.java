@@ -2,11 +2,11 @@ package dev.webroot.httpd.log;
 
 import static dev.webroot.httpd.log.LineBytes.HEX;
 import static dev.webroot.httpd.log.LineBytes.ascii;
+import static dev.webroot.httpd.log.LineBytes.bytes;
 import static dev.webroot.httpd.log.LineBytes.decimal;
 
 import dev.webroot.httpd.core.AccessRecord;
 import dev.webroot.httpd.core.LoggedBytes;
-import java.nio.charset.StandardCharsets;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
@@ -29,15 +29,6 @@ final class CombinedLogFormat implements LineFormat {
     private static final byte[] SPACE_QUOTE = bytes(" \"");
     private static final byte[] BETWEEN_QUOTED = bytes("\" \"");
     private static final byte[] CUT = bytes("...");
-    /** Bytes written as they are; every other byte is written as \xHH. */
-    private static final boolean[] PLAIN = new boolean[256];
-
-    static {
-        for (int c = 0x20; c < 0x7f; c++) {
-            PLAIN[c] = c != '"' && c != '\\';
-        }
-    }
-
     private final SecondStamp time = new SecondStamp(CLF_TIME);
 
     @Override
@@ -88,7 +79,7 @@ final class CombinedLogFormat implements LineFormat {
             if (i == length) {
                 break;
             }
-            if (at + (PLAIN[b[i] & 0xff] ? 1 : 4) > end) {
+            if (at + (LineBytes.isPlain(b[i] & 0xff) ? 1 : 4) > end) {
                 return ascii(CUT, line, at);
             }
             at = hex(b[i++] & 0xff, line, at);
@@ -101,7 +92,7 @@ final class CombinedLogFormat implements LineFormat {
         int end = at + max - CUT.length;
         for (int i = 0; i < length; i++) {
             char c = text.charAt(i);
-            boolean plain = c < 0x100 && PLAIN[c];
+            boolean plain = LineBytes.isPlain(c);
             if (at + (plain ? 1 : 4) > end) {
                 return ascii(CUT, line, at);
             }
@@ -122,9 +113,5 @@ final class CombinedLogFormat implements LineFormat {
         line[at++] = HEX[c >> 4];
         line[at++] = HEX[c & 0xf];
         return at;
-    }
-
-    private static byte[] bytes(String s) {
-        return s.getBytes(StandardCharsets.US_ASCII);
     }
 }

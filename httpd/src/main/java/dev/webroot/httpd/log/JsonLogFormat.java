@@ -2,12 +2,12 @@ package dev.webroot.httpd.log;
 
 import static dev.webroot.httpd.log.LineBytes.HEX;
 import static dev.webroot.httpd.log.LineBytes.ascii;
+import static dev.webroot.httpd.log.LineBytes.bytes;
 import static dev.webroot.httpd.log.LineBytes.decimal;
 
 import dev.webroot.httpd.core.AccessRecord;
 import dev.webroot.httpd.core.LoggedBytes;
 import dev.webroot.httpd.core.Utf8;
-import java.nio.charset.StandardCharsets;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
@@ -222,9 +222,5 @@ final class JsonLogFormat implements LineFormat {
         }
         line[at++] = '"';
         return at;
-    }
-
-    private static byte[] bytes(String s) {
-        return s.getBytes(StandardCharsets.US_ASCII);
     }
 }

@@ -3,6 +3,7 @@ package dev.webroot.httpd.log;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 
 /** Writing ASCII pieces of a log line into a byte array; each returns the position after what it wrote. */
 final class LineBytes {
@@ -42,6 +43,11 @@ final class LineBytes {
 
     private static long hasZero(long v) {
         return (v - ONES) & ~v;
+    }
+
+    /** The bytes of an ASCII constant. */
+    static byte[] bytes(String ascii) {
+        return ascii.getBytes(StandardCharsets.US_ASCII);
     }
 
     static int ascii(byte[] text, byte[] line, int at) {

@@ -1,6 +1,7 @@
 package dev.webroot.httpd.tls;
 
 import dev.webroot.httpd.log.ErrorLog;
+import dev.webroot.httpd.registry.Identity;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.ClosedWatchServiceException;
@@ -56,7 +57,7 @@ public final class CertificateStore implements AutoCloseable {
     /** Events come in bursts (create temp, write, rename); collect the rest of a burst before rescanning. */
     private static final long EVENT_SETTLE_MILLIS = 10;
 
-    private record Refusal(FileIdentity identity, Instant retryAt) {
+    private record Refusal(Identity identity, Instant retryAt) {
     }
 
     private record Retired(LoadedCertificate certificate, Instant at) {
@@ -70,7 +71,7 @@ public final class CertificateStore implements AutoCloseable {
     private final Map<String, LoadedCertificate> loaded = new TreeMap<>();
     private final List<Retired> retired = new ArrayList<>();
     private final Map<String, Refusal> refused = new HashMap<>();
-    private final Map<String, FileIdentity> permissionWarned = new HashMap<>();
+    private final Map<String, Identity> permissionWarned = new HashMap<>();
     private final Map<String, Instant> expiryWarned = new HashMap<>();
     private Set<String> reportedConflicts = Set.of();
     private long versions;
@@ -187,7 +188,8 @@ public final class CertificateStore implements AutoCloseable {
                 if (closed) {
                     return;
                 }
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
+                // One file's fault must not end certificate reloading.
                 log.log("certificate watcher: unexpected " + e + "; continuing");
             }
         }
@@ -274,7 +276,7 @@ public final class CertificateStore implements AutoCloseable {
     /** Reads one file if its identity is new; returns whether {@link #loaded} changed. */
     private boolean load(String fileName, Path file, Instant now) {
         LoadedCertificate current = loaded.get(fileName);
-        FileIdentity identity = FileIdentity.of(file);
+        Identity identity = Identity.of(file);
         if (identity == null) {
             refuse(fileName, new Refusal(null, null), current, "not a regular file or a symlink to one (dangling link?)");
             return false;
@@ -337,7 +339,7 @@ public final class CertificateStore implements AutoCloseable {
     }
 
     /** One warning per file version whose key others than the owner can read. */
-    private void warnIfKeyExposed(String fileName, Path file, FileIdentity identity) {
+    private void warnIfKeyExposed(String fileName, Path file, Identity identity) {
         Set<PosixFilePermission> permissions;
         try {
             permissions = Files.readAttributes(file, PosixFileAttributes.class).permissions();

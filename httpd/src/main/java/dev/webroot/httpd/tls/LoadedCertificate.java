@@ -1,5 +1,6 @@
 package dev.webroot.httpd.tls;
 
+import dev.webroot.httpd.registry.Identity;
 import java.time.Instant;
 
 /**
@@ -7,5 +8,5 @@ import java.time.Instant;
  * version, so a handshake that chose it resolves this chain and this key even if the file is
  * replaced before it asks for them.
  */
-record LoadedCertificate(String fileName, String alias, FileIdentity identity, PemBundle bundle, Instant loadedAt) {
+record LoadedCertificate(String fileName, String alias, Identity identity, PemBundle bundle, Instant loadedAt) {
 }
