@@ -21,13 +21,16 @@ final class ClientHello {
     static final int CLEARTEXT_HTTP = 3;
     /** Anything else: the engine refuses it with its own alert. */
     static final int NOT_TLS = 4;
+    /** A TLS record header claiming more than any record may hold: no byte that follows can make it valid. */
+    static final int OVERSIZED = 5;
 
     private static final int HANDSHAKE_RECORD = 0x16;
     private static final int CLIENT_HELLO = 1;
     private static final int SERVER_NAME_EXTENSION = 0;
     private static final int HOST_NAME = 0;
     private static final int ALPN_EXTENSION = 16;
-    private static final byte[] ACME_TLS_1 = "acme-tls/1".getBytes(StandardCharsets.US_ASCII);
+    /** Read-only, so one view serves every hello ({@code equals} moves no position). */
+    private static final ByteBuffer ACME_TLS_1 = ByteBuffer.wrap(AlpnChallenges.ACME_TLS_1.getBytes(StandardCharsets.US_ASCII)).asReadOnlyBuffer();
     private static final int MAX_RECORD = 16384 + 256;
 
     private String serverName;
@@ -58,8 +61,11 @@ final class ClientHello {
             return NEED_MORE;
         }
         int recordLength = u16(in, 3);
-        if (in.get(1) != 3 || recordLength > MAX_RECORD) {
+        if (in.get(1) != 3) {
             return NOT_TLS;
+        }
+        if (recordLength > MAX_RECORD) {
+            return OVERSIZED;
         }
         if (end < 5 + recordLength) {
             return NEED_MORE;
@@ -91,11 +97,8 @@ final class ClientHello {
         if (p == helloEnd) {
             return HELLO;
         }
-        if (p + 2 > helloEnd) {
-            return UNREAD;
-        }
-        int extensionsEnd = p + 2 + u16(in, p);
-        if (extensionsEnd > helloEnd) {
+        int extensionsEnd = listEnd(in, p, helloEnd);
+        if (extensionsEnd < 0) {
             return UNREAD;
         }
         p += 2;
@@ -119,11 +122,8 @@ final class ClientHello {
 
     /** Reads the host name of a server_name extension; false when it is malformed. */
     private boolean readServerName(ByteBuffer in, int p, int end) {
-        if (p + 2 > end) {
-            return false;
-        }
-        int listEnd = p + 2 + u16(in, p);
-        if (listEnd > end) {
+        int listEnd = listEnd(in, p, end);
+        if (listEnd < 0) {
             return false;
         }
         p += 2;
@@ -146,11 +146,8 @@ final class ClientHello {
 
     /** Notes whether an ALPN extension's protocol list holds {@code acme-tls/1}; false when it is malformed. */
     private boolean readProtocols(ByteBuffer in, int p, int end) {
-        if (p + 2 > end) {
-            return false;
-        }
-        int listEnd = p + 2 + u16(in, p);
-        if (listEnd > end) {
+        int listEnd = listEnd(in, p, end);
+        if (listEnd < 0) {
             return false;
         }
         p += 2;
@@ -159,7 +156,7 @@ final class ClientHello {
             if (p + 1 + length > listEnd) {
                 return false;
             }
-            if (length == ACME_TLS_1.length && in.slice(p + 1, length).equals(ByteBuffer.wrap(ACME_TLS_1))) {
+            if (length == ACME_TLS_1.remaining() && in.slice(p + 1, length).equals(ACME_TLS_1)) {
                 offersAcmeTls = true;
             }
             p += 1 + length;
@@ -180,6 +177,15 @@ final class ClientHello {
             }
         }
         return n < 17 ? NEED_MORE : NOT_TLS;
+    }
+
+    /** The end of the list at {@code p} that a 16-bit length prefixes, or -1 when it does not fit before {@code end}. */
+    private static int listEnd(ByteBuffer in, int p, int end) {
+        if (p + 2 > end) {
+            return -1;
+        }
+        int listEnd = p + 2 + u16(in, p);
+        return listEnd > end ? -1 : listEnd;
     }
 
     private static int u16(ByteBuffer in, int at) {

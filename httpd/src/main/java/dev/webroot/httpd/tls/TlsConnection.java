@@ -30,6 +30,8 @@ final class TlsConnection implements Connection {
     private static final int MAX_GATHER = 16;
     /** A fatal {@code unrecognized_name} alert record. */
     private static final byte[] UNRECOGNIZED_NAME = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 112};
+    /** A fatal {@code record_overflow} alert record: the engine would wait for the claimed bytes instead. */
+    private static final byte[] RECORD_OVERFLOW = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 22};
     private static final byte[] CLEARTEXT_REFUSAL = ("HTTP/1.1 400 Bad Request\r\n"
             + "Content-Type: text/plain; charset=utf-8\r\n"
             + "Content-Length: 44\r\n"
@@ -240,6 +242,7 @@ final class TlsConnection implements Connection {
                 return false;
             }
             case ClientHello.CLEARTEXT_HTTP -> refuse(CLEARTEXT_REFUSAL);
+            case ClientHello.OVERSIZED -> refuse(RECORD_OVERFLOW);
             case ClientHello.HELLO -> {
                 if (!factory.hasCertificateFor(hello.serverName(), hello.offersAcmeTls())) {
                     refuse(UNRECOGNIZED_NAME);

@@ -495,6 +495,15 @@ class TlsConnectionTest {
     }
 
     @Test
+    void aRecordHeaderClaimingMoreThanAnyRecordGetsRecordOverflowAtOnce() {
+        Pair pair = new Pair(client("site.test"), factory(false).open("r"));
+        pair.raw(new byte[] {0x16, 0x03, 0x01, 0x7f, (byte) 0xff, 0x01});
+        pair.run();
+        assertThat(pair.rawFromServer.toByteArray()).containsExactly(0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 22);
+        assertThat(pair.serverClosed).isTrue();
+    }
+
+    @Test
     void aFactoryNeedsAProtocolToOffer() {
         assertThatThrownBy(() -> new TlsConnectionFactory(keys, n -> true, new LinkedHashMap<>(), Duration.ofSeconds(1),
                 Duration.ofSeconds(1))).isInstanceOf(IllegalArgumentException.class);
