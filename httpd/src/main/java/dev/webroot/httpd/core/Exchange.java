@@ -106,6 +106,26 @@ final class Exchange implements AccessRecord {
         }
     }
 
+    void put(byte[] bytes) {
+        put(bytes, 0, bytes.length);
+    }
+
+    void put(byte[] bytes, int from, int to) {
+        reserveHeader(to - from);
+        System.arraycopy(bytes, from, header, headerLength, to - from);
+        headerLength += to - from;
+    }
+
+    void put(byte b) {
+        reserveHeader(1);
+        header[headerLength++] = b;
+    }
+
+    void putDecimal(long value) {
+        reserveHeader(20);
+        headerLength = Ascii.putDecimal(header, headerLength, value);
+    }
+
     void reserveParts(int n) {
         if (partsLength + n > parts.length) {
             parts = java.util.Arrays.copyOf(parts, Math.max(parts.length * 2, partsLength + n));

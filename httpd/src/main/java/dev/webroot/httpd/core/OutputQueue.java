@@ -13,7 +13,7 @@ import java.nio.file.Path;
  * Segment arrays and buffer views are reused; a view is only created when a slot first sees a new
  * array or a new generation.
  */
-final class OutputQueue implements Output {
+final class OutputQueue implements Output, ResponseSpans {
     private final MappedView mapped;
     private byte[][] heap = new byte[8][];
     private Webroot[] file = new Webroot[8];
@@ -30,14 +30,24 @@ final class OutputQueue implements Output {
         this.mapped = mapped;
     }
 
+    @Override
+    public void header(byte[] bytes, int from, int to, boolean last) {
+        addHeap(bytes, from, to, last);
+    }
+
+    @Override
+    public void heap(byte[] bytes, int from, int to, boolean last) {
+        addHeap(bytes, from, to, last);
+    }
+
+    @Override
+    public void file(Webroot webroot, long from, long to, boolean last) {
+        add(null, webroot, from, to, last);
+    }
+
     /** Queues {@code bytes[from..to)}; empty spans are skipped. */
     void addHeap(byte[] bytes, int from, int to, boolean last) {
         add(bytes, null, from, to, last);
-    }
-
-    /** Queues the webroot's bytes at absolute offsets {@code [from, to)}. */
-    void addFile(Webroot webroot, long from, long to, boolean last) {
-        add(null, webroot, from, to, last);
     }
 
     private void add(byte[] bytes, Webroot webroot, long from, long to, boolean last) {
@@ -45,6 +55,13 @@ final class OutputQueue implements Output {
             if (last) {
                 endsResponse[tail - 1] = true;
             }
+            return;
+        }
+        if (bytes != null && tail > head && heap[tail - 1] == bytes && end[tail - 1] == from && !endsResponse[tail - 1]) {
+            // The continuation of the span before it (a small body after its header, in one buffer).
+            end[tail - 1] = to;
+            endsResponse[tail - 1] = last;
+            remaining += to - from;
             return;
         }
         if (tail == heap.length) {

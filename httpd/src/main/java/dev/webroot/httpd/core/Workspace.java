@@ -26,8 +26,8 @@ final class Workspace {
 
     Workspace(WorkspacePool pool, long boundarySeed) {
         this.parser = new RequestParser(head, pool.limits);
-        this.writer = new ResponseWriter(pool.dates, mapped, output, pool.limits.maxRanges(), boundarySeed,
-                pool.policy.addedHeaders);
+        this.writer = new ResponseWriter(new Http1Headers(pool.dates, mapped, pool.policy.addedHeaders), mapped, output,
+                pool.limits.maxRanges(), boundarySeed);
         this.planner = new ResponsePlanner(pool.sites, pool.limits, pool.dates, writer, mapped, pool.policy);
         this.exchanges = new Exchange[pool.maxQueued];
         this.logged = pool.log != AccessLog.DISABLED;
