@@ -6,6 +6,7 @@ import dev.webroot.httpd.admin.ServerState;
 import dev.webroot.httpd.acme.CertificateManager;
 import dev.webroot.httpd.core.AccessLog;
 import dev.webroot.httpd.core.ChallengeResponder;
+import dev.webroot.httpd.core.Http2Connection;
 import dev.webroot.httpd.core.HttpConnection;
 import dev.webroot.httpd.core.ListenerPolicy;
 import dev.webroot.httpd.core.WorkspacePool;
@@ -191,6 +192,9 @@ public final class Httpd {
             WorkspacePool secure = new WorkspacePool(registry, settings.limits(), dates, access,
                     ListenerPolicy.https(tls.hstsSeconds()));
             LinkedHashMap<String, ConnectionFactory> protocols = new LinkedHashMap<>();
+            if (settings.http2()) {
+                protocols.put(TlsConnectionFactory.H2, remote -> new Http2Connection(secure, remote));
+            }
             protocols.put(TlsConnectionFactory.HTTP_1_1, remote -> new HttpConnection(secure, remote));
             alpnChallenges = tls.acme() == null ? null : new AlpnChallenges();
             tlsFactory = new TlsConnectionFactory(certificates.keyManager(), certificates::hasCertificateFor, protocols,
@@ -237,7 +241,8 @@ public final class Httpd {
             if (httpChallenges != null) {
                 cleartextPolicy = cleartextPolicy.answering(httpChallenges);
             }
-            WorkspacePool cleartext = new WorkspacePool(registry, settings.limits(), dates, access, cleartextPolicy);
+            WorkspacePool cleartext = new WorkspacePool(registry, settings.limits(), dates, access, cleartextPolicy,
+                    settings.http2());
             ConnectionFactory plain = remote -> new HttpConnection(cleartext, remote);
             List<InetSocketAddress> cleartextBound = new ArrayList<>();
             if (!inherited.isEmpty()) {

@@ -29,6 +29,7 @@ record Settings(
         long sendfileThreshold,
         String accessLog,
         String accessLogFormat,
+        boolean http2,
         String errorLog,
         Duration shutdownGrace,
         Duration vhostsRescan,

@@ -43,9 +43,12 @@ public final class HttpConnection implements Connection {
     private boolean closed;
     private boolean eof;
     private boolean servedAny;
+    private long openedNanos;
     private long headStartNanos;
     private long idleSinceNanos;
     private long lastSendNanos;
+    /** Set once the client turned out to speak HTTP/2 with prior knowledge: every call goes to it. */
+    private Http2Connection http2;
 
     public HttpConnection(WorkspacePool pool, String remoteAddress) {
         this.pool = pool;
@@ -54,12 +57,16 @@ public final class HttpConnection implements Connection {
 
     @Override
     public void opened(long now) {
+        openedNanos = now;
         idleSinceNanos = now;
         lastSendNanos = now;
     }
 
     @Override
     public Operation nextRead() {
+        if (http2 != null) {
+            return http2.nextRead();
+        }
         if (closed) {
             return Operation.CLOSE;
         }
@@ -79,6 +86,9 @@ public final class HttpConnection implements Connection {
 
     @Override
     public ByteBuffer readBuffer() {
+        if (http2 != null) {
+            return http2.readBuffer();
+        }
         if (ws == null) {
             ws = pool.take();
         }
@@ -95,6 +105,10 @@ public final class HttpConnection implements Connection {
 
     @Override
     public void read(int n, long now) {
+        if (http2 != null) {
+            http2.read(n, now);
+            return;
+        }
         if (closed || closing) {
             return;
         }
@@ -107,17 +121,28 @@ public final class HttpConnection implements Connection {
 
     @Override
     public void readNothing() {
+        if (http2 != null) {
+            http2.readNothing();
+            return;
+        }
         giveBackIfIdle();
     }
 
     @Override
     public void readEof(long now) {
+        if (http2 != null) {
+            http2.readEof(now);
+            return;
+        }
         eof = true;
         advance(now);
     }
 
     @Override
     public Operation nextWrite() {
+        if (http2 != null) {
+            return http2.nextWrite();
+        }
         if (closed) {
             return Operation.CLOSE;
         }
@@ -130,11 +155,15 @@ public final class HttpConnection implements Connection {
     /** Only while {@link #nextWrite} says {@code PROCEED}: there is no output otherwise. */
     @Override
     public Output output() {
-        return ws.output;
+        return http2 != null ? http2.output() : ws.output;
     }
 
     @Override
     public void written(long n, long now) {
+        if (http2 != null) {
+            http2.written(n, now);
+            return;
+        }
         if (closed || n <= 0) {
             return;
         }
@@ -165,6 +194,9 @@ public final class HttpConnection implements Connection {
 
     @Override
     public long deadline() {
+        if (http2 != null) {
+            return http2.deadline();
+        }
         if (closed) {
             return Long.MAX_VALUE;
         }
@@ -184,6 +216,10 @@ public final class HttpConnection implements Connection {
 
     @Override
     public void timedOut(long now) {
+        if (http2 != null) {
+            http2.timedOut(now);
+            return;
+        }
         if (closed || now < deadline()) {
             return;
         }
@@ -207,6 +243,9 @@ public final class HttpConnection implements Connection {
 
     @Override
     public void closed() {
+        if (http2 != null) {
+            http2.closed();
+        }
         if (closed) {
             return;
         }
@@ -225,6 +264,18 @@ public final class HttpConnection implements Connection {
 
     /** Parses and answers every complete request the buffer holds, as far as the queue allows. */
     private void advance(long now) {
+        if (requests == 0 && queued == 0 && pool.priorKnowledgeHttp2 && start < end && ws.in[start] == 'P') {
+            int n = Math.min(end - start, Http2.PREFACE.length);
+            if (java.util.Arrays.equals(ws.in, start, start + n, Http2.PREFACE, 0, n)) {
+                if (n == Http2.PREFACE.length) {
+                    handOver(now);
+                    return;
+                }
+                if (!eof) {
+                    return;
+                }
+            }
+        }
         while (!closing && start < end && queued < pool.maxQueued) {
             RequestParser parser = ws.parser;
             int result = parser.parse(ws.in, start, end);
@@ -263,6 +314,14 @@ public final class HttpConnection implements Connection {
         if (start == end) {
             start = end = 0;
         }
+        giveBackIfIdle();
+    }
+
+    /** The client opened with the HTTP/2 preface: the rest of the connection is HTTP/2's. */
+    private void handOver(long now) {
+        http2 = new Http2Connection(pool, remoteAddress);
+        http2.takeOver(ws.in, start, end, openedNanos, now);
+        start = end = 0;
         giveBackIfIdle();
     }
 

@@ -203,7 +203,7 @@ final class RequestParser {
         return i == from || i >= end || b[base + i] != delimiter ? -1 : i;
     }
 
-    private static int method(byte[] b, int from, int to) {
+    static int method(byte[] b, int from, int to) {
         if (Arrays.equals(b, from, to, GET, 0, GET.length)) {
             return RequestHead.METHOD_GET;
         }
@@ -247,7 +247,7 @@ final class RequestParser {
         return 0;
     }
 
-    private static int fieldId(byte[] b, int from, int to) {
+    static int fieldId(byte[] b, int from, int to) {
         for (int id = 0; id < FIELD_NAMES.length; id++) {
             if (Ascii.equalsIgnoreCase(b, from, to, FIELD_NAMES[id])) {
                 return id;

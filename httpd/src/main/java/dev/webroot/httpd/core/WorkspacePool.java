@@ -26,6 +26,8 @@ public final class WorkspacePool {
     final Sites sites;
     final DateSource dates;
     final ListenerPolicy policy;
+    /** Whether a cleartext connection that opens with the HTTP/2 preface is served as HTTP/2 (prior knowledge). */
+    final boolean priorKnowledgeHttp2;
     private final AtomicLong boundarySeeds;
     private final AtomicReferenceArray<Workspace> slots = new AtomicReferenceArray<>(SLOTS);
 
@@ -35,17 +37,24 @@ public final class WorkspacePool {
 
     /** As above, with the seed of the multipart boundaries given, so that output is reproducible. */
     public WorkspacePool(Sites sites, Limits limits, DateSource dates, AccessLog log, long boundarySeed) {
-        this(sites, limits, dates, log, boundarySeed, ListenerPolicy.PLAIN);
+        this(sites, limits, dates, log, boundarySeed, ListenerPolicy.PLAIN, true);
     }
 
     /** The workspaces of one kind of listener: what it adds to answers is decided once, here. */
     public WorkspacePool(Sites sites, Limits limits, DateSource dates, AccessLog log, ListenerPolicy policy) {
-        this(sites, limits, dates, log, System.nanoTime(), policy);
+        this(sites, limits, dates, log, System.nanoTime(), policy, false);
+    }
+
+    /** As above; {@code priorKnowledgeHttp2} serves cleartext connections that open with the HTTP/2 preface as HTTP/2. */
+    public WorkspacePool(Sites sites, Limits limits, DateSource dates, AccessLog log, ListenerPolicy policy,
+            boolean priorKnowledgeHttp2) {
+        this(sites, limits, dates, log, System.nanoTime(), policy, priorKnowledgeHttp2);
     }
 
     private WorkspacePool(Sites sites, Limits limits, DateSource dates, AccessLog log, long boundarySeed,
-            ListenerPolicy policy) {
+            ListenerPolicy policy, boolean priorKnowledgeHttp2) {
         this.policy = policy;
+        this.priorKnowledgeHttp2 = priorKnowledgeHttp2;
         this.sites = sites;
         this.limits = limits;
         this.dates = dates;

@@ -1,6 +1,22 @@
 /**
- * The HTTP/1.1 protocol core: an I/O-free connection state machine ({@link dev.webroot.httpd.core.HttpConnection})
- * that answers GET and HEAD from webroot generations. The listener a connection came in on decides,
+ * The protocol core: I/O-free connection state machines that answer GET and HEAD from webroot
+ * generations, in two codecs over one set of semantics.
+ * <ul>
+ *   <li>Semantics, shared: {@code ResponsePlanner} decides the answer to one request head (framing
+ *       and method checks, Host, site lookup, site rules, redirects, Accept-Encoding, conditionals,
+ *       Range) and {@code ResponseWriter} assembles it: which fields in which order, the stored
+ *       header block or the prefix of it a 304 or 206 carries, and the body spans of the mapping.</li>
+ *   <li>HTTP/1.1: {@link dev.webroot.httpd.core.HttpConnection} parses heads in place
+ *       ({@code RequestParser}); {@code Http1Headers} writes the status line and field lines and
+ *       {@code OutputQueue} sends them with the spans, pipelined responses in order.</li>
+ *   <li>HTTP/2: {@link dev.webroot.httpd.core.Http2Connection} decodes each stream's header block
+ *       (the bounded decoder of {@code dev.webroot.httpd.http2}) into a request head of its own;
+ *       {@code HpackHeaders} writes {@code :status}, {@code date} and the HPACK fragment the packer
+ *       stored; the connection frames the spans as flow control allows. A cleartext connection whose
+ *       first bytes are the HTTP/2 preface is handed from the first to the second (prior knowledge);
+ *       {@code Upgrade: h2c} is ignored, as browsers never send it.</li>
+ * </ul>
+ * The listener a connection came in on decides,
  * through its {@link dev.webroot.httpd.core.ListenerPolicy}, what is added to every answer before any
  * site is looked up: the 308 to HTTPS of a redirecting cleartext listener (ACME HTTP-01 challenge
  * paths excepted; a request without Host, which cannot be redirected, is 400) and the
@@ -55,6 +71,21 @@
  *       or HEAD of {@code /.well-known/acme-challenge/TOKEN} for a pending token is answered 200
  *       {@code text/plain} with its key authorization, for any Host, before the HTTPS redirect and the
  *       site lookup; other tokens go on to the site as usual.</li>
+ *   <li>HTTP/2 (RFC 9113): a request is its stream's header block; the HTTP/1.1 rules above apply to
+ *       its fields, with {@code :authority} as Host (a Host that differs is a second Host: 400) and
+ *       {@code :path} as the target. A malformed request (upper-case or connection-specific field
+ *       names, {@code te} other than {@code trailers}, a pseudo-header unknown, repeated, missing or
+ *       after a regular field, NUL, CR, LF or white space at either end of a value) resets its
+ *       stream with PROTOCOL_ERROR; a request body is 413 at its first DATA frame (405 or 501 for
+ *       other methods) and the stream is reset with NO_ERROR once the answer is sent. Limits per
+ *       connection: 128 concurrent streams (more are refused with REFUSED_STREAM), a header block of
+ *       twice {@code maxHeaderBytes} (GOAWAY ENHANCE_YOUR_CALM beyond it, since HPACK cannot be
+ *       skipped), a decoded list of {@code maxHeaderBytes} (431), 1,000 frames that ask nothing
+ *       (SETTINGS, PING, PRIORITY, empty DATA, empty CONTINUATION; 200 more a second) and 256 streams
+ *       reset by the client (100 more a second) before ENHANCE_YOUR_CALM. The head timeout bounds a
+ *       header block in progress and the first request; the keep-alive timeout an idle connection
+ *       (GOAWAY NO_ERROR); the send timeout both unsent output and a response stalled on a window
+ *       the client holds at zero.</li>
  * </ul>
  */
 package dev.webroot.httpd.core;

@@ -17,12 +17,12 @@ import java.util.Objects;
  * bytes per insertion. Once a block is found invalid the decoder answers
  * {@link #COMPRESSION_ERROR} to every later block, as the connection must end.
  */
-final class HpackDecoder {
-    static final int OK = 0;
+public final class HpackDecoder {
+    public static final int OK = 0;
     /** The block was decoded and the dynamic table updated, but the decoded list exceeded the limit: fields beyond it were not reported. */
-    static final int LIST_TOO_LARGE = 1;
+    public static final int LIST_TOO_LARGE = 1;
     /** The block is not valid HPACK: the connection must end with COMPRESSION_ERROR. */
-    static final int COMPRESSION_ERROR = 2;
+    public static final int COMPRESSION_ERROR = 2;
 
     /** The largest table and list sizes accepted, as both are allocated up front. */
     static final int MAX_SIZE = 1 << 24;
@@ -34,7 +34,7 @@ final class HpackDecoder {
     private static final int STATIC = Hpack.STATIC_TABLE_SIZE;
 
     /** Receives the fields of a block as they are decoded. */
-    interface FieldListener {
+    public interface FieldListener {
         /** false: stop reporting (decoding still completes to keep the table in sync) */
         boolean field(byte[] buf, int nameStart, int nameEnd, int valueStart, int valueEnd);
     }
@@ -66,7 +66,7 @@ final class HpackDecoder {
     private boolean reporting;
     private boolean failed;
 
-    HpackDecoder(int maxTableSize, int maxListSize) {
+    public HpackDecoder(int maxTableSize, int maxListSize) {
         if (maxTableSize < 0 || maxTableSize > MAX_SIZE) {
             throw new IllegalArgumentException("maxTableSize " + maxTableSize + " is not within 0 to " + MAX_SIZE);
         }
@@ -86,7 +86,7 @@ final class HpackDecoder {
     }
 
     /** The buffer the reported names and values are in; it is overwritten by the next block. */
-    byte[] output() {
+    public byte[] output() {
         return output;
     }
 
@@ -102,7 +102,7 @@ final class HpackDecoder {
      * {@link #MAX_BLOCK_LENGTH} is refused with an {@link IllegalArgumentException} (the connection
      * bounds blocks far below that); a listener that throws leaves the decoder unusable.
      */
-    int decode(byte[] in, int from, int to, FieldListener listener) {
+    public int decode(byte[] in, int from, int to, FieldListener listener) {
         Objects.checkFromToIndex(from, to, in.length);
         Objects.requireNonNull(listener, "listener");
         if (to - from > MAX_BLOCK_LENGTH) {

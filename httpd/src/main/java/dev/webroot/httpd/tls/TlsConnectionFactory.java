@@ -35,6 +35,7 @@ import javax.net.ssl.X509ExtendedKeyManager;
  */
 public final class TlsConnectionFactory implements ConnectionFactory {
     public static final String HTTP_1_1 = "http/1.1";
+    public static final String H2 = "h2";
 
     /** In order of preference: TLS 1.3's suites, then TLS 1.2's ECDHE AEAD suites. */
     private static final List<String> CIPHER_SUITES = List.of(
@@ -76,8 +77,9 @@ public final class TlsConnectionFactory implements ConnectionFactory {
      * @param keys picks the certificate for each handshake (by SNI)
      * @param hasCertificate whether a server name (lowercase, or null for a hello without SNI) has a
      *     certificate; a name that has none is refused with the {@code unrecognized_name} alert
-     * @param protocols the protocols offered by ALPN, in order of preference; the first is also used
-     *     when the client sends no ALPN extension
+     * @param protocols the protocols offered by ALPN, in order of preference; a client that sends no
+     *     ALPN extension gets HTTP/1.1 if it is among them (RFC 9113 §3.2: h2 is only ever negotiated),
+     *     else the first
      */
     public TlsConnectionFactory(X509ExtendedKeyManager keys, Predicate<String> hasCertificate,
             SequencedMap<String, ConnectionFactory> protocols, Duration handshakeTimeout, Duration sendTimeout) {
@@ -200,16 +202,17 @@ public final class TlsConnectionFactory implements ConnectionFactory {
         return null;
     }
 
-    /** The next layer for a protocol ALPN chose ("" or null: none was negotiated, so the first). */
+    /** The next layer for a protocol ALPN chose ("" or null: none was negotiated). */
     ConnectionFactory protocol(String negotiated) {
         if (AlpnChallenges.ACME_TLS_1.equals(negotiated)) {
             return ClosingConnection.FACTORY;
         }
-        if (negotiated == null || negotiated.isEmpty()) {
-            return protocols.firstEntry().getValue();
+        ConnectionFactory next = negotiated == null ? null : protocols.get(negotiated);
+        if (next != null) {
+            return next;
         }
-        ConnectionFactory next = protocols.get(negotiated);
-        return next != null ? next : protocols.firstEntry().getValue();
+        ConnectionFactory http11 = protocols.get(HTTP_1_1);
+        return http11 != null ? http11 : protocols.firstEntry().getValue();
     }
 
     boolean hasCertificateFor(String serverName, boolean offersAcmeTls) {
