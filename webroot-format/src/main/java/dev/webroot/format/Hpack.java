@@ -1,5 +1,6 @@
 package dev.webroot.format;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -169,6 +170,32 @@ public final class Hpack {
             }
         }
         return 0;
+    }
+
+    /**
+     * The lowest static index whose name equals {@code bytes[from, to)} lower-cased, or 0; allocates
+     * nothing, so validation can look up every field name of a file.
+     */
+    static int staticNameIndex(ByteBuffer bytes, int from, int to) {
+        int length = to - from;
+        names:
+        for (int i = 1; i < NAME_BYTES.length; i++) {
+            byte[] name = NAME_BYTES[i];
+            if (name.length != length) {
+                continue;
+            }
+            for (int k = 0; k < length; k++) {
+                if (name[k] != toLowerCase(bytes.get(from + k))) {
+                    continue names;
+                }
+            }
+            return i;
+        }
+        return 0;
+    }
+
+    static byte toLowerCase(byte b) {
+        return b >= 'A' && b <= 'Z' ? (byte) (b + ('a' - 'A')) : b;
     }
 
     /** How many bytes {@link #putInteger} writes for {@code value} with an {@code prefixBits}-bit prefix. */
