@@ -17,8 +17,26 @@ public final class HpackFragment {
     private static final byte[][] CONNECTION_FIELDS = {
         ascii("connection"), ascii("keep-alive"), ascii("proxy-connection"), ascii("transfer-encoding"), ascii("upgrade")
     };
+    /** Bit n set when a connection-specific name has n bytes: most names are ruled out by their length. */
+    private static final long CONNECTION_FIELD_LENGTHS;
+
+    static {
+        long lengths = 0;
+        for (byte[] name : CONNECTION_FIELDS) {
+            lengths |= 1L << name.length;
+        }
+        CONNECTION_FIELD_LENGTHS = lengths;
+    }
+
     private static final byte[] ETAG = ascii("etag");
-    private static final String TOKEN_SYMBOLS = "!#$%&'*+-.^_`|~";
+    /** RFC 9110 tchar, by byte value. */
+    private static final boolean[] TOKEN = new boolean[128];
+
+    static {
+        for (int c = 0; c < 128; c++) {
+            TOKEN[c] = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+        }
+    }
 
     private final byte[] bytes;
     private final int notModifiedEnd;
@@ -42,9 +60,20 @@ public final class HpackFragment {
         ByteBuffer source = ByteBuffer.wrap(block);
         Output count = new Output();
         convert(source, 0, block.length, notModifiedEnd, commonEnd, contentTypeEnd, count);
-        ArrayOutput out = new ArrayOutput(new byte[count.length], 0);
+        ArrayOutput out = new ArrayOutput(new byte[count.length]);
         convert(source, 0, block.length, notModifiedEnd, commonEnd, contentTypeEnd, out);
         return new HpackFragment(out.bytes, out);
+    }
+
+    /**
+     * The most bytes the fragment of a {@code blockLength}-byte block can take. A line of L bytes has
+     * a name of n >= 1 bytes, a colon, a value of v bytes with its whitespace, and CRLF. Its field
+     * takes at most 1 + n + v + 3 bytes while n and v are below 127 (a name index takes at most 2),
+     * so no more than the line; otherwise L is at least 130 and the two length prefixes take at most
+     * 6 bytes each, 10 more than the line, which is less than L / 13.
+     */
+    static int maxLength(int blockLength) {
+        return blockLength + blockLength / 8;
     }
 
     /** The fragment's bytes (a copy). */
@@ -111,27 +140,24 @@ public final class HpackFragment {
             if (lineStart == end) {
                 break;
             }
-            int lineEnd = lineStart;
-            int colon = -1;
-            while (lineEnd < end && source.get(lineEnd) != '\r') {
-                byte b = source.get(lineEnd);
-                if (b == ':' && colon < 0) {
-                    colon = lineEnd;
-                } else if ((b < 0x20 && b != '\t' || b == 0x7f) && b >= 0) {
+            int colon = lineStart;
+            for (byte b; colon < end && (b = source.get(colon)) != ':'; colon++) {
+                if (b < 0 || !TOKEN[b]) {
+                    throw new IllegalArgumentException("line " + line + (hasColon(source, colon, end)
+                            ? " has a field name that is not a token" : " is not a field (Name: value)"));
+                }
+            }
+            if (colon == lineStart || colon == end) {
+                throw new IllegalArgumentException("line " + line + " is not a field (Name: value)");
+            }
+            int lineEnd = colon + 1;
+            for (byte b; lineEnd < end && (b = source.get(lineEnd)) != '\r'; lineEnd++) {
+                if (b >= 0 && b < 0x20 && b != '\t' || b == 0x7f) {
                     throw new IllegalArgumentException("line " + line + " contains a control character");
                 }
-                lineEnd++;
             }
             if (lineEnd + 1 >= end || source.get(lineEnd + 1) != '\n') {
                 throw new IllegalArgumentException("line " + line + " does not end with CRLF");
-            }
-            if (colon <= lineStart) {
-                throw new IllegalArgumentException("line " + line + " is not a field (Name: value)");
-            }
-            for (int i = lineStart; i < colon; i++) {
-                if (!isTokenByte(source.get(i))) {
-                    throw new IllegalArgumentException("line " + line + " has a field name that is not a token");
-                }
             }
             int valueStart = colon + 1;
             int valueEnd = lineEnd;
@@ -157,6 +183,16 @@ public final class HpackFragment {
         }
     }
 
+    /** Whether a colon comes before the end of the line that continues at {@code from}. */
+    private static boolean hasColon(ByteBuffer source, int from, int end) {
+        for (int i = from; i < end && source.get(i) != '\r'; i++) {
+            if (source.get(i) == ':') {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static void putField(ByteBuffer source, int nameStart, int nameEnd, int valueStart, int valueEnd, Output out) {
         int index = Hpack.staticNameIndex(source, nameStart, nameEnd);
         if (index > 0) {
@@ -164,15 +200,16 @@ public final class HpackFragment {
         } else {
             out.put(0x00);
             out.putInteger(0x00, 7, nameEnd - nameStart);
-            for (int i = nameStart; i < nameEnd; i++) {
-                out.put(Hpack.toLowerCase(source.get(i)));
-            }
+            out.copyLowerCase(source, nameStart, nameEnd);
         }
         out.putInteger(0x00, 7, valueEnd - valueStart);
         out.copy(source, valueStart, valueEnd);
     }
 
     private static boolean isConnectionField(ByteBuffer source, int from, int to) {
+        if ((CONNECTION_FIELD_LENGTHS & 1L << Math.min(to - from, 63)) == 0) {
+            return false;
+        }
         for (byte[] name : CONNECTION_FIELDS) {
             if (nameEquals(source, from, to, name)) {
                 return true;
@@ -191,10 +228,6 @@ public final class HpackFragment {
             }
         }
         return true;
-    }
-
-    private static boolean isTokenByte(byte b) {
-        return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b > 0 && TOKEN_SYMBOLS.indexOf(b) >= 0;
     }
 
     private static boolean isWhitespace(byte b) {
@@ -229,26 +262,36 @@ public final class HpackFragment {
             length++;
         }
 
+        void put(byte[] bytes, int n) {
+            length += n;
+        }
+
         void copy(ByteBuffer source, int from, int to) {
             length += to - from;
         }
 
+        void copyLowerCase(ByteBuffer source, int from, int to) {
+            length += to - from;
+        }
+
         final void putInteger(int flags, int prefixBits, long value) {
-            int n = Hpack.putInteger(integer, 0, flags, prefixBits, value);
-            for (int i = 0; i < n; i++) {
-                put(integer[i]);
-            }
+            put(integer, Hpack.putInteger(integer, 0, flags, prefixBits, value));
         }
     }
 
-    /** Writes the fragment into an array that has room for it. */
+    /** Writes the fragment into an array that has room for it, from a given index on. */
     static final class ArrayOutput extends Output {
         final byte[] bytes;
-        private final int base;
+        private int base;
 
-        ArrayOutput(byte[] bytes, int base) {
+        ArrayOutput(byte[] bytes) {
             this.bytes = bytes;
+        }
+
+        /** Writes the next fragment from {@code base} on. */
+        ArrayOutput at(int base) {
             this.base = base;
+            return this;
         }
 
         @Override
@@ -257,9 +300,22 @@ public final class HpackFragment {
         }
 
         @Override
+        void put(byte[] b, int n) {
+            System.arraycopy(b, 0, bytes, base + length, n);
+            length += n;
+        }
+
+        @Override
         void copy(ByteBuffer source, int from, int to) {
             source.get(from, bytes, base + length, to - from);
             length += to - from;
+        }
+
+        @Override
+        void copyLowerCase(ByteBuffer source, int from, int to) {
+            for (int i = from; i < to; i++) {
+                bytes[base + length++] = Hpack.toLowerCase(source.get(i));
+            }
         }
     }
 
@@ -295,18 +351,46 @@ public final class HpackFragment {
         }
 
         @Override
-        void copy(ByteBuffer source, int from, int to) {
-            if (length > storedLength - (to - from)) {
+        void put(byte[] bytes, int n) {
+            if (length > storedLength - n) {
                 differs = true;
+            } else {
+                for (int i = 0; i < n; i++) {
+                    differs |= bytes[i] != stored.get(at + length + i);
+                }
+            }
+            length += n;
+        }
+
+        @Override
+        void copy(ByteBuffer source, int from, int to) {
+            compare(source, from, to, false);
+        }
+
+        @Override
+        void copyLowerCase(ByteBuffer source, int from, int to) {
+            compare(source, from, to, true);
+        }
+
+        private void compare(ByteBuffer source, int from, int to, boolean lowerCase) {
+            int n = to - from;
+            if (length > storedLength - n) {
+                differs = true;
+            } else if (!differs && !lowerCase && source.hasArray() && stored.hasArray()) {
+                int s = stored.arrayOffset() + at + length;
+                int f = source.arrayOffset() + from;
+                differs = !java.util.Arrays.equals(source.array(), f, f + n, stored.array(), s, s + n);
             } else if (!differs) {
+                int base = at + length - from;
                 for (int i = from; i < to; i++) {
-                    if (source.get(i) != stored.get(at + length + i - from)) {
+                    byte b = lowerCase ? Hpack.toLowerCase(source.get(i)) : source.get(i);
+                    if (b != stored.get(base + i)) {
                         differs = true;
                         break;
                     }
                 }
             }
-            length += to - from;
+            length += n;
         }
 
         /** Whether the stored bytes are exactly the fragment, which had these cut points. */

@@ -174,6 +174,24 @@ class HpackFragmentTest {
     }
 
     @Test
+    void noFragmentIsLongerThanTheBoundItsBlockLengthGives() {
+        int[] edges = {1, 2, 125, 126, 127, 128, 129, 253, 254, 255, 256, 16_509, 16_510, 16_511, 16_512};
+        java.util.Random random = new java.util.Random(5);
+        for (int round = 0; round < 300; round++) {
+            StringBuilder block = new StringBuilder();
+            for (int line = random.nextInt(4); line >= 0; line--) {
+                int name = random.nextBoolean() ? edges[random.nextInt(edges.length)] : 1 + random.nextInt(300);
+                int value = random.nextBoolean() ? edges[random.nextInt(edges.length)] - 1 : random.nextInt(300);
+                block.append("x".repeat(name)).append(random.nextBoolean() ? ":" : ": ").append("v".repeat(value)).append("\r\n");
+            }
+            HpackFragment f = of(block.toString(), 0, 0, 0);
+            assertThat(f.length()).as("block of %d bytes", block.length()).isLessThanOrEqualTo(HpackFragment.maxLength(block.length()));
+        }
+        String tightest = "x".repeat(127) + ":\r\n";
+        assertThat(of(tightest, 0, 0, 0).length()).as("one byte longer than its line").isEqualTo(tightest.length() + 1);
+    }
+
+    @Test
     void whatIsNotWholeFieldLinesIsRefusedNamingTheLine() {
         assertThatThrownBy(() -> of("ETag: \"e\"\r\nno colon here\r\n", 11, 11, 11))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("line 2 is not a field (Name: value)");
