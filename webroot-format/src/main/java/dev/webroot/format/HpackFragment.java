@@ -70,7 +70,7 @@ public final class HpackFragment {
      * a name of n >= 1 bytes, a colon, a value of v bytes with its whitespace, and CRLF. Its field
      * takes at most 1 + n + v + 3 bytes while n and v are below 127 (a name index takes at most 2),
      * so no more than the line; otherwise L is at least 130 and the two length prefixes take at most
-     * 6 bytes each, 10 more than the line, which is less than L / 13.
+     * 6 bytes each, at most 10 more than the line, which is at most L / 13.
      */
     static int maxLength(int blockLength) {
         return blockLength + blockLength / 8;
@@ -81,7 +81,7 @@ public final class HpackFragment {
         return bytes.clone();
     }
 
-    int length() {
+    public int length() {
         return bytes.length;
     }
 
