@@ -3,6 +3,7 @@ package dev.webroot.mkroot;
 import static dev.webroot.mkroot.Cli.write;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.webroot.format.HpackFragment;
 import dev.webroot.format.Webroot;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -18,7 +19,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** _headers and _redirects through the CLI: every rule error, ls, verify, clean URLs, external links, version 1 files. */
+/** _headers and _redirects through the CLI: every rule error, ls, verify, clean URLs, external links, version 1 and 2 files. */
 class SiteRulesCommandsTest {
     @TempDir
     Path dir;
@@ -114,7 +115,7 @@ class SiteRulesCommandsTest {
         }
         Cli.Result verify = Cli.run("verify", out().toString());
         assertThat(verify.exitCode()).isZero();
-        assertThat(verify.stdout()).contains("2 rules").contains("format version 2");
+        assertThat(verify.stdout()).contains("2 rules").contains("format version 3");
 
         // A placeholder renamed behind a valid checksum passes opening but not verify.
         byte[] bytes = Files.readAllBytes(out());
@@ -196,5 +197,44 @@ class SiteRulesCommandsTest {
         Cli.Result verify = Cli.run("verify", v1.toString());
         assertThat(verify.exitCode()).as(verify.stderr()).isZero();
         assertThat(verify.stdout()).contains("0 rules").contains("format version 1");
+    }
+
+    @Test
+    void everyPackedRepresentationCarriesItsHeaderBlockAsAnHpackFragment() throws IOException {
+        site();
+        write(src(), "style.css", Cli.compressibleText(40));
+        write(src(), "404.html", "<h1>missing</h1>");
+        write(src(), "_headers", "/*\n  X-Frame-Options: DENY\n  Expires: Thu, 01 Jan 2026 00:00:00 GMT\n");
+        assertThat(Cli.run(src().toString(), out().toString()).exitCode()).isZero();
+        try (Webroot w = Webroot.open(out())) {
+            assertThat(w.version()).isEqualTo(3);
+            int css = w.lookup("/style.css");
+            assertThat(w.representationCount(css)).as("precompressed variants").isGreaterThan(1);
+            for (int r = 0; r < w.representationCount(); r++) {
+                HpackFragment expected = HpackFragment.of(w.headerBlock(r).getBytes(StandardCharsets.ISO_8859_1),
+                        w.notModifiedEnd(r), w.commonEnd(r), w.contentTypeEnd(r));
+                byte[] fragment = new byte[w.hpackLength(r)];
+                w.copyHpack(r, 0, fragment.length, fragment, 0);
+                assertThat(fragment).as(w.describe(r)).isEqualTo(expected.bytes());
+                assertThat(new int[] {w.hpackNotModifiedEnd(r), w.hpackCommonEnd(r), w.hpackContentTypeEnd(r), w.hpackEtagEnd(r)})
+                        .containsExactly(expected.notModifiedEnd(), expected.commonEnd(), expected.contentTypeEnd(), expected.etagEnd());
+                assertThat(new String(fragment, StandardCharsets.ISO_8859_1)).contains("\u0000\u000fx-frame-options\u0004DENY");
+                // The ETag field first for files (etag is static entry 34: 0x0f, 34 - 15), none for the not-found page.
+                int firstNotFound = w.representation(w.notFoundEntry(), 0);
+                boolean notFound = r >= firstNotFound && r < firstNotFound + w.representationCount(w.notFoundEntry());
+                assertThat(w.hpackEtagEnd(r)).isEqualTo(notFound ? 0 : 2 + 1 + w.etagLength(r));
+            }
+        }
+    }
+
+    @Test
+    void versionTwoFilesAreListedAndVerified() {
+        Path v2 = Path.of("../webroot-format/src/test/resources/dev/webroot/format/version-2.webroot").toAbsolutePath();
+        Cli.Result ls = Cli.run("ls", v2.toString());
+        assertThat(ls.exitCode()).as(ls.stderr()).isZero();
+        assertThat(ls.stdout()).contains("-> about (308)\n").contains("rule 1  _redirects:1  /blog/*  -> /posts/:splat  302\n");
+        Cli.Result verify = Cli.run("verify", v2.toString());
+        assertThat(verify.exitCode()).as(verify.stderr()).isZero();
+        assertThat(verify.stdout()).contains("1 rules").contains("format version 2");
     }
 }

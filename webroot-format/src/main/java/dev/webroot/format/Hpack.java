@@ -1,5 +1,6 @@
 package dev.webroot.format;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -142,10 +143,24 @@ public final class Hpack {
     private static final byte[][] NAME_BYTES = new byte[NAMES.length][];
     private static final byte[][] VALUE_BYTES = new byte[VALUES.length][];
 
+    private static final int LONGEST_NAME = 27;
+    /**
+     * Static indexes of the names with a given length and first letter ({@code length * 26 + letter}),
+     * each name once: the lookup compares only names that can match, mostly one.
+     */
+    private static final int[][] CANDIDATES = new int[(LONGEST_NAME + 1) * 26][];
+
     static {
         for (int i = 0; i < NAMES.length; i++) {
             NAME_BYTES[i] = NAMES[i].getBytes(StandardCharsets.US_ASCII);
             VALUE_BYTES[i] = VALUES[i].getBytes(StandardCharsets.US_ASCII);
+        }
+        for (int slot = 0; slot < CANDIDATES.length; slot++) {
+            int length = slot / 26;
+            char first = (char) ('a' + slot % 26);
+            CANDIDATES[slot] = java.util.stream.IntStream.range(1, NAMES.length)
+                    .filter(i -> NAMES[i].length() == length && NAMES[i].charAt(0) == first && staticNameIndex(NAMES[i]) == i)
+                    .toArray();
         }
     }
 
@@ -169,6 +184,33 @@ public final class Hpack {
             }
         }
         return 0;
+    }
+
+    /**
+     * The lowest static index whose name equals {@code bytes[from, to)} lower-cased, or 0; allocates
+     * nothing, so validation can look up every field name of a file.
+     */
+    static int staticNameIndex(ByteBuffer bytes, int from, int to) {
+        int length = to - from;
+        int first = length == 0 ? -1 : toLowerCase(bytes.get(from)) - 'a';
+        if (length > LONGEST_NAME || first < 0 || first >= 26) {
+            return 0;
+        }
+        names:
+        for (int i : CANDIDATES[length * 26 + first]) {
+            byte[] name = NAME_BYTES[i];
+            for (int k = 1; k < length; k++) {
+                if (name[k] != toLowerCase(bytes.get(from + k))) {
+                    continue names;
+                }
+            }
+            return i;
+        }
+        return 0;
+    }
+
+    static byte toLowerCase(byte b) {
+        return b >= 'A' && b <= 'Z' ? (byte) (b + ('a' - 'A')) : b;
     }
 
     /** How many bytes {@link #putInteger} writes for {@code value} with an {@code prefixBits}-bit prefix. */

@@ -3,7 +3,7 @@ package dev.webroot.format;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
-/** Byte offsets and constants of format version 2 (and what differs in version 1), as specified in FORMAT.md. */
+/** Byte offsets and constants of format version 3 (and what differs in versions 1 and 2), as specified in FORMAT.md. */
 final class Layout {
     private Layout() {}
 
@@ -13,9 +13,11 @@ final class Layout {
     static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     static final byte[] MAGIC = {(byte) 0x89, 'W', 'E', 'B', 'R', 'O', 'O', 'T'};
-    static final int VERSION = 2;
+    static final int VERSION = 3;
     /** The first version: no RULES section, entries without redirect status or forced rule; still read. */
     static final int VERSION_1 = 1;
+    /** Version 2: no HPACK section; its fragments are built when it is opened. */
+    static final int VERSION_2 = 2;
     static final int DATA_ALIGNMENT = 4096;
     static final int SECTION_ALIGNMENT = 8;
     static final int NONE = -1;
@@ -50,9 +52,11 @@ final class Layout {
     static final int SECTION_HEADERS = 5;
     static final int SECTION_DATA = 6;
     static final int SECTION_RULES = 7;
+    static final int SECTION_HPACK = 8;
     /** The highest section id, and the number of sections, of the current version. */
-    static final int SECTION_COUNT = 7;
+    static final int SECTION_COUNT = 8;
     static final int SECTION_COUNT_V1 = 6;
+    static final int SECTION_COUNT_V2 = 7;
 
     // Hash slots, 8 bytes each: tag (upper 32 bits of the path hash) and entry index + 1 (0 = empty).
     static final int SLOT_SIZE = 8;
@@ -92,7 +96,11 @@ final class Layout {
     static final int R_CONTENT_TYPE_END = 72;
     static final int R_ETAG_OFFSET = 76;
     static final int R_ETAG_LENGTH = 80;
-    static final int R_RESERVED_TAIL = 84;
+    /** Version 3: the offset of the representation's HPACK record, relative to HPACK. */
+    static final int R_HPACK_OFFSET = 84;
+    static final int R_RESERVED_TAIL = 92;
+    /** Versions 1 and 2: reserved from here to the end of the record. */
+    static final int R_RESERVED_TAIL_V2 = 84;
 
     static final int SHA256_LENGTH = 32;
 
@@ -113,6 +121,15 @@ final class Layout {
     static final int RULE_ABSOLUTE = 2;
     static final int RULE_TEMPLATE = 4;
     static final int RULE_FLAGS = RULE_FORCED | RULE_ABSOLUTE | RULE_TEMPLATE;
+
+    // HPACK records (version 3): five u32 fields, then the fragment, padded to a multiple of 4.
+    static final int HP_LENGTH = 0;
+    static final int HP_NOT_MODIFIED_END = 4;
+    static final int HP_COMMON_END = 8;
+    static final int HP_CONTENT_TYPE_END = 12;
+    static final int HP_ETAG_END = 16;
+    static final int HP_FRAGMENT = 20;
+    static final int HPACK_RECORD_ALIGNMENT = 4;
 
     static long align(long value, long alignment) {
         return (value + alignment - 1) / alignment * alignment;

@@ -38,6 +38,11 @@ public final class Webroot implements AutoCloseable {
     private static final byte[] ETAG_PREFIX = "ETag: ".getBytes(StandardCharsets.US_ASCII);
     private static final int VERIFY_CHUNK = 1 << 20;
     private static final MemorySegment ZEROS = MemorySegment.ofArray(new byte[1 << 16]);
+    /** Building older files' HPACK records sorts representations by block in one long: offset, then index. */
+    private static final int REPRESENTATION_BITS = 24;
+    private static final long REPRESENTATION_MASK = (1L << REPRESENTATION_BITS) - 1;
+    /** Blocks and fragments up to this length are converted or compared from a copy; the packer's are a few hundred bytes. */
+    private static final int HPACK_CHECK_COPY = 16 << 10;
 
     private final Path file;
     private final Arena arena;
@@ -58,6 +63,14 @@ public final class Webroot implements AutoCloseable {
     private final int version;
     private final long rulesOffset;
     private final int ruleCount;
+    /**
+     * Where the HPACK records are: the mapping (version 3), or for older files an array of records
+     * in the same layout, built on open from their header blocks.
+     */
+    private final MemorySegment hpack;
+    private final long hpackOffset;
+    /** Versions 1 and 2: each representation's record offset in {@link #hpack}; null for version 3. */
+    private final int[] builtHpackRecords;
 
     private Webroot(Path file, Arena arena, FileChannel channel, MemorySegment map, Sections s) {
         this.file = file;
@@ -79,6 +92,9 @@ public final class Webroot implements AutoCloseable {
         this.version = map.get(U32, H_VERSION);
         this.rulesOffset = s.offset[SECTION_RULES];
         this.ruleCount = (int) (s.length[SECTION_RULES] / RULE_SIZE);
+        this.builtHpackRecords = s.builtHpackRecords();
+        this.hpack = s.builtHpack() == null ? map : MemorySegment.ofArray(s.builtHpack());
+        this.hpackOffset = s.builtHpack() == null ? s.offset[SECTION_HPACK] : 0;
     }
 
     /** Opens and validates a webroot file; a file that is not a valid webroot is refused with a message naming the problem. */
@@ -108,8 +124,11 @@ public final class Webroot implements AutoCloseable {
         return new WebrootFormatException(file + ": not a valid webroot: " + problem);
     }
 
-    /** Section offsets found by validation, indexed by section id. */
-    record Sections(long[] offset, long[] length) {}
+    /**
+     * Section offsets found by validation, indexed by section id, and for files before version 3 the
+     * HPACK records built from their header blocks (null otherwise).
+     */
+    record Sections(long[] offset, long[] length, byte[] builtHpack, int[] builtHpackRecords) {}
 
     // ---- lookup
 
@@ -320,6 +339,52 @@ public final class Webroot implements AutoCloseable {
         return string(etagOffset(representation), etagLength(representation));
     }
 
+    // ---- HPACK fragments, for HTTP/2 (stored in version 3, built on open for older files)
+
+    private long hpackRecord(int representation) {
+        return builtHpackRecords != null ? builtHpackRecords[representation]
+                : hpackOffset + map.get(U64, representationBase(representation) + R_HPACK_OFFSET);
+    }
+
+    /** Length of the representation's HPACK fragment: the fields of a 200 response as a HEADERS block fragment. */
+    public int hpackLength(int representation) {
+        return hpack.get(U32, hpackRecord(representation) + HP_LENGTH);
+    }
+
+    /** Length of the fragment's prefix that a 304 carries, as {@link #notModifiedEnd} for the block. */
+    public int hpackNotModifiedEnd(int representation) {
+        return hpack.get(U32, hpackRecord(representation) + HP_NOT_MODIFIED_END);
+    }
+
+    /** Length of the fragment's prefix that every 206 carries, as {@link #commonEnd} for the block. */
+    public int hpackCommonEnd(int representation) {
+        return hpack.get(U32, hpackRecord(representation) + HP_COMMON_END);
+    }
+
+    /** Length of the fragment's prefix that ends after content-type, as {@link #contentTypeEnd} for the block. */
+    public int hpackContentTypeEnd(int representation) {
+        return hpack.get(U32, hpackRecord(representation) + HP_CONTENT_TYPE_END);
+    }
+
+    /**
+     * Where the fragment's first field, the ETag, ends (0 when the representation has no ETag):
+     * {@code [hpackEtagEnd, hpackLength)} is the fragment without its ETag.
+     */
+    public int hpackEtagEnd(int representation) {
+        return hpack.get(U32, hpackRecord(representation) + HP_ETAG_END);
+    }
+
+    /**
+     * Copies the fragment's bytes {@code [from, to)} into {@code dst} at {@code at}, without
+     * allocating. Throws {@link IndexOutOfBoundsException} when the range is not within the
+     * fragment or the destination.
+     */
+    public void copyHpack(int representation, int from, int to, byte[] dst, int at) {
+        long record = hpackRecord(representation);
+        java.util.Objects.checkFromToIndex(from, to, hpack.get(U32, record + HP_LENGTH));
+        MemorySegment.copy(hpack, U8, record + HP_FRAGMENT + from, dst, at, to - from);
+    }
+
     public byte[] sha256(int representation) {
         return map.asSlice(representationBase(representation) + R_SHA256, SHA256_LENGTH).toArray(U8);
     }
@@ -339,7 +404,7 @@ public final class Webroot implements AutoCloseable {
 
     // ---- site rules (version 2; a version-1 file has none)
 
-    /** The format version of the file: 1 (read as a site without rules) or 2. */
+    /** The format version of the file: 1 (read as a site without rules), 2 or 3. */
     public int version() {
         return version;
     }
@@ -564,6 +629,14 @@ public final class Webroot implements AutoCloseable {
         private int sectionCount;
         /** The index, a view of the mapping: validation allocates nothing in proportion to the file. */
         private ByteBuffer idx;
+        /** Checks each stored HPACK fragment against its block without building it. */
+        private final HpackFragment.Comparison comparison = new HpackFragment.Comparison();
+        /**
+         * Copies of a block and its fragment when they fit: reading the mapping byte by byte costs
+         * a bounds and a liveness check per byte, which dominated opening. Longer ones are read in place.
+         */
+        private final ByteBuffer blockCopy = ByteBuffer.allocate(HPACK_CHECK_COPY);
+        private final ByteBuffer fragmentCopy = ByteBuffer.allocate(HPACK_CHECK_COPY);
 
         Validator(Path file, MemorySegment map) {
             this.file = file;
@@ -598,12 +671,12 @@ public final class Webroot implements AutoCloseable {
                 }
             }
             int version = map.get(U32, H_VERSION);
-            if (version != VERSION && version != VERSION_1) {
+            if (version != VERSION && version != VERSION_2 && version != VERSION_1) {
                 throw fail("unsupported format version " + Integer.toUnsignedString(version) + " (this build reads versions "
                         + VERSION_1 + " to " + VERSION + "; re-pack with this mkroot)");
             }
             this.version = version;
-            this.sectionCount = version == VERSION_1 ? SECTION_COUNT_V1 : SECTION_COUNT;
+            this.sectionCount = version == VERSION_1 ? SECTION_COUNT_V1 : version == VERSION_2 ? SECTION_COUNT_V2 : SECTION_COUNT;
             if (map.get(U32, H_HEADER_SIZE) != HEADER_SIZE) {
                 throw fail("header size is " + map.get(U32, H_HEADER_SIZE) + ", expected " + HEADER_SIZE);
             }
@@ -656,7 +729,10 @@ public final class Webroot implements AutoCloseable {
             if (version != VERSION_1) {
                 checkRules(entryCount);
             }
-            return new Sections(offset, length);
+            if (version != VERSION) {
+                return buildHpack(representationCount);
+            }
+            return new Sections(offset, length, null, null);
         }
 
         /** CRC-32C of [0, index end) with the checksum field read as zero, over bounded slices of the mapping. */
@@ -722,10 +798,12 @@ public final class Webroot implements AutoCloseable {
 
         /** Bytes of the index outside every section (alignment gaps and the padding up to index end) are zero. */
         private void checkIndexPadding(long tableEnd, long indexEnd) throws WebrootFormatException {
-            Integer[] ids = version == VERSION_1
-                    ? new Integer[] {SECTION_HASH, SECTION_ENTRIES, SECTION_REPRESENTATIONS, SECTION_STRINGS, SECTION_HEADERS}
-                    : new Integer[] {SECTION_HASH, SECTION_ENTRIES, SECTION_REPRESENTATIONS, SECTION_STRINGS, SECTION_HEADERS,
-                        SECTION_RULES};
+            Integer[] ids = new Integer[sectionCount - 1];
+            for (int id = 1, i = 0; id <= sectionCount; id++) {
+                if (id != SECTION_DATA) {
+                    ids[i++] = id;
+                }
+            }
             Arrays.sort(ids, (a, b) -> Long.compare(offset[a], offset[b]));
             long at = tableEnd;
             for (int id : ids) {
@@ -905,7 +983,7 @@ public final class Webroot implements AutoCloseable {
                     throw fail("representation " + r + " has non-zero reserved fields");
                 }
             }
-            for (int i = R_RESERVED_TAIL; i < REPRESENTATION_SIZE; i++) {
+            for (int i = version == VERSION ? R_RESERVED_TAIL : R_RESERVED_TAIL_V2; i < REPRESENTATION_SIZE; i++) {
                 if (u8(at + i) != 0) {
                     throw fail("representation " + r + " has non-zero reserved fields");
                 }
@@ -933,7 +1011,11 @@ public final class Webroot implements AutoCloseable {
                 throw fail("representation " + r + " header block cut points are out of order or out of bounds");
             }
             long block = offset[SECTION_HEADERS] + header;
-            checkHeaderLines(r, block, headerLength, notModified, common, contentType);
+            // The block's lines are checked by converting it: here against the stored fragment (version 3),
+            // or when the fragments of an older file are built, once every representation has been checked.
+            if (version == VERSION) {
+                checkHpack(r, at, block, headerLength, notModified, common, contentType);
+            }
             if (etagLength > 0 && (etag != ETAG_PREFIX.length || !startsWith(block, headerLength, ETAG_PREFIX)
                     || etag + etagLength + 2 > headerLength || u8(block + etag + etagLength) != '\r')) {
                 throw fail("representation " + r + " ETag does not point at the value of the block's first line, ETag");
@@ -943,35 +1025,137 @@ public final class Webroot implements AutoCloseable {
             }
         }
 
-        /** A block is whole field lines: visible bytes, each line ending in CRLF, cut points at line starts. */
-        private void checkHeaderLines(int r, long block, long blockLength, long notModified, long common, long contentType) throws WebrootFormatException {
-            int start = (int) block;
-            int end = (int) (block + blockLength);
-            int lineStart = start;
-            for (int i = start; i < end; i++) {
-                int c = u8(i);
-                if (c == '\r') {
-                    if (i + 1 >= end || u8(i + 1) != '\n' || i == lineStart) {
-                        throw fail("representation " + r + " header block has a malformed line end");
-                    }
-                    i++;
-                    lineStart = i + 1;
-                } else if (c < 0x20 && c != '\t' || c == 0x7f) {
-                    throw fail("representation " + r + " header block contains a control character");
-                }
+        /**
+         * Version 3: the representation's HPACK record lies within the HPACK section, its cut points
+         * are ordered within the fragment, and the fragment is exactly what the header block converts
+         * to, so HTTP/1 and HTTP/2 responses carry the same fields.
+         */
+        private void checkHpack(int r, long rep, long block, long blockLength, long notModified, long common, long contentType)
+                throws WebrootFormatException {
+            long record = u64(rep + R_HPACK_OFFSET);
+            long section = length[SECTION_HPACK];
+            if (record < 0 || record % HPACK_RECORD_ALIGNMENT != 0 || record > section || HP_FRAGMENT > section - record) {
+                throw fail("representation " + r + " HPACK record at offset " + Long.toUnsignedString(record)
+                        + " is not 4-aligned or lies outside the HPACK section");
             }
-            if (lineStart != end) {
-                throw fail("representation " + r + " header block does not end with CRLF");
+            long at = offset[SECTION_HPACK] + record;
+            long fragmentLength = Integer.toUnsignedLong(u32(at + HP_LENGTH));
+            if (fragmentLength > section - record - HP_FRAGMENT) {
+                throw fail("representation " + r + " HPACK fragment of " + fragmentLength
+                        + " bytes runs past the end of the HPACK section");
             }
-            checkCut(r, start, notModified);
-            checkCut(r, start, common);
-            checkCut(r, start, contentType);
+            long fragmentNotModified = Integer.toUnsignedLong(u32(at + HP_NOT_MODIFIED_END));
+            long fragmentCommon = Integer.toUnsignedLong(u32(at + HP_COMMON_END));
+            long fragmentContentType = Integer.toUnsignedLong(u32(at + HP_CONTENT_TYPE_END));
+            long fragmentEtag = Integer.toUnsignedLong(u32(at + HP_ETAG_END));
+            if (fragmentNotModified > fragmentCommon || fragmentCommon > fragmentContentType
+                    || fragmentContentType > fragmentLength || fragmentEtag > fragmentNotModified) {
+                throw fail("representation " + r + " HPACK cut points are out of order or beyond its fragment");
+            }
+            ByteBuffer fragment = inPlaceOrCopied(at + HP_FRAGMENT, fragmentLength, fragmentCopy);
+            comparison.expect(fragment, fragment == idx ? (int) (at + HP_FRAGMENT) : 0, (int) fragmentLength);
+            ByteBuffer source = inPlaceOrCopied(block, blockLength, blockCopy);
+            convert(r, source, source == idx ? block : 0, blockLength, notModified, common, contentType, comparison);
+            if (!comparison.matches((int) fragmentNotModified, (int) fragmentCommon, (int) fragmentContentType, (int) fragmentEtag)) {
+                throw fail("representation " + r + " HPACK fragment or its cut points differ from what its header block converts to");
+            }
         }
 
-        private void checkCut(int r, int start, long cut) throws WebrootFormatException {
-            if (cut > 0 && (u8(start + cut - 1) != '\n' || u8(start + cut - 2) != '\r')) {
-                throw fail("representation " + r + " header block cut point " + cut + " is not at a line boundary");
+        /** The index bytes {@code [at, at + n)}: copied to the start of {@code copy} when they fit, else the index itself. */
+        private ByteBuffer inPlaceOrCopied(long at, long n, ByteBuffer copy) {
+            if (n > copy.capacity()) {
+                return idx;
             }
+            idx.get((int) at, copy.array(), 0, (int) n);
+            return copy;
+        }
+
+        private void convert(int r, ByteBuffer source, long block, long blockLength, long notModified, long common, long contentType,
+                             HpackFragment.Output out) throws WebrootFormatException {
+            try {
+                HpackFragment.convert(source, (int) block, (int) blockLength, (int) notModified, (int) common, (int) contentType, out);
+            } catch (IllegalArgumentException e) {
+                throw fail("representation " + r + " header block is not well-formed field lines: " + e.getMessage());
+            }
+        }
+
+        /**
+         * Versions 1 and 2: every distinct header block converted once, into records laid out as in
+         * an HPACK section. Blocks may be shared but must not overlap, so the records take memory in
+         * proportion to the HEADERS section, never to what representations claim.
+         */
+        private Sections buildHpack(int representationCount) throws WebrootFormatException {
+            // Sorted by block offset, then representation: header offsets are below 2^30, representations below 2^24.
+            long[] byBlock = new long[representationCount];
+            for (int r = 0; r < representationCount; r++) {
+                byBlock[r] = u64(representationAt(r) + R_HEADER_OFFSET) << REPRESENTATION_BITS | r;
+            }
+            Arrays.sort(byBlock);
+            long bound = 0;
+            int leader = -1;
+            long leaderEnd = 0;
+            for (long key : byBlock) {
+                int r = (int) (key & REPRESENTATION_MASK);
+                long header = key >>> REPRESENTATION_BITS;
+                long rep = representationAt(r);
+                if (leader >= 0 && header == u64(representationAt(leader) + R_HEADER_OFFSET)) {
+                    if (!sameBlock(rep, representationAt(leader))) {
+                        throw fail("representations " + leader + " and " + r + " share a header block but not its length or cut points");
+                    }
+                    continue;
+                }
+                if (header < leaderEnd) {
+                    throw fail("representation " + r + " header block overlaps the block of representation " + leader);
+                }
+                leader = r;
+                int blockLength = u32(rep + R_HEADER_LENGTH);
+                leaderEnd = header + blockLength;
+                bound += align(HP_FRAGMENT + HpackFragment.maxLength(blockLength), HPACK_RECORD_ALIGNMENT);
+            }
+            if (bound > Integer.MAX_VALUE - 8) {
+                throw fail("HPACK fragments of up to " + bound + " bytes do not fit in memory");
+            }
+            byte[] records = new byte[(int) bound];
+            ByteBuffer out = ByteBuffer.wrap(records).order(ByteOrder.LITTLE_ENDIAN);
+            HpackFragment.ArrayOutput fragment = new HpackFragment.ArrayOutput(records);
+            int[] recordOf = new int[representationCount];
+            int position = 0;
+            leader = -1;
+            for (long key : byBlock) {
+                int r = (int) (key & REPRESENTATION_MASK);
+                if (leader >= 0 && key >>> REPRESENTATION_BITS == u64(representationAt(leader) + R_HEADER_OFFSET)) {
+                    recordOf[r] = recordOf[leader];
+                    continue;
+                }
+                leader = r;
+                convertBlock(r, representationAt(r), fragment.at(position + HP_FRAGMENT));
+                out.putInt(position + HP_LENGTH, fragment.length);
+                out.putInt(position + HP_NOT_MODIFIED_END, fragment.notModifiedEnd);
+                out.putInt(position + HP_COMMON_END, fragment.commonEnd);
+                out.putInt(position + HP_CONTENT_TYPE_END, fragment.contentTypeEnd);
+                out.putInt(position + HP_ETAG_END, fragment.etagEnd);
+                recordOf[r] = position;
+                position += (int) align(HP_FRAGMENT + fragment.length, HPACK_RECORD_ALIGNMENT);
+            }
+            records = Arrays.copyOf(records, position);
+            return new Sections(offset, length, records, recordOf);
+        }
+
+        private long representationAt(int r) {
+            return offset[SECTION_REPRESENTATIONS] + (long) r * REPRESENTATION_SIZE;
+        }
+
+        private boolean sameBlock(long a, long b) {
+            return u32(a + R_HEADER_LENGTH) == u32(b + R_HEADER_LENGTH) && u32(a + R_NOT_MODIFIED_END) == u32(b + R_NOT_MODIFIED_END)
+                    && u32(a + R_COMMON_END) == u32(b + R_COMMON_END) && u32(a + R_CONTENT_TYPE_END) == u32(b + R_CONTENT_TYPE_END);
+        }
+
+        private void convertBlock(int r, long rep, HpackFragment.Output out) throws WebrootFormatException {
+            long block = offset[SECTION_HEADERS] + u64(rep + R_HEADER_OFFSET);
+            long blockLength = Integer.toUnsignedLong(u32(rep + R_HEADER_LENGTH));
+            ByteBuffer source = inPlaceOrCopied(block, blockLength, blockCopy);
+            convert(r, source, source == idx ? block : 0, blockLength, u32(rep + R_NOT_MODIFIED_END), u32(rep + R_COMMON_END),
+                    u32(rep + R_CONTENT_TYPE_END), out);
         }
 
         private boolean startsWith(long block, long blockLength, byte[] prefix) {

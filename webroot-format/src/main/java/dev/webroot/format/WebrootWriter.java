@@ -337,6 +337,9 @@ public final class WebrootWriter {
         long stringsLength;
         final Map<String, Long> headerBlocks = new LinkedHashMap<>();
         long headersLength;
+        /** HPACK records (lengths, cut points, fragment, padding), deduplicated like the blocks they come from. */
+        final Map<String, Long> hpackRecords = new LinkedHashMap<>();
+        long hpackLength;
         final List<byte[]> representationRecords = new ArrayList<>();
         final Map<String, Integer> representationRuns = new HashMap<>();
         final int[] firstRepresentation;
@@ -352,7 +355,7 @@ public final class WebrootWriter {
         final long indexEnd;
         final long fileLength;
         final int slotCount;
-        final long hashOffset, entriesOffset, representationsOffset, stringsOffset, headersOffset, rulesOffset;
+        final long hashOffset, entriesOffset, representationsOffset, stringsOffset, headersOffset, rulesOffset, hpackOffset;
 
         Plan() {
             entries.values().stream().sorted(Comparator.comparing(PendingEntry::path, UNSIGNED_BYTES)).forEach(sorted::add);
@@ -398,7 +401,8 @@ public final class WebrootWriter {
                     SECTION_ALIGNMENT);
             headersOffset = align(stringsOffset + stringsLength, SECTION_ALIGNMENT);
             rulesOffset = align(headersOffset + headersLength, SECTION_ALIGNMENT);
-            indexEnd = align(rulesOffset + (long) rules.size() * RULE_SIZE, DATA_ALIGNMENT);
+            hpackOffset = align(rulesOffset + (long) rules.size() * RULE_SIZE, SECTION_ALIGNMENT);
+            indexEnd = align(hpackOffset + hpackLength, DATA_ALIGNMENT);
             if (indexEnd > Webroot.MAX_INDEX_BYTES) {
                 throw new IllegalStateException("the index would exceed the " + Webroot.MAX_INDEX_BYTES
                         + " bytes a reader accepts; split the site");
@@ -480,6 +484,26 @@ public final class WebrootWriter {
             return offset;
         }
 
+        private long internHpack(HeaderBlock block) {
+            HpackFragment fragment = HpackFragment.of(block.bytes, block.notModifiedEnd, block.commonEnd, block.contentTypeEnd);
+            ByteBuffer record = ByteBuffer.allocate((int) align(HP_FRAGMENT + fragment.length(), HPACK_RECORD_ALIGNMENT))
+                    .order(ByteOrder.LITTLE_ENDIAN);
+            record.putInt(HP_LENGTH, fragment.length());
+            record.putInt(HP_NOT_MODIFIED_END, fragment.notModifiedEnd());
+            record.putInt(HP_COMMON_END, fragment.commonEnd());
+            record.putInt(HP_CONTENT_TYPE_END, fragment.contentTypeEnd());
+            record.putInt(HP_ETAG_END, fragment.etagEnd());
+            record.put(HP_FRAGMENT, fragment.bytesUnsafe());
+            String key = new String(record.array(), StandardCharsets.ISO_8859_1);
+            Long offset = hpackRecords.get(key);
+            if (offset == null) {
+                offset = hpackLength;
+                hpackRecords.put(key, offset);
+                hpackLength += record.capacity();
+            }
+            return offset;
+        }
+
         /** Appends the records of an entry's representations (or reuses an identical run); returns the first index. */
         private int planRepresentations(PendingEntry e) {
             if (e.representations.isEmpty()) {
@@ -519,6 +543,7 @@ public final class WebrootWriter {
                 rec.putInt(R_CONTENT_TYPE_END, block.contentTypeEnd);
                 rec.putInt(R_ETAG_OFFSET, block.etagOffset);
                 rec.putInt(R_ETAG_LENGTH, block.etagLength);
+                rec.putLong(R_HPACK_OFFSET, internHpack(block));
                 representationRecords.add(rec.array());
                 dataOffsetKeys.add(blobKey(r.content()));
             }
@@ -546,6 +571,7 @@ public final class WebrootWriter {
                 {SECTION_HEADERS, headersOffset, headersLength},
                 {SECTION_DATA, indexEnd, fileLength - indexEnd},
                 {SECTION_RULES, rulesOffset, (long) rules.size() * RULE_SIZE},
+                {SECTION_HPACK, hpackOffset, hpackLength},
             };
             for (int i = 0; i < sections.length; i++) {
                 int at = HEADER_SIZE + i * SECTION_ENTRY_SIZE;
@@ -621,6 +647,9 @@ public final class WebrootWriter {
             }
             for (Map.Entry<String, Long> h : headerBlocks.entrySet()) {
                 b.put((int) (headersOffset + h.getValue()), h.getKey().getBytes(StandardCharsets.ISO_8859_1));
+            }
+            for (Map.Entry<String, Long> h : hpackRecords.entrySet()) {
+                b.put((int) (hpackOffset + h.getValue()), h.getKey().getBytes(StandardCharsets.ISO_8859_1));
             }
 
             CRC32C crc = new CRC32C();

@@ -93,6 +93,43 @@ class HostileIndexTest {
     }
 
     @Test
+    void aFragmentClaimingMostOfAHugeHpackSectionIsRefusedInBoundedMemory() throws IOException {
+        byte[] good = Files.readAllBytes(WebrootFiles.sampleSite(dir));
+        ByteBuffer b = ByteBuffer.wrap(good).order(ByteOrder.LITTLE_ENDIAN);
+        long oldIndexEnd = b.getLong(Layout.H_INDEX_END);
+        long claimed = 64L << 20;
+        long length = claimed + good.length - oldIndexEnd;
+        // The index grows to 64 MiB by making the HPACK section (the last one) fill it; the data moves along.
+        b.putLong(Layout.H_FILE_LENGTH, length);
+        b.putLong(Layout.H_INDEX_END, claimed);
+        long hpack = sectionOffset(b, Layout.SECTION_HPACK);
+        setSection(b, Layout.SECTION_HPACK, hpack, claimed - hpack);
+        setSection(b, Layout.SECTION_DATA, claimed, length - claimed);
+        long representations = sectionOffset(b, Layout.SECTION_REPRESENTATIONS);
+        for (int r = 0; r < b.getInt(Layout.H_REPRESENTATION_COUNT); r++) {
+            int at = (int) representations + r * Layout.REPRESENTATION_SIZE + Layout.R_DATA_OFFSET;
+            b.putLong(at, b.getLong(at) + claimed - oldIndexEnd);
+        }
+        long record = b.getLong((int) representations + Layout.R_HPACK_OFFSET);
+        b.putInt((int) (hpack + record + Layout.HP_LENGTH), (int) (claimed - hpack - record - Layout.HP_FRAGMENT));
+        b.putInt(Layout.H_CHECKSUM, 0);
+        CRC32C crc = new CRC32C();
+        crc.update(good, 0, (int) oldIndexEnd);
+        byte[] zeros = new byte[1 << 20];
+        for (long at = oldIndexEnd; at < claimed; at += zeros.length) {
+            crc.update(zeros, 0, (int) Math.min(zeros.length, claimed - at));
+        }
+        b.putInt(Layout.H_CHECKSUM, (int) crc.getValue());
+        Path file = dir.resolve("huge-fragment.webroot");
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            channel.write(ByteBuffer.wrap(good, 0, (int) oldIndexEnd), 0);
+            channel.write(ByteBuffer.wrap(good, (int) oldIndexEnd, good.length - (int) oldIndexEnd), claimed);
+        }
+        long allocated = refusedAllocating(file, "representation 0 HPACK fragment or its cut points differ");
+        assertThat(allocated).as("bytes allocated while refusing a fragment claimed at %d bytes", claimed).isLessThan(ALLOCATION_LIMIT);
+    }
+
+    @Test
     void aHugeHeaderSectionThatFillsTheClaimedIndexIsChecksummedInBoundedMemory() throws IOException {
         long claimed = 64L << 20;
         long length = claimed + 4096;
@@ -100,8 +137,9 @@ class HostileIndexTest {
             b.putLong(Layout.H_INDEX_END, claimed);
             long headers = sectionOffset(b, Layout.SECTION_HEADERS);
             setSection(b, Layout.SECTION_HEADERS, headers, claimed - headers);
-            // The rules section follows the headers: moved to the end of the index, empty, so the table holds.
+            // The rules and HPACK sections follow the headers: moved to the end of the index, empty, so the table holds.
             setSection(b, Layout.SECTION_RULES, claimed, 0);
+            setSection(b, Layout.SECTION_HPACK, claimed, 0);
             setSection(b, Layout.SECTION_DATA, claimed, length - claimed);
             // A checksum of the header as a hostile writer would leave it: right for these bytes only.
             b.putInt(Layout.H_CHECKSUM, 0);

@@ -315,6 +315,10 @@ class WebrootCorruptionTest {
                 w.headerBlock(r);
                 w.etag(r);
                 w.body(r, 0, (int) Math.min(w.length(r), 1 << 20));
+                byte[] fragment = new byte[w.hpackLength(r)];
+                w.copyHpack(r, 0, fragment.length, fragment, 0);
+                w.copyHpack(r, w.hpackEtagEnd(r), w.hpackNotModifiedEnd(r), fragment, 0);
+                w.copyHpack(r, w.hpackCommonEnd(r), w.hpackContentTypeEnd(r), fragment, 0);
             }
         }
         w.verify();

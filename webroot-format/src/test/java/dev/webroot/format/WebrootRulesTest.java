@@ -16,7 +16,7 @@ import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Version 2's rules, redirect statuses and site fields, read back and validated; version 1 still read. */
+/** Rules, redirect statuses and site fields (since version 2), read back and validated; version 1 still read. */
 class WebrootRulesTest {
     @TempDir
     Path dir;
@@ -41,7 +41,7 @@ class WebrootRulesTest {
     @Test
     void rulesAndRedirectStatusesRoundTrip() throws IOException {
         try (Webroot w = Webroot.open(site())) {
-            assertThat(w.version()).isEqualTo(2);
+            assertThat(w.version()).isEqualTo(3);
             assertThat(w.ruleCount()).isEqualTo(4);
             assertThat(w.rulePattern(0)).isEqualTo("/blog/*");
             assertThat(w.ruleTarget(0)).isEqualTo("/posts/:splat");
