@@ -50,4 +50,5 @@ parse_wrk() {
     END { printf "%.0f %.1f %.3f %.3f %d\n", rps, mbps, p50, p99, requests }'
 }
 
-fmt_ratio() { awk -v h="$1" -v n="$2" 'BEGIN { if (n > 0) printf "%.2f", h / n; else print "-" }'; }
+# The ratio h / n to two decimals; "-" when either figure is missing ("-") or n is 0.
+fmt_ratio() { awk -v h="$1" -v n="$2" 'BEGIN { if (n > 0 && h ~ /^[0-9.]+$/) printf "%.2f", h / n; else print "-" }'; }
