@@ -236,28 +236,55 @@ class AcmeTest {
     @Test
     void twoServersSharingTheDirectoryPlaceOneOrderForAName() throws Exception {
         Path certificates = Files.createDirectories(dir.resolve("certs-shared"));
-        long orders = pebble.orders();
-        try (Server first = withCleartext(certificates, "--acme-retry", "1s")) {
-            // While the first server's order is under way (it holds the name's lock), a second one starts
-            // on the same directory; the CA reaches only the first, so a second order would fail.
-            pebble.awaitOrders(orders + 1, 60);
-            try (Server second = Server.start(vhosts, "epoll", "--listen-tls", "127.0.0.1:0", "--tls-certs",
-                    certificates.toString(), "--acme", pebble.directoryUrl, "--acme-agree-tos", "--acme-trust",
-                    pebble.trustAnchor.toString(), "--acme-retry", "1s")) {
-                second.awaitLog(line -> line.contains("acme www.acme.test: attempt 1 failed: another process holds "
-                        + certificates.resolve(".acme/www.acme.test.lock")), Duration.ofSeconds(30));
-                first.awaitLog(line -> line.contains(issued("www.acme.test")), Duration.ofSeconds(90));
-                X509Certificate issued = awaitServed(first, "www.acme.test", null);
-                // The second server serves the first one's certificate once its store has loaded the file.
-                assertThat(awaitServed(second, "www.acme.test", null)).isEqualTo(issued);
-                // An order placed after the lock's release, at the second server's next retry, would show by now.
+        Path lockFile = Files.createDirectories(certificates.resolve(".acme")).resolve("www.acme.test.lock");
+        List<Server> servers = new ArrayList<>();
+        try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            // Held by the test until both servers want the name, so they contend for it.
+            FileLock lock = channel.lock();
+            for (int i = 0; i < 2; i++) {
+                servers.add(Server.start(vhosts, "epoll", "--listen-tls", "127.0.0.1:0", "--tls-certs",
+                        certificates.toString(), "--acme", pebble.directoryUrl, "--acme-agree-tos", "--acme-trust",
+                        pebble.trustAnchor.toString(), "--acme-retry", "1s"));
+            }
+            try (ChallengeFanOut challenges = ChallengeFanOut.start(httpPort, servers)) {
+                for (Server server : servers) {
+                    server.awaitLog(line -> line.contains("acme www.acme.test: attempt 1 failed: another process holds "
+                            + lockFile), Duration.ofSeconds(30));
+                }
+                long orders = pebble.orders();
+                lock.release();
+                Server issuer = awaitIssuer(servers, Duration.ofSeconds(60));
+                X509Certificate issued = awaitServed(issuer, "www.acme.test", null);
+                // The other serves the same certificate once its store has loaded the file, and orders none.
+                for (Server server : servers) {
+                    assertThat(awaitServed(server, "www.acme.test", null)).isEqualTo(issued);
+                }
                 Thread.sleep(1000);
                 assertThat(pebble.orders()).isEqualTo(orders + 1);
-                assertThat(second.errorLog()).noneMatch(line -> line.contains(issued("www.acme.test")));
-                assertThat(second.terminate(Duration.ofSeconds(15))).isZero();
+                assertThat(servers.stream().mapToLong(server -> server.errorLog().stream()
+                        .filter(line -> line.contains(issued("www.acme.test"))).count()).sum()).isEqualTo(1);
+                for (Server server : servers) {
+                    assertThat(server.terminate(Duration.ofSeconds(15))).isZero();
+                }
             }
-            assertThat(first.terminate(Duration.ofSeconds(15))).isZero();
+        } finally {
+            servers.forEach(Server::close);
         }
+    }
+
+    /** The one of {@code servers} that logs an issuance for www.acme.test first. */
+    private static Server awaitIssuer(List<Server> servers, Duration limit) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (System.nanoTime() < deadline) {
+            for (Server server : servers) {
+                if (server.errorLog().stream().anyMatch(line -> line.contains(issued("www.acme.test")))) {
+                    return server;
+                }
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError("no server issued within " + limit + ": "
+                + servers.stream().map(Server::errorLog).toList());
     }
 
     @Test
