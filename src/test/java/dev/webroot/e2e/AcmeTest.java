@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
@@ -34,7 +35,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Automatic HTTPS against a real ACME CA: Debian's Pebble on loopback, validating by connecting to
  * the httpd under test (its DNS answers every name with 127.0.0.1), issuing certificates that live
- * 30 seconds, so renewal (after two thirds) happens within the test.
+ * 30 seconds, so renewal (after two thirds) happens within the test. The test that kills its CA
+ * runs a Pebble of its own. Pebble 2.4.0 offers no renewal information (RFC 9773), so renewal here
+ * is always at two thirds; RenewalPolicyTest covers the renewal-information decisions.
  */
 class AcmeTest {
     private static final long VALIDITY_SECONDS = 30;
@@ -84,7 +87,7 @@ class AcmeTest {
     }
 
     @Test
-    void httpOneIssuesThenRenewsAndAVhostAddedLaterGetsItsOwn() throws Exception {
+    void httpOneIssuesThenRenewsAndAVhostAddedLaterGetsItsOwnUntilItIsRemoved() throws Exception {
         Path certificates = Files.createDirectories(dir.resolve("certs-http"));
         try (Server server = withCleartext(certificates, "--redirect-to-https")) {
             server.awaitLog(line -> line.contains(issued("www.acme.test")), Duration.ofSeconds(90));
@@ -92,6 +95,13 @@ class AcmeTest {
             assertThat(Files.getPosixFilePermissions(pem)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
             assertThat(Files.getPosixFilePermissions(certificates.resolve(".acme/account.key")))
                     .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+            assertThat(Files.getPosixFilePermissions(certificates.resolve(".acme")))
+                    .isEqualTo(PosixFilePermissions.fromString("rwx------"));
+            // Written as dot-files renamed into place: none is left behind.
+            try (var files = Files.list(certificates)) {
+                assertThat(files.map(file -> file.getFileName().toString())).containsExactlyInAnyOrder(
+                        ".acme", "www.acme.test.pem");
+            }
             // The CA fetched the key authorization from the cleartext listener, despite the redirect.
             assertThat(Files.readString(server.accessLog()))
                     .containsPattern("\"GET /\\.well-known/acme-challenge/\\S+ HTTP/1.1\" 200 ");
@@ -107,8 +117,20 @@ class AcmeTest {
             Files.copy(webroot, vhosts.resolve(".tmp-new"));
             Files.move(vhosts.resolve(".tmp-new"), vhosts.resolve("new.acme.test"));
             server.awaitLog(line -> line.contains(issued("new.acme.test")), Duration.ofSeconds(90));
-            assertThat(awaitServed(server, "new.acme.test", null).getSubjectAlternativeNames().toString())
-                    .contains("new.acme.test");
+            X509Certificate added = awaitServed(server, "new.acme.test", null);
+            assertThat(added.getSubjectAlternativeNames().toString()).contains("new.acme.test");
+
+            // Removed while running: past its renewal time, no order for it, while www.acme.test still renews.
+            Files.delete(vhosts.resolve("new.acme.test"));
+            int removedAt = server.errorLog().size();
+            Instant due = twoThirds(added);
+            X509Certificate current = served(server, "www.acme.test");
+            awaitServed(server, "www.acme.test", current.getSerialNumber());
+            Thread.sleep(Math.max(0, Duration.between(Instant.now(), due.plusSeconds(3)).toMillis()));
+            assertThat(server.errorLog().subList(removedAt, server.errorLog().size()))
+                    .noneMatch(line -> line.contains("acme new.acme.test"));
+            assertThat(certificates.resolve("new.acme.test.pem")).exists();
+            assertThat(storedLeaf(certificates.resolve("new.acme.test.pem"))).isEqualTo(added);
             assertThat(server.terminate(Duration.ofSeconds(15))).isZero();
             assertThat(server.errorLog()).noneMatch(line -> line.contains("Exception") || line.contains("\tat "));
         } finally {
@@ -168,6 +190,104 @@ class AcmeTest {
     }
 
     @Test
+    void aCaStoppedWhileARenewalIsDueIsRetriedWithGrowingBackoffAndRenewsOnceItIsBack() throws Exception {
+        Path own = Files.createDirectories(dir.resolve("stopped"));
+        int http = Pebble.freePort();
+        // Certificates of 24 s: renewal is due 16 s after issuance, and the first three retries come before expiry.
+        try (Pebble ca = Pebble.start(own, http, Pebble.freePort(), 24);
+                Server server = Server.start(vhosts, "epoll", "--listen", "127.0.0.1:" + http, "--listen-tls",
+                        "127.0.0.1:0", "--tls-certs", Files.createDirectories(own.resolve("certs")).toString(),
+                        "--acme", ca.directoryUrl, "--acme-agree-tos", "--acme-trust", ca.trustAnchor.toString(),
+                        "--acme-retry", "1s")) {
+            server.awaitLog(line -> line.contains(issued("www.acme.test")), Duration.ofSeconds(90));
+            X509Certificate first = awaitServed(server, "www.acme.test", null);
+            ca.kill();
+
+            long[] failedAt = new long[3];
+            for (int attempt = 1; attempt <= 3; attempt++) {
+                int n = attempt;
+                String line = server.awaitLog(l -> l.contains("acme www.acme.test: attempt " + n + " failed"),
+                        Duration.ofSeconds(40));
+                failedAt[attempt - 1] = System.nanoTime();
+                assertThat(line).endsWith("retrying in " + (1 << (attempt - 1)) + "s");
+                // Serving goes on with the certificate the stopped CA issued.
+                assertThat(served(server, "www.acme.test").getSerialNumber()).isEqualTo(first.getSerialNumber());
+            }
+            Duration firstGap = Duration.ofNanos(failedAt[1] - failedAt[0]);
+            Duration secondGap = Duration.ofNanos(failedAt[2] - failedAt[1]);
+            // Each wait is the announced one, 1 s then 2 s, plus up to a second to the manager's next tick.
+            assertThat(firstGap).isBetween(Duration.ofMillis(900), Duration.ofMillis(3000));
+            assertThat(secondGap).isBetween(Duration.ofMillis(1900), Duration.ofMillis(4500)).isGreaterThan(firstGap);
+
+            ca.restart();
+            assertThat(server.errorLog()).filteredOn(line -> line.contains("attempt")).hasSize(3);
+            awaitLines(server, issued("www.acme.test"), 2, Duration.ofSeconds(40));
+            // The fourth attempt waited its 4 s although the CA was back sooner, and it succeeded.
+            assertThat(Duration.ofNanos(System.nanoTime() - failedAt[2])).isGreaterThan(Duration.ofMillis(3900));
+            assertThat(server.errorLog()).filteredOn(line -> line.contains("attempt")).hasSize(3);
+            X509Certificate renewed = awaitServed(server, "www.acme.test", first.getSerialNumber());
+            assertThat(renewed.getNotAfter()).isAfter(first.getNotAfter());
+            assertThat(server.terminate(Duration.ofSeconds(15))).isZero();
+            // Failures are one line each (naming the exception), never a stack trace.
+            assertThat(server.errorLog()).noneMatch(line -> line.contains("\tat "));
+        }
+    }
+
+    @Test
+    void twoServersSharingTheDirectoryPlaceOneOrderForAName() throws Exception {
+        Path certificates = Files.createDirectories(dir.resolve("certs-shared"));
+        Path lockFile = Files.createDirectories(certificates.resolve(".acme")).resolve("www.acme.test.lock");
+        List<Server> servers = new ArrayList<>();
+        try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            // Held by the test until both servers want the name, so they contend for it.
+            FileLock lock = channel.lock();
+            for (int i = 0; i < 2; i++) {
+                servers.add(Server.start(vhosts, "epoll", "--listen-tls", "127.0.0.1:0", "--tls-certs",
+                        certificates.toString(), "--acme", pebble.directoryUrl, "--acme-agree-tos", "--acme-trust",
+                        pebble.trustAnchor.toString(), "--acme-retry", "1s"));
+            }
+            try (ChallengeFanOut challenges = ChallengeFanOut.start(httpPort, servers)) {
+                for (Server server : servers) {
+                    server.awaitLog(line -> line.contains("acme www.acme.test: attempt 1 failed: another process holds "
+                            + lockFile), Duration.ofSeconds(30));
+                }
+                long orders = pebble.orders();
+                lock.release();
+                Server issuer = awaitIssuer(servers, Duration.ofSeconds(60));
+                X509Certificate issued = awaitServed(issuer, "www.acme.test", null);
+                // The other serves the same certificate once its store has loaded the file, and orders none.
+                for (Server server : servers) {
+                    assertThat(awaitServed(server, "www.acme.test", null)).isEqualTo(issued);
+                }
+                Thread.sleep(1000);
+                assertThat(pebble.orders()).isEqualTo(orders + 1);
+                assertThat(servers.stream().mapToLong(server -> server.errorLog().stream()
+                        .filter(line -> line.contains(issued("www.acme.test"))).count()).sum()).isEqualTo(1);
+                for (Server server : servers) {
+                    assertThat(server.terminate(Duration.ofSeconds(15))).isZero();
+                }
+            }
+        } finally {
+            servers.forEach(Server::close);
+        }
+    }
+
+    /** The one of {@code servers} that logs an issuance for www.acme.test first. */
+    private static Server awaitIssuer(List<Server> servers, Duration limit) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (System.nanoTime() < deadline) {
+            for (Server server : servers) {
+                if (server.errorLog().stream().anyMatch(line -> line.contains(issued("www.acme.test")))) {
+                    return server;
+                }
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError("no server issued within " + limit + ": "
+                + servers.stream().map(Server::errorLog).toList());
+    }
+
+    @Test
     void aNameLockedByAnotherProcessIsLeftToIt() throws Exception {
         Path certificates = Files.createDirectories(dir.resolve("certs-locked"));
         Path lockFile = Files.createDirectories(certificates.resolve(".acme")).resolve("www.acme.test.lock");
@@ -182,6 +302,57 @@ class AcmeTest {
             assertThat(pebble.orders()).isEqualTo(orders);
             assertThat(Files.exists(certificates.resolve("www.acme.test.pem"))).isFalse();
             assertThat(server.terminate(Duration.ofSeconds(15))).isZero();
+        }
+    }
+
+    @Test
+    void aCertificateWrittenByAnotherProcessWhileItHeldTheLockIsNotOrderedAgain() throws Exception {
+        Path certificates = Files.createDirectories(dir.resolve("certs-meanwhile"));
+        Path pem = certificates.resolve("www.acme.test.pem");
+        Path lockFile = Files.createDirectories(certificates.resolve(".acme")).resolve("www.acme.test.lock");
+        try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                FileLock lock = channel.lock();
+                Server server = withCleartext(certificates, "--acme-retry", "1s")) {
+            server.awaitLog(line -> line.contains("acme www.acme.test: attempt 1 failed: another process holds"),
+                    Duration.ofSeconds(60));
+            // The other process writes the file, then releases the lock. This file's key does not match its leaf,
+            // so the store refuses it: only the manager's look at the file under the lock can find it.
+            TestCertificates.Authority ca = TestCertificates.createAuthority("another process's CA");
+            Files.writeString(pem, TestCertificates.bundle(ca.issue(KeyType.EC, "www.acme.test").chain(),
+                    ca.issue(KeyType.EC, "www.acme.test").keys().getPrivate(), KeyForm.PKCS8));
+            long orders = pebble.orders();
+            lock.release();
+            server.awaitLog(line -> line.contains("acme www.acme.test: " + pem + " was replaced since the name was "
+                    + "found due"), Duration.ofSeconds(30));
+            Thread.sleep(1000);
+            assertThat(pebble.orders()).isEqualTo(orders);
+            assertThat(server.errorLog()).noneMatch(line -> line.contains(issued("www.acme.test")));
+            assertThat(server.terminate(Duration.ofSeconds(15))).isZero();
+        }
+    }
+
+    /** Waits until {@code count} error-log lines contain {@code text}. */
+    private static void awaitLines(Server server, String text, int count, Duration limit) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (server.errorLog().stream().filter(line -> line.contains(text)).count() < count) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("fewer than " + count + " lines with '" + text + "' within " + limit + ": "
+                        + server.errorLog());
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    /** When the manager renews a certificate from a CA without renewal information. */
+    private static Instant twoThirds(X509Certificate leaf) {
+        Instant notBefore = leaf.getNotBefore().toInstant();
+        return notBefore.plus(Duration.between(notBefore, leaf.getNotAfter().toInstant()).multipliedBy(2).dividedBy(3));
+    }
+
+    /** The first certificate of a PEM file: the leaf of a bundle. */
+    private static X509Certificate storedLeaf(Path file) throws Exception {
+        try (InputStream in = Files.newInputStream(file)) {
+            return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
         }
     }
 

@@ -20,17 +20,22 @@ import java.util.concurrent.TimeUnit;
  * on this machine. Its own HTTPS certificate is made here ({@link #trustAnchor}).
  */
 final class Pebble implements AutoCloseable {
+    private static final String READY = "ACME directory available";
+
     final String directoryUrl;
     final Path trustAnchor;
     private final Process dns;
-    private final Process pebble;
+    /** How Pebble is started: the same configuration, listener certificate and ports every time. */
+    private final ProcessBuilder command;
+    private volatile Process pebble;
+    /** Every Pebble process's output, in order. */
     private final List<String> log = new CopyOnWriteArrayList<>();
 
-    private Pebble(String directoryUrl, Path trustAnchor, Process dns, Process pebble) {
+    private Pebble(String directoryUrl, Path trustAnchor, Process dns, ProcessBuilder command) {
         this.directoryUrl = directoryUrl;
         this.trustAnchor = trustAnchor;
         this.dns = dns;
-        this.pebble = pebble;
+        this.command = command;
     }
 
     /** A free loopback port (closed again, for a process to bind next). */
@@ -74,16 +79,19 @@ final class Pebble implements AutoCloseable {
         builder.environment().put("PEBBLE_VA_NOSLEEP", "1");
         builder.environment().put("PEBBLE_WFE_NONCEREJECT", "0");
         builder.environment().put("PEBBLE_AUTHZREUSE", "0");
-        Pebble started = new Pebble("https://localhost:" + acmePort + "/dir", anchor, dns, builder.start());
-        started.follow();
-        started.awaitLog("ACME directory available", 60);
+        Pebble started = new Pebble("https://localhost:" + acmePort + "/dir", anchor, dns, builder);
+        started.launch();
         return started;
     }
 
-    private void follow() {
+    /** Starts a Pebble process (a new CA: no accounts, orders or roots of an earlier one) and waits until it serves. */
+    private void launch() throws IOException, InterruptedException {
+        long ready = log.stream().filter(line -> line.contains(READY)).count();
+        Process process = command.start();
+        pebble = process;
         Thread.ofPlatform().daemon().name("pebble-log").start(() -> {
             try (BufferedReader reader = new BufferedReader(
-                    new InputStreamReader(pebble.getInputStream(), StandardCharsets.UTF_8))) {
+                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = reader.readLine()) != null; ) {
                     log.add(line);
                 }
@@ -91,23 +99,46 @@ final class Pebble implements AutoCloseable {
                 // Pebble ended.
             }
         });
-    }
-
-    void awaitLog(String text, int seconds) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (System.nanoTime() < deadline) {
-            if (log.stream().anyMatch(line -> line.contains(text))) {
-                return;
-            }
-            if (!pebble.isAlive()) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (log.stream().filter(line -> line.contains(READY)).count() == ready) {
+            if (!process.isAlive()) {
                 throw new AssertionError("pebble exited: " + log);
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("pebble logged no '" + READY + "' within 60 s: " + log);
             }
             Thread.sleep(20);
         }
-        throw new AssertionError("pebble logged no '" + text + "' within " + seconds + " s: " + log);
     }
 
-    /** How many orders Pebble has been sent. */
+    /** Kills the Pebble process (SIGKILL: no clean shutdown), leaving its DNS server running. */
+    void kill() throws InterruptedException {
+        pebble.destroyForcibly();
+        if (!pebble.waitFor(10, TimeUnit.SECONDS)) {
+            throw new AssertionError("pebble did not die within 10 s of SIGKILL");
+        }
+    }
+
+    /** After {@link #kill()}: a new Pebble process with the same configuration, on the same ports. */
+    void restart() throws IOException, InterruptedException {
+        launch();
+    }
+
+    /** Waits until the Pebble processes have been sent {@code count} orders in all. */
+    void awaitOrders(long count, int seconds) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (orders() < count) {
+            if (!pebble.isAlive()) {
+                throw new AssertionError("pebble exited: " + log);
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("pebble got no order " + count + " within " + seconds + " s: " + log);
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    /** How many orders the Pebble processes have been sent. */
     long orders() {
         return log.stream().filter(line -> line.contains("Added order")).count();
     }

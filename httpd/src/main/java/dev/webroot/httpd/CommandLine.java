@@ -81,6 +81,8 @@ final class CommandLine {
                     "Trust anchors for the ACME server's own HTTPS certificate (default: the JDK's)."),
             new Option("--acme-hosts", "REGEX", null,
                     "Only vhost names matching REGEX (whole name) get ACME certificates."),
+            new Option("--acme-retry", "DURATION", "1m",
+                    "Wait after a failed ACME order, doubled after each further failure up to 1h (1s to 1h)."),
             new Option("--io", "MODEL", IoModels.DEFAULT,
                     "How bytes move: " + String.join(", ", IoModels.NAMES) + "."),
             new Option("--workers", "N", String.valueOf(IO.workers()), "Event loops or carrier threads; 0 = one per core."),
@@ -228,7 +230,7 @@ final class CommandLine {
         String hsts = values.text("--hsts");
         if (listenTls.isEmpty()) {
             for (String needsTls : List.of("--tls-certs", "--tls-handshake-timeout", "--redirect-to-https", "--hsts",
-                    "--acme", "--acme-email", "--acme-agree-tos", "--acme-trust", "--acme-hosts")) {
+                    "--acme", "--acme-email", "--acme-agree-tos", "--acme-trust", "--acme-hosts", "--acme-retry")) {
                 if (values.given().containsKey(needsTls)) {
                     throw new UsageException(needsTls + " needs a --listen-tls address");
                 }
@@ -248,7 +250,8 @@ final class CommandLine {
     private static Settings.Acme acme(Values values) throws UsageException {
         String directory = values.text("--acme");
         if (directory == null) {
-            for (String needsAcme : List.of("--acme-email", "--acme-agree-tos", "--acme-trust", "--acme-hosts")) {
+            for (String needsAcme : List.of("--acme-email", "--acme-agree-tos", "--acme-trust", "--acme-hosts",
+                    "--acme-retry")) {
                 if (values.given().containsKey(needsAcme)) {
                     throw new UsageException(needsAcme + " needs --acme DIRECTORY_URL");
                 }
@@ -282,7 +285,11 @@ final class CommandLine {
                         + e.getDescription());
             }
         }
-        return new Settings.Acme(uri, email, trust == null ? null : Path.of(trust), pattern);
+        Duration firstRetry = values.duration("--acme-retry");
+        if (firstRetry.compareTo(Duration.ofSeconds(1)) < 0 || firstRetry.compareTo(Duration.ofHours(1)) > 0) {
+            throw new UsageException("--acme-retry must be between 1s and 1h, not " + values.text("--acme-retry"));
+        }
+        return new Settings.Acme(uri, email, trust == null ? null : Path.of(trust), pattern, firstRetry);
     }
 
     private static InetSocketAddress admin(String value) throws UsageException {

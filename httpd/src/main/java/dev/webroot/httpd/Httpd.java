@@ -315,7 +315,8 @@ public final class Httpd {
             Settings.Acme acmeSettings = tls.acme();
             try {
                 acme = CertificateManager.start(acmeSettings.directory(), acmeSettings.email(), acmeSettings.trust(),
-                        acmeSettings.hosts(), certificates, registry::names, httpChallenges, alpnChallenges, errors);
+                        acmeSettings.hosts(), acmeSettings.firstRetry(), certificates, registry::names, httpChallenges,
+                        alpnChallenges, errors);
             } catch (IOException | GeneralSecurityException e) {
                 errors.log("cannot start ACME for " + tls.certificates() + ": " + e.getMessage());
                 model.shutdown();

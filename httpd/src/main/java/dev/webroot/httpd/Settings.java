@@ -47,9 +47,10 @@ record Settings(
     /**
      * Automatic certificates, or null when --acme is not given: the CA's ACME directory, the account's
      * contact address (or null), the PEM file of trust anchors for the CA's own HTTPS certificate (or
-     * null: the JDK's), and the host names certificates are ordered for (null: every DNS vhost name).
+     * null: the JDK's), the host names certificates are ordered for (null: every DNS vhost name), and
+     * the wait after a first failed order (doubled after each further one, up to an hour).
      */
-    record Acme(URI directory, String email, Path trust, Pattern hosts) {}
+    record Acme(URI directory, String email, Path trust, Pattern hosts, Duration firstRetry) {}
 
     /** The protocol core's limits: the ones the command line sets, the defaults for the rest. */
     Limits limits() {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -27,6 +28,9 @@ class AcmeCommandLineTest {
         assertThat(acme.email()).isEqualTo("ops@example.com");
         assertThat(acme.trust()).isEqualTo(Path.of("ca.pem"));
         assertThat(acme.hosts().matcher("www.example.com").matches()).isTrue();
+        assertThat(acme.firstRetry()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(parse("--acme", "https://ca.test/dir", "--acme-agree-tos", "--acme-retry", "5s").tls().acme()
+                .firstRetry()).isEqualTo(Duration.ofSeconds(5));
         assertThat(parse().tls().acme()).isNull();
     }
 
@@ -40,6 +44,13 @@ class AcmeCommandLineTest {
                 .hasMessageStartingWith("--acme-hosts: '(' is not a regular expression");
         assertThatThrownBy(() -> parse("--acme", "https://ca.test/dir", "--acme-agree-tos", "--acme-email", "ops"))
                 .hasMessage("--acme-email: 'ops' is not an e-mail address");
+        assertThatThrownBy(() -> parse("--acme", "https://ca.test/dir", "--acme-agree-tos", "--acme-retry", "500ms"))
+                .hasMessage("--acme-retry must be between 1s and 1h, not 500ms");
+        assertThatThrownBy(() -> parse("--acme", "https://ca.test/dir", "--acme-agree-tos", "--acme-retry", "2h"))
+                .hasMessage("--acme-retry must be between 1s and 1h, not 2h");
+        assertThatThrownBy(() -> parse("--acme", "https://ca.test/dir", "--acme-agree-tos", "--acme-retry", "soon"))
+                .hasMessageStartingWith("--acme-retry: 'soon' is not a duration");
+        assertThatThrownBy(() -> parse("--acme-retry", "5s")).hasMessage("--acme-retry needs --acme DIRECTORY_URL");
         assertThatThrownBy(() -> parse("--acme-agree-tos")).hasMessage("--acme-agree-tos needs --acme DIRECTORY_URL");
         assertThatThrownBy(() -> CommandLine.parse(List.of("vhosts", "--acme", "https://ca.test/dir")))
                 .hasMessage("--acme needs a --listen-tls address");

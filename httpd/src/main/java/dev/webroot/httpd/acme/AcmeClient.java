@@ -15,6 +15,7 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -23,24 +24,32 @@ import org.shredzone.acme4j.Authorization;
 import org.shredzone.acme4j.Identifier;
 import org.shredzone.acme4j.Login;
 import org.shredzone.acme4j.Order;
+import org.shredzone.acme4j.OrderBuilder;
+import org.shredzone.acme4j.RenewalInfo;
 import org.shredzone.acme4j.Session;
 import org.shredzone.acme4j.Status;
 import org.shredzone.acme4j.challenge.Challenge;
 import org.shredzone.acme4j.challenge.Http01Challenge;
 import org.shredzone.acme4j.challenge.TlsAlpn01Challenge;
 import org.shredzone.acme4j.connector.NetworkSettings;
+import org.shredzone.acme4j.connector.Resource;
 import org.shredzone.acme4j.exception.AcmeException;
+import org.shredzone.acme4j.exception.AcmeProtocolException;
+import org.shredzone.acme4j.exception.AcmeServerException;
 import org.shredzone.acme4j.provider.GenericAcmeProvider;
+import org.shredzone.acme4j.toolbox.AcmeUtils;
 
 /**
  * One ACME account at one CA (RFC 8555, through acme4j): registers (or finds) the account for its
  * key, then orders a certificate for one DNS name, answering the CA's challenge on this server's own
  * listeners: HTTP-01 on the cleartext ones when there are any, else TLS-ALPN-01 on the TLS ones.
- * Thread-safe: orders for different names run at once.
+ * Reads the CA's renewal information (RFC 9773) when its directory offers it, and then names the
+ * certificate an order renews. Thread-safe: orders for different names run at once.
  */
 final class AcmeClient {
     /** How long the CA may take to validate a challenge or to issue. */
     private static final Duration CA_TIMEOUT = Duration.ofMinutes(2);
+    private static final URI ACCOUNT_DOES_NOT_EXIST = URI.create("urn:ietf:params:acme:error:accountDoesNotExist");
 
     private final Session session;
     private final KeyPair accountKey;
@@ -110,9 +119,53 @@ final class AcmeClient {
         return login;
     }
 
-    /** Orders and downloads a certificate for {@code name} with a key of {@code domainKey}: the chain, leaf first. */
-    List<X509Certificate> order(String name, KeyPair domainKey) throws AcmeException, InterruptedException {
-        Order order = login().newOrder().domain(name).create();
+    /** Drops {@code stale} so the next {@link #login()} registers the key again (unless another order already did). */
+    private synchronized void forget(Login stale) {
+        if (login == stale) {
+            login = null;
+        }
+    }
+
+    /** Whether the CA's directory offers renewal information (RFC 9773); reads the directory if it is not cached. */
+    boolean offersRenewalInfo() throws AcmeException {
+        return session.resourceUrlOptional(Resource.RENEWAL_INFO).isPresent();
+    }
+
+    /** The CA's renewal information for {@code leaf}, which it issued; only when {@link #offersRenewalInfo()}. */
+    RenewalPolicy.RenewalWindow renewalWindow(X509Certificate leaf) throws AcmeException {
+        RenewalInfo info = login().bindRenewalInfo(leaf);
+        Instant retryAfter = info.fetch().orElse(null);
+        return new RenewalPolicy.RenewalWindow(info.getSuggestedWindowStart(), info.getSuggestedWindowEnd(),
+                retryAfter);
+    }
+
+    /**
+     * Orders and downloads a certificate for {@code name} with a key of {@code domainKey}: the chain,
+     * leaf first. {@code replacing} (null: none) is the certificate it renews, named to the CA as
+     * replaced when the CA offers renewal information.
+     */
+    List<X509Certificate> order(String name, KeyPair domainKey, X509Certificate replacing)
+            throws AcmeException, InterruptedException {
+        String replaced = null;
+        if (replacing != null && offersRenewalInfo()) {
+            try {
+                replaced = AcmeUtils.getRenewalUniqueIdentifier(replacing);
+            } catch (AcmeProtocolException e) {
+                // A leaf without an authority key identifier is not from an ACME CA: it replaces nothing there.
+            }
+        }
+        Login account = login();
+        Order order;
+        try {
+            order = newOrder(account, name, replaced);
+        } catch (AcmeServerException e) {
+            if (!ACCOUNT_DOES_NOT_EXIST.equals(e.getType())) {
+                throw e;
+            }
+            // The CA no longer knows the account (deactivated, or a test CA restarted): register the key again.
+            forget(account);
+            order = newOrder(login(), name, replaced);
+        }
         for (Authorization authorization : order.getAuthorizations()) {
             if (authorization.getStatus() != Status.VALID) {
                 authorize(name, authorization);
@@ -128,6 +181,15 @@ final class AcmeClient {
                     + order.getError().map(p -> ": " + p).orElse(""));
         }
         return order.getCertificate().getCertificateChain();
+    }
+
+    /** @param replaced the RFC 9773 identifier of the certificate this order replaces, or null */
+    private static Order newOrder(Login account, String name, String replaced) throws AcmeException {
+        OrderBuilder builder = account.newOrder().domain(name);
+        if (replaced != null) {
+            builder.replaces(replaced);
+        }
+        return builder.create();
     }
 
     private void authorize(String name, Authorization authorization) throws AcmeException, InterruptedException {

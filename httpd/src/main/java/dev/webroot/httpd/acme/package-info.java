@@ -14,8 +14,16 @@
  *   <li>HTTP-01 is preferred when there is a cleartext listener; TLS-ALPN-01 otherwise.</li>
  *   <li>Keys: the account's is EC P-384, each certificate's EC P-256 (a fresh one per order); the
  *       TLS-ALPN-01 challenge certificate's is RSA 2048, since acme4j signs it with SHA256withRSA.</li>
- *   <li>After an issuance the name is not looked at for 30 seconds, the time the store has to load the
- *       new file.</li>
+ *   <li>After an issuance the name is not looked at until the store serves the new file (at most 30
+ *       seconds).</li>
+ *   <li>Renewal information (RFC 9773) is asked for only when the CA's directory offers it: the
+ *       renewal time is a uniformly random point of the suggested window, kept across rechecks while it
+ *       stays inside the window; rechecks follow the CA's Retry-After, held within a minute and a day,
+ *       six hours without one. When asking fails, an earlier answer for the same certificate stands,
+ *       else two thirds of the lifetime, and the next ask waits out the same back-off as an order. A
+ *       renewal order then names the certificate it replaces.</li>
+ *   <li>A failure to read the CA's directory while asking is not logged: an order due at the time
+ *       logs it.</li>
  * </ul>
  */
 package dev.webroot.httpd.acme;

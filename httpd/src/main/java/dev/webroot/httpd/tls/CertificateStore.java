@@ -14,6 +14,7 @@ import java.nio.file.WatchService;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -136,8 +137,16 @@ public final class CertificateStore implements AutoCloseable {
         return index.select(serverName) != null;
     }
 
-    /** A loaded certificate file that names a host: its file name and its leaf's validity. */
-    public record Named(String fileName, java.time.Instant notBefore, java.time.Instant notAfter) {}
+    /** A loaded certificate file that names a host: its file name and its leaf. */
+    public record Named(String fileName, X509Certificate leaf) {
+        public Instant notBefore() {
+            return leaf.getNotBefore().toInstant();
+        }
+
+        public Instant notAfter() {
+            return leaf.getNotAfter().toInstant();
+        }
+    }
 
     /**
      * The file whose leaf names this host (exactly or by wildcard) as handshakes choose it, or null
@@ -148,8 +157,7 @@ public final class CertificateStore implements AutoCloseable {
         if (certificate == null || certificate.fileName().equals(CertificateIndex.DEFAULT_FILE)) {
             return null;
         }
-        java.security.cert.X509Certificate leaf = certificate.bundle().leaf();
-        return new Named(certificate.fileName(), leaf.getNotBefore().toInstant(), leaf.getNotAfter().toInstant());
+        return new Named(certificate.fileName(), certificate.bundle().leaf());
     }
 
     /** The number of certificate files loaded, {@code __default__.pem} included. */
