@@ -112,12 +112,18 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
     private boolean closed;
     private long idleSinceNanos;
     private long lastSendNanos;
-    private long lastReadNanos;
     private long stalledSinceNanos = -1;
     private boolean servedAny;
 
     /** The stream whose header block is being decoded, or null to decode without keeping anything. */
     private Stream decoding;
+    /** The block being decoded is a request's trailers. */
+    private boolean trailers;
+    /**
+     * The client set SETTINGS_HEADER_TABLE_SIZE: the next header block starts with a dynamic table
+     * size update to 0 (RFC 7541 §4.2), which is the table responses use.
+     */
+    private boolean tableSizeUpdate;
 
     public Http2Connection(WorkspacePool pool, String remoteAddress) {
         this.pool = pool;
@@ -132,7 +138,6 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
     public void opened(long now) {
         idleSinceNanos = now;
         lastSendNanos = now;
-        lastReadNanos = now;
         int at = frameHeader(18, Http2.SETTINGS, 0, 0);
         at = setting(at, Http2.SETTINGS_MAX_CONCURRENT_STREAMS, MAX_CONCURRENT_STREAMS);
         at = setting(at, Http2.SETTINGS_MAX_HEADER_LIST_SIZE, pool.limits.maxHeaderBytes());
@@ -181,8 +186,8 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
             return;
         }
         end += n;
-        lastReadNanos = now;
         advance(now);
+        checkStall(now);
     }
 
     @Override
@@ -243,6 +248,7 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
                 idleSinceNanos = now;
             }
         }
+        checkStall(now);
     }
 
     @Override
@@ -402,6 +408,7 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
             return;
         }
         s.received += length;
+        s.bodyReceived += dataLength;
         if (s.received > Http2.DEFAULT_WINDOW) {
             abort(s);
             resetFrame(id, Http2.FLOW_CONTROL_ERROR);
@@ -409,6 +416,11 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
         }
         if (endStream) {
             s.remoteEnded = true;
+            if (!s.planned && !bodyAsDeclared(s)) {
+                abort(s);
+                resetFrame(id, Http2.PROTOCOL_ERROR);
+                return;
+            }
         }
         if (dataLength > 0 && !s.planned) {
             // A request body: refused as HTTP/1.1 refuses one (405 for other methods, else 413),
@@ -508,9 +520,13 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
         }
         Stream existing = id <= lastStreamId ? find(id) : null;
         if (id <= lastStreamId) {
-            // Trailers of an open request, or a HEADERS on a stream that is over.
+            // Trailers of an open request (kept only to check them), or a HEADERS on a stream that is over.
+            decoding = existing != null && !existing.remoteEnded ? existing : null;
+            trailers = true;
+            int result = decoder.decode(b, from, to, this);
+            trailers = false;
             decoding = null;
-            if (decoder.decode(b, from, to, this) == HpackDecoder.COMPRESSION_ERROR) {
+            if (result == HpackDecoder.COMPRESSION_ERROR) {
                 connectionError(Http2.COMPRESSION_ERROR);
                 return;
             }
@@ -520,7 +536,7 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
             } else if (existing.remoteEnded) {
                 abort(existing);
                 resetFrame(id, Http2.STREAM_CLOSED);
-            } else if (!endStream) {
+            } else if (!endStream || existing.malformed || !bodyAsDeclared(existing)) {
                 abort(existing);
                 resetFrame(id, Http2.PROTOCOL_ERROR);
             } else {
@@ -556,6 +572,9 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
             s.refusal = 431;
         }
         finishRequest(s);
+        if (endStream && !bodyAsDeclared(s)) {
+            s.malformed = true;
+        }
         if (s.malformed) {
             abort(s);
             resetFrame(id, Http2.PROTOCOL_ERROR);
@@ -669,7 +688,8 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
                     }
                     peerMaxFrame = (int) Math.min(value, MAX_FRAME);
                 }
-                default -> { } // The header table size is moot (no response uses the dynamic table); others do not bind a server.
+                case Http2.SETTINGS_HEADER_TABLE_SIZE -> tableSizeUpdate = true;
+                default -> { } // The others do not bind a server.
             }
         }
         queueArena(frameHeader(0, Http2.SETTINGS, Http2.FLAG_ACK, 0));
@@ -754,6 +774,11 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
         if (s == null || s.malformed) {
             return false;
         }
+        if (trailers) {
+            // Trailers are not read, but a pseudo-header among them makes the request malformed (8.1).
+            s.malformed |= nameEnd > nameStart && b[nameStart] == ':';
+            return !s.malformed;
+        }
         if (++s.fieldCount > pool.limits.maxHeaderCount()) {
             s.refusal = 431;
             return false;
@@ -828,6 +853,23 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
             }
         }
         return from == to || b[from] != ' ' && b[from] != '\t' && b[to - 1] != ' ' && b[to - 1] != '\t';
+    }
+
+    /**
+     * Whether a request that ended carried as many body bytes as its Content-Length says (RFC 9113
+     * §8.1.1: otherwise it is malformed). Bodies are refused anyway; this keeps a lying length from
+     * being answered as if it were true.
+     */
+    private static boolean bodyAsDeclared(Stream s) {
+        RequestHead head = s.head;
+        for (int k = 0; k < head.count(RequestHead.CONTENT_LENGTH); k++) {
+            long declared = Ascii.parseDecimal(s.request, head.valueStart(RequestHead.CONTENT_LENGTH, k),
+                    head.valueEnd(RequestHead.CONTENT_LENGTH, k));
+            if (declared != s.bodyReceived) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Checks the pseudo-headers and lays out what the planner and the access log read. */
@@ -989,10 +1031,8 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
         recycleRetired();
         long budget = FILL_BYTES;
         boolean progress = true;
-        boolean blocked = false;
         while (budget > 0 && progress) {
             progress = false;
-            blocked = false;
             int n = activeCount;
             for (int k = 0; k < n && budget > 0; k++) {
                 Stream s = active[(turn + k) % n];
@@ -1006,7 +1046,6 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
                 }
                 long chunk = Math.min(Math.min(s.spanRemaining(), peerMaxFrame), Math.min(s.window, sendWindow));
                 if (chunk <= 0) {
-                    blocked = true;
                     continue;
                 }
                 chunk = Math.min(chunk, budget);
@@ -1016,12 +1055,21 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
             }
             turn++;
         }
-        if (out.totalRemaining() == 0 && blocked) {
-            if (stalledSinceNanos < 0) {
-                stalledSinceNanos = Math.max(lastSendNanos, lastReadNanos);
+    }
+
+    /** Starts or stops the stall clock: nothing to write while a response waits for a window to open. */
+    private void checkStall(long now) {
+        boolean stalled = false;
+        if (out.totalRemaining() == 0) {
+            for (int i = 0; i < activeCount && !stalled; i++) {
+                Stream s = active[i];
+                stalled = s.headerQueued && !s.lastQueued && (s.window <= 0 || sendWindow <= 0);
             }
-        } else {
+        }
+        if (!stalled) {
             stalledSinceNanos = -1;
+        } else if (stalledSinceNanos < 0) {
+            stalledSinceNanos = now;
         }
     }
 
@@ -1033,10 +1081,16 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
         int to = s.headerTo;
         int type = Http2.HEADERS;
         do {
-            int n = Math.min(to - from, peerMaxFrame);
+            int update = type == Http2.HEADERS && tableSizeUpdate ? 1 : 0;
+            int n = Math.min(to - from, peerMaxFrame - update);
             boolean lastFrame = from + n == to;
             int flags = (lastFrame ? Http2.FLAG_END_HEADERS : 0) | (type == Http2.HEADERS && endStream ? Http2.FLAG_END_STREAM : 0);
-            queueArena(frameHeader(n, type, flags, s.id));
+            int at = frameHeader(n + update, type, flags, s.id);
+            if (update == 1) {
+                arena[at++] = 0x20;
+                tableSizeUpdate = false;
+            }
+            queueArena(at);
             out.addHeap(s.header, from, from + n, lastFrame && endStream);
             from += n;
             type = Http2.CONTINUATION;
@@ -1118,8 +1172,12 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
 
     /** Writes a frame header at the end of the arena, with room for {@code length} payload bytes after it. */
     private int frameHeader(int length, int type, int flags, int id) {
-        int need = Http2.FRAME_HEADER_BYTES + (type == Http2.DATA || type == Http2.HEADERS
-                || type == Http2.CONTINUATION ? 0 : length);
+        // DATA and CONTINUATION payloads are spans of their own; HEADERS may start with one byte here.
+        int need = Http2.FRAME_HEADER_BYTES + switch (type) {
+            case Http2.DATA, Http2.CONTINUATION -> 0;
+            case Http2.HEADERS -> 1;
+            default -> length;
+        };
         if (arenaLength + need > arena.length) {
             // Queued spans keep the old array; only what follows goes into the new one.
             arena = new byte[Math.max(2 * arena.length, need)];
@@ -1172,6 +1230,7 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
         int id;
         long window;
         long received;
+        long bodyReceived;
         boolean remoteEnded;
         boolean planned;
         boolean headerQueued;
@@ -1210,6 +1269,7 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
             this.id = id;
             this.window = window;
             received = 0;
+            bodyReceived = 0;
             remoteEnded = planned = headerQueued = lastQueued = queuedAny = aborted = false;
             malformed = regularSeen = false;
             refusal = 0;

@@ -48,6 +48,8 @@ class Http2ConnectionTest {
                 .filter(c -> c.request().contains(" HTTP/1.1\r\n") && c.request().contains("\r\nHost: "))
                 // HTTP/2 field values have no white space at their ends (RFC 9113 §8.2.1).
                 .filter(c -> !c.name().equals("tab in value and OWS"))
+                // A list in Content-Length is HTTP/1.1's to accept; an HTTP/2 length is one number (8.1.1).
+                .filter(c -> !c.name().equals("Content-Length 00"))
                 .map(Arguments::of);
     }
 
@@ -283,6 +285,30 @@ class Http2ConnectionTest {
                 .extracting(H2.Frame::stream, H2.Frame::errorCode)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple(1, Http2.PROTOCOL_ERROR),
                         org.assertj.core.groups.Tuple.tuple(3, Http2.PROTOCOL_ERROR));
+    }
+
+    @Test
+    void aContentLengthTheBodyDoesNotMatchOrAPseudoHeaderInTrailersIsMalformed() {
+        List<H2.Frame> frames = exchange(H2.client().get(1, "/plain.txt", "content-length", "4")
+                .request(3, "GET", "/plain.txt", 0)
+                .frame(Http2.HEADERS, Http2.FLAG_END_HEADERS | Http2.FLAG_END_STREAM, 3, H2.block(":path", "/"))
+                .request(5, "GET", "/plain.txt", 0)
+                .frame(Http2.HEADERS, Http2.FLAG_END_HEADERS | Http2.FLAG_END_STREAM, 5, H2.block("x-trailer", "1")));
+        assertThat(frames).filteredOn(f -> f.type() == Http2.RST_STREAM)
+                .extracting(H2.Frame::stream, H2.Frame::errorCode)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(1, Http2.PROTOCOL_ERROR),
+                        org.assertj.core.groups.Tuple.tuple(3, Http2.PROTOCOL_ERROR));
+        assertThat(H2.responses(frames).get(5).bodyText()).isEqualTo(PLAIN);
+    }
+
+    @Test
+    void aHeaderTableSizeSettingIsAnsweredWithASizeUpdateToZero() {
+        List<H2.Frame> frames = exchange(H2.client().settings(Http2.SETTINGS_HEADER_TABLE_SIZE, 0)
+                .get(1, "/plain.txt").get(3, "/plain.txt"));
+        List<H2.Frame> headers = frames.stream().filter(f -> f.type() == Http2.HEADERS).toList();
+        assertThat(headers.get(0).payload()[0]).isEqualTo((byte) 0x20);
+        assertThat(headers.get(1).payload()[0]).isEqualTo((byte) 0x88);
+        assertThat(H2.responses(frames).get(1).bodyText()).isEqualTo(PLAIN);
     }
 
     // ---- connection errors ----
