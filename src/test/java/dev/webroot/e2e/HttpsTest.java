@@ -206,12 +206,12 @@ class HttpsTest {
         List<String> lines = List.of();
         while (System.nanoTime() < deadline) {
             lines = Files.readAllLines(server.accessLog());
-            if (lines.stream().anyMatch(l -> l.contains("\"GET / HTTP/1.1\" 200") && l.contains("Chrome"))) {
+            if (lines.stream().anyMatch(l -> l.contains("\"GET / HTTP/2.0\" 200") && l.contains("Chrome"))) {
                 break;
             }
             Thread.sleep(100);
         }
-        assertThat(lines).anyMatch(l -> l.contains("\"GET / HTTP/1.1\" 200") && l.contains("Chrome")
+        assertThat(lines).anyMatch(l -> l.contains("\"GET / HTTP/2.0\" 200") && l.contains("Chrome")
                 && l.contains("\"www.example.com\" br "));
     }
 
