@@ -33,7 +33,6 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
     static final int MAX_CONCURRENT_STREAMS = 128;
     /** The largest frame payload accepted, and sent: the protocol's default SETTINGS_MAX_FRAME_SIZE. */
     private static final int MAX_FRAME = Http2.MIN_MAX_FRAME_SIZE;
-    private static final int READ_BUFFER_BYTES = 2 * (Http2.FRAME_HEADER_BYTES + MAX_FRAME);
     /** Body bytes framed per fill of the output queue. */
     private static final int FILL_BYTES = 256 * 1024;
     private static final int HEADER_TABLE_BYTES = 4096;
@@ -57,35 +56,33 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
     private final WorkspacePool pool;
     private final String remoteAddress;
     private final HpackDecoder decoder;
-    private final MappedView mapped = new MappedView();
-    private final OutputQueue out = new OutputQueue(mapped);
-    private final ResponseWriter writer;
-    private final ResponsePlanner planner;
     private final FrameBudget idleFrames = new FrameBudget(1000, 200);
     private final FrameBudget resets = new FrameBudget(256, 100);
 
-    private final byte[] in = new byte[READ_BUFFER_BYTES];
-    private final ByteBuffer inView = ByteBuffer.wrap(in);
+    /** Borrowed while there are bytes, streams or output in hand, else null; the fields below are its parts. */
+    private Http2Workspace ws;
+    private byte[] in;
+    private OutputQueue out;
+    private ResponseWriter writer;
+    private ResponsePlanner planner;
+    private byte[] arena;
     private int start;
     private int end;
     private boolean prefaceRead;
     private boolean settingsRead;
 
-    /** Frame headers and control frames, queued in order; reused once everything queued was written. */
-    private byte[] arena = new byte[4096];
     private int arenaLength;
 
     /** A header block arriving in HEADERS and CONTINUATION frames, or -1. */
     private int blockStream = -1;
     private int blockFlags;
-    private byte[] block = new byte[0];
+    private static final byte[] NO_BLOCK = new byte[0];
+    private byte[] block = NO_BLOCK;
     private int blockLength;
     private long blockStartNanos;
 
     private Stream[] active = new Stream[8];
     private int activeCount;
-    private Stream[] free = new Stream[8];
-    private int freeCount;
     /** Streams whose response's last frame is queued, in queue order. */
     private Stream[] completing = new Stream[8];
     private int completingHead;
@@ -129,15 +126,46 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
         this.pool = pool;
         this.remoteAddress = remoteAddress;
         this.decoder = new HpackDecoder(HEADER_TABLE_BYTES, pool.limits.maxHeaderBytes());
-        this.writer = new ResponseWriter(new HpackHeaders(pool.dates, HpackHeaders.fields(pool.policy)), mapped, null,
-                pool.limits.maxRanges(), System.nanoTime());
-        this.planner = new ResponsePlanner(pool.sites, pool.limits, pool.dates, writer, mapped, pool.policy);
+    }
+
+    private void borrow() {
+        if (ws == null) {
+            ws = pool.takeHttp2();
+            in = ws.in;
+            out = ws.out;
+            writer = ws.writer;
+            planner = ws.planner;
+            arena = ws.arena;
+        }
+    }
+
+    /** Nothing read is unprocessed, no stream is open and everything queued was written: the workspace goes back. */
+    private void giveBackIfIdle() {
+        if (ws != null && start == end && activeCount == 0 && retiredCount == 0 && completingCount == 0
+                && out.totalRemaining() == 0) {
+            Http2Workspace w = ws;
+            w.arena = arena;
+            out.clear();
+            ws = null;
+            in = null;
+            out = null;
+            writer = null;
+            planner = null;
+            arena = null;
+            start = end = arenaLength = 0;
+            pool.giveBack(w);
+        }
+    }
+
+    private boolean hasOutput() {
+        return out != null && out.totalRemaining() > 0;
     }
 
     @Override
     public void opened(long now) {
         idleSinceNanos = now;
         lastSendNanos = now;
+        borrow();
         int at = frameHeader(18, Http2.SETTINGS, 0, 0);
         at = setting(at, Http2.SETTINGS_MAX_CONCURRENT_STREAMS, MAX_CONCURRENT_STREAMS);
         at = setting(at, Http2.SETTINGS_MAX_HEADER_LIST_SIZE, pool.limits.maxHeaderBytes());
@@ -164,7 +192,10 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
             return closed ? Operation.CLOSE : Operation.YIELD;
         }
         if (eof) {
-            return out.totalRemaining() > 0 || hasWork() ? Operation.YIELD : Operation.CLOSE;
+            return hasOutput() || hasWork() ? Operation.YIELD : Operation.CLOSE;
+        }
+        if (ws == null) {
+            return Operation.PROCEED;
         }
         // A peer that sends faster than it reads its answers is not read until it catches up.
         return end - start < in.length && arenaLength < MAX_UNSENT_CONTROL ? Operation.PROCEED : Operation.YIELD;
@@ -172,12 +203,18 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
 
     @Override
     public ByteBuffer readBuffer() {
+        borrow();
         if (start > 0) {
             System.arraycopy(in, start, in, 0, end - start);
             end -= start;
             start = 0;
         }
-        return inView.limit(in.length).position(end);
+        return ws.inView.limit(in.length).position(end);
+    }
+
+    @Override
+    public void readNothing() {
+        giveBackIfIdle();
     }
 
     @Override
@@ -188,6 +225,7 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
         end += n;
         advance(now);
         checkStall(now);
+        giveBackIfIdle();
     }
 
     @Override
@@ -196,7 +234,10 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
         if (blockStream >= 0) {
             blockStream = -1;
         }
-        advance(now);
+        if (ws != null) {
+            advance(now);
+            giveBackIfIdle();
+        }
     }
 
     @Override
@@ -204,10 +245,10 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
         if (closed) {
             return Operation.CLOSE;
         }
-        if (out.totalRemaining() == 0 && !failed) {
+        if (ws != null && out.totalRemaining() == 0 && !failed) {
             fill();
         }
-        if (out.totalRemaining() > 0) {
+        if (hasOutput()) {
             return Operation.PROCEED;
         }
         return failed || done() ? Operation.CLOSE : Operation.YIELD;
@@ -249,6 +290,7 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
             }
         }
         checkStall(now);
+        giveBackIfIdle();
     }
 
     @Override
@@ -256,7 +298,7 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
         if (closed) {
             return Long.MAX_VALUE;
         }
-        if (out.totalRemaining() > 0) {
+        if (hasOutput()) {
             return lastSendNanos + pool.sendTimeout;
         }
         long deadline = Long.MAX_VALUE;
@@ -277,11 +319,12 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
         if (closed || now < deadline()) {
             return;
         }
-        if (out.totalRemaining() > 0) {
+        if (hasOutput()) {
             // The client has not read for a whole send timeout: nothing can be said to it any more.
             closed();
             return;
         }
+        borrow();
         goAway(Http2.NO_ERROR);
         fail();
     }
@@ -301,7 +344,11 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
         activeCount = 0;
         retiredCount = 0;
         completingCount = 0;
-        out.clear();
+        if (ws != null) {
+            out.clear();
+            start = end;
+            giveBackIfIdle();
+        }
     }
 
     // ---- input ----
@@ -492,6 +539,8 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
             int stream = blockStream;
             blockStream = -1;
             headerBlock(stream, block, 0, blockLength, now);
+            // Blocks split into CONTINUATION frames are rare: an idle connection keeps no buffer for them.
+            block = NO_BLOCK;
         }
     }
 
@@ -523,7 +572,7 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
             // Trailers of an open request (kept only to check them), or a HEADERS on a stream that is over.
             decoding = existing != null && !existing.remoteEnded ? existing : null;
             trailers = true;
-            int result = decoder.decode(b, from, to, this);
+            int result = decoder.decode(b, from, to, ws.fields, this);
             trailers = false;
             decoding = null;
             if (result == HpackDecoder.COMPRESSION_ERROR) {
@@ -550,7 +599,7 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
         lastStreamId = id;
         if (goingAway || activeCount >= MAX_CONCURRENT_STREAMS) {
             decoding = null;
-            if (decoder.decode(b, from, to, this) == HpackDecoder.COMPRESSION_ERROR) {
+            if (decoder.decode(b, from, to, ws.fields, this) == HpackDecoder.COMPRESSION_ERROR) {
                 connectionError(Http2.COMPRESSION_ERROR);
             } else if (!goingAway) {
                 resetFrame(id, Http2.REFUSED_STREAM);
@@ -559,7 +608,7 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
         }
         Stream s = open(id, now);
         decoding = s;
-        int result = decoder.decode(b, from, to, this);
+        int result = decoder.decode(b, from, to, ws.fields, this);
         decoding = null;
         if (result == HpackDecoder.COMPRESSION_ERROR) {
             connectionError(Http2.COMPRESSION_ERROR);
@@ -919,8 +968,8 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
     // ---- streams ----
 
     private Stream open(int id, long now) {
-        Stream s = freeCount > 0 ? free[--freeCount] : new Stream(pool.log != AccessLog.DISABLED);
-        free[freeCount] = null;
+        Stream s = ws.freeCount > 0 ? ws.free[--ws.freeCount] : new Stream(pool.log != AccessLog.DISABLED);
+        ws.free[ws.freeCount] = null;
         s.reset(id, peerInitialWindow);
         s.exchange.begin(now, remoteAddress);
         if (activeCount == active.length) {
@@ -1008,10 +1057,10 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
     private void recycle(Stream s) {
         s.exchange.releaseGeneration();
         s.clearSpans();
-        if (freeCount == free.length) {
-            free = Arrays.copyOf(free, 2 * free.length);
+        if (ws.freeCount == ws.free.length) {
+            ws.free = Arrays.copyOf(ws.free, 2 * ws.free.length);
         }
-        free[freeCount++] = s;
+        ws.free[ws.freeCount++] = s;
     }
 
     private void recycleRetired() {
@@ -1060,7 +1109,7 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
     /** Starts or stops the stall clock: nothing to write while a response waits for a window to open. */
     private void checkStall(long now) {
         boolean stalled = false;
-        if (out.totalRemaining() == 0) {
+        if (!hasOutput()) {
             for (int i = 0; i < activeCount && !stalled; i++) {
                 Stream s = active[i];
                 stalled = s.headerQueued && !s.lastQueued && (s.window <= 0 || sendWindow <= 0);
@@ -1181,6 +1230,7 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
         if (arenaLength + need > arena.length) {
             // Queued spans keep the old array; only what follows goes into the new one.
             arena = new byte[Math.max(2 * arena.length, need)];
+            ws.arena = arena;
             arenaLength = 0;
         }
         int at = arenaLength;
@@ -1220,7 +1270,7 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
     }
 
     /** One request and its response: the request's fields, the planned response's spans, flow control. */
-    private static final class Stream implements ResponseSpans {
+    static final class Stream implements ResponseSpans {
         static final int REQUEST_BYTES = 512;
 
         final RequestHead head = new RequestHead();

@@ -12,6 +12,11 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 public final class WorkspacePool {
     private static final int SLOTS = 256;
     private static final int PROBES = 8;
+    /**
+     * An HTTP/2 connection gives its workspace back whenever its streams are all answered, which
+     * with many busy connections on one loop happens to dozens in turn: they find theirs again.
+     */
+    private static final int HTTP2_PROBES = 64;
     private static final long SEED_STEP = 0x632be59bd9b4e019L;
 
     final Limits limits;
@@ -30,6 +35,7 @@ public final class WorkspacePool {
     final boolean priorKnowledgeHttp2;
     private final AtomicLong boundarySeeds;
     private final AtomicReferenceArray<Workspace> slots = new AtomicReferenceArray<>(SLOTS);
+    private final AtomicReferenceArray<Http2Workspace> http2Slots = new AtomicReferenceArray<>(SLOTS);
 
     public WorkspacePool(Sites sites, Limits limits, DateSource dates, AccessLog log) {
         this(sites, limits, dates, log, System.nanoTime());
@@ -68,22 +74,40 @@ public final class WorkspacePool {
     }
 
     Workspace take() {
-        int first = firstSlot();
-        for (int i = 0; i < PROBES; i++) {
-            int slot = (first + i) & (SLOTS - 1);
-            Workspace w = slots.get(slot);
-            if (w != null && slots.compareAndSet(slot, w, null)) {
-                return w;
-            }
-        }
-        return new Workspace(this, boundarySeeds.addAndGet(SEED_STEP));
+        Workspace w = take(slots, PROBES);
+        return w != null ? w : new Workspace(this, boundarySeeds.addAndGet(SEED_STEP));
     }
 
     /** Takes back a workspace whose connection no longer uses it. */
     void giveBack(Workspace w) {
         w.reset();
+        put(slots, w, PROBES);
+    }
+
+    Http2Workspace takeHttp2() {
+        Http2Workspace w = take(http2Slots, HTTP2_PROBES);
+        return w != null ? w : new Http2Workspace(this, boundarySeeds.addAndGet(SEED_STEP));
+    }
+
+    void giveBack(Http2Workspace w) {
+        put(http2Slots, w, HTTP2_PROBES);
+    }
+
+    private static <T> T take(AtomicReferenceArray<T> slots, int probes) {
         int first = firstSlot();
-        for (int i = 0; i < PROBES; i++) {
+        for (int i = 0; i < probes; i++) {
+            int slot = (first + i) & (SLOTS - 1);
+            T w = slots.get(slot);
+            if (w != null && slots.compareAndSet(slot, w, null)) {
+                return w;
+            }
+        }
+        return null;
+    }
+
+    private static <T> void put(AtomicReferenceArray<T> slots, T w, int probes) {
+        int first = firstSlot();
+        for (int i = 0; i < probes; i++) {
             int slot = (first + i) & (SLOTS - 1);
             if (slots.get(slot) == null && slots.compareAndSet(slot, null, w)) {
                 return;

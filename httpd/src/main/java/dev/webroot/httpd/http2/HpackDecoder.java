@@ -41,7 +41,10 @@ public final class HpackDecoder {
 
     private final int maxTableSize;
     private final int maxListSize;
-    private final byte[] output;
+    /** Where the block being decoded (or the last one) puts its names and values. */
+    private byte[] output;
+    /** The buffer of the four-argument decode, made on its first use. */
+    private byte[] ownOutput;
 
     /** The entries' names and values back to back, oldest first, wrapping around the end. */
     private final byte[] ring;
@@ -75,8 +78,6 @@ public final class HpackDecoder {
         }
         this.maxTableSize = maxTableSize;
         this.maxListSize = maxListSize;
-        // Reported names and values take at most maxListSize less 32 per field.
-        this.output = new byte[maxListSize];
         this.ring = new byte[maxTableSize];
         int maxEntries = maxTableSize / ENTRY_OVERHEAD;
         this.entryStart = new int[maxEntries];
@@ -85,9 +86,15 @@ public final class HpackDecoder {
         this.capacity = maxTableSize;
     }
 
-    /** The buffer the reported names and values are in; it is overwritten by the next block. */
+    /** The buffer the last block's names and values are in; it is overwritten by the next block. */
     public byte[] output() {
         return output;
+    }
+
+    /** How long a buffer given to {@link #decode(byte[], int, int, byte[], FieldListener)} must be. */
+    public int outputBytes() {
+        // Reported names and values take at most maxListSize less 32 per field.
+        return maxListSize;
     }
 
     /** The dynamic table's size as RFC 7541 4.1 counts it: names, values and 32 per entry. */
@@ -103,6 +110,21 @@ public final class HpackDecoder {
      * bounds blocks far below that); a listener that throws leaves the decoder unusable.
      */
     public int decode(byte[] in, int from, int to, FieldListener listener) {
+        if (ownOutput == null) {
+            ownOutput = new byte[maxListSize];
+        }
+        return decode(in, from, to, ownOutput, listener);
+    }
+
+    /**
+     * As above, writing names and values into {@code out} (at least {@link #outputBytes()} long),
+     * so that a connection needs the buffer only while it decodes: the table is all it keeps.
+     */
+    public int decode(byte[] in, int from, int to, byte[] out, FieldListener listener) {
+        if (out.length < maxListSize) {
+            throw new IllegalArgumentException("an output of " + out.length + " bytes is shorter than " + maxListSize);
+        }
+        output = out;
         Objects.checkFromToIndex(from, to, in.length);
         Objects.requireNonNull(listener, "listener");
         if (to - from > MAX_BLOCK_LENGTH) {
