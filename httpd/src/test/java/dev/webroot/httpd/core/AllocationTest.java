@@ -7,6 +7,7 @@ import dev.webroot.format.Webroot;
 import dev.webroot.format.WebrootWriter;
 import dev.webroot.httpd.log.AsyncAccessLog;
 import dev.webroot.httpd.log.ErrorLog;
+import dev.webroot.io.Connection;
 import dev.webroot.io.Connection.Operation;
 import dev.webroot.io.Output;
 import java.io.ByteArrayOutputStream;
@@ -77,6 +78,23 @@ class AllocationTest {
      */
     private void assertNoAllocation(Webroot site, byte[][] requests, int[] expectedStatuses, String lastLine)
             throws IOException {
+        assertNoAllocation(site, false, requests.length, i -> requests[i % requests.length],
+                c -> {
+                    for (int i = 0; i < requests.length; i++) {
+                        assertThat(status((HttpConnection) c, requests[i], i)).as("answer to request %d", i)
+                                .isEqualTo(expectedStatuses[i]);
+                    }
+                }, lastLine);
+    }
+
+    /**
+     * Serves {@code first} requests checked by {@code check}, then WARM_UP and MEASURED more from
+     * {@code request} (by their number), through one connection (HTTP/2 with prior knowledge when
+     * {@code http2}) with the asynchronous log on; checks that every request was logged, the last
+     * line, and the bytes allocated per request.
+     */
+    private void assertNoAllocation(Webroot site, boolean http2, int first, java.util.function.IntFunction<byte[]> request,
+            java.util.function.Consumer<Connection> check, String lastLine) throws IOException {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         org.junit.jupiter.api.Assumptions.assumeTrue(threads.isThreadAllocatedMemorySupported());
         threads.setThreadAllocatedMemoryEnabled(true);
@@ -86,25 +104,24 @@ class AllocationTest {
                 ErrorLog.to(new PrintStream(errors, true, StandardCharsets.UTF_8)));
         long servingBytes;
         long allBytes;
-        int served = requests.length + WARM_UP + MEASURED;
+        int served = first + WARM_UP + MEASURED;
         try (log) {
             Generation generation = Generation.pinned(site);
             Sites fixed = (host, offset, length) -> generation;
             Limits limits = Limits.defaults().withMaxRequestsPerConnection(Integer.MAX_VALUE);
-            HttpConnection connection = new HttpConnection(new WorkspacePool(fixed, limits, TestSites.DATES, log, 1),
-                    "192.0.2.1:4000");
+            WorkspacePool pool = new WorkspacePool(fixed, limits, TestSites.DATES, log, 1);
+            Connection connection = http2 ? new Http2Connection(pool, "192.0.2.1:4000")
+                    : new HttpConnection(pool, "192.0.2.1:4000");
             connection.opened(0);
-            for (int i = 0; i < requests.length; i++) {
-                assertThat(status(connection, requests[i], i)).as("answer to request %d", i).isEqualTo(expectedStatuses[i]);
-            }
-            for (int i = 0; i < WARM_UP; i++) {
-                exchange(connection, requests[i % requests.length], i);
+            check.accept(connection);
+            for (int i = first; i < first + WARM_UP; i++) {
+                exchange(connection, request.apply(i), i);
             }
             long thread = Thread.currentThread().threadId();
             long servingBefore = threads.getThreadAllocatedBytes(thread);
             long allBefore = threads.getTotalThreadAllocatedBytes();
-            for (int i = 0; i < MEASURED; i++) {
-                exchange(connection, requests[i % requests.length], i);
+            for (int i = first + WARM_UP; i < served; i++) {
+                exchange(connection, request.apply(i), i);
             }
             servingBytes = threads.getThreadAllocatedBytes(thread) - servingBefore;
             allBytes = threads.getTotalThreadAllocatedBytes() - allBefore;
@@ -116,6 +133,24 @@ class AllocationTest {
                 .isLessThan(MAX_BYTES_PER_REQUEST);
         assertThat(allBytes / MEASURED).as("bytes every thread allocated per request (%d in total)", allBytes)
                 .isLessThan(MAX_BYTES_PER_REQUEST);
+    }
+
+    @Test
+    void http2StreamsDoNotAllocateWithTheAccessLogOn() throws IOException {
+        try (TestSites sites = TestSites.create(dir)) {
+            // The connection's window opened as far as it goes: every body of the run fits in it.
+            byte[] preface = H2.client().frame(Http2.WINDOW_UPDATE, 0, 0, H2.int32(Integer.MAX_VALUE - 65_535)).bytes();
+            // One HEADERS frame, its stream id rewritten for each request: odd and increasing.
+            byte[] frame = new H2().get(1, "/plain.txt", "user-agent", "bench", "accept-encoding", "gzip, br").bytes();
+            java.util.function.IntFunction<byte[]> request = i -> {
+                H2.put32(frame, 5, 2 * i + 1);
+                return frame;
+            };
+            assertNoAllocation(sites.site, true, 1, request, c -> {
+                Driver d = new Driver(c, false).feed(preface).feed(request.apply(0));
+                assertThat(H2.responses(H2.frames(d.outputBytes())).get(1).bodyText()).isEqualTo(TestSites.PLAIN);
+            }, "\"GET /plain\\.txt HTTP/2\\.0\" 200 12 \"-\" \"bench\" \"site\\.test\" identity");
+        }
     }
 
     private static byte[] bytes(String s) {
@@ -136,7 +171,7 @@ class AllocationTest {
     }
 
     /** One request through the connection the way a gathering-write driver does it. */
-    private static void exchange(HttpConnection c, byte[] request, long now) {
+    private static void exchange(Connection c, byte[] request, long now) {
         ByteBuffer in = c.readBuffer();
         in.put(request);
         c.read(request.length, now);

@@ -21,8 +21,15 @@ final class Driver {
     int accepted;
 
     Driver(Connection connection) {
+        this(connection, true);
+    }
+
+    /** A driver for {@code connection}, which is told it was opened unless {@code open} is false (it was already). */
+    Driver(Connection connection, boolean open) {
         this.connection = connection;
-        connection.opened(now);
+        if (open) {
+            connection.opened(now);
+        }
     }
 
     /** Feeds {@code input} split at the given ascending offsets, writing output as it appears. */
