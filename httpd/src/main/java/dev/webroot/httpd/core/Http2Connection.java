@@ -96,6 +96,7 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
     private int recentNext;
 
     private int lastStreamId;
+    private int requests;
     private long sendWindow = Http2.DEFAULT_WINDOW;
     private long receiveWindow = Http2.DEFAULT_WINDOW;
     private int peerInitialWindow = Http2.DEFAULT_WINDOW;
@@ -607,6 +608,10 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
             return;
         }
         Stream s = open(id, now);
+        if (++requests >= pool.limits.maxRequestsPerConnection()) {
+            // As HTTP/1.1's keep-alive limit: this stream is the last; the client opens a new connection.
+            goAway(Http2.NO_ERROR);
+        }
         decoding = s;
         int result = decoder.decode(b, from, to, ws.fields, this);
         decoding = null;

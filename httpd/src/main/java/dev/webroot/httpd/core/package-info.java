@@ -84,7 +84,8 @@
  *       (SETTINGS, PING, PRIORITY, empty DATA, empty CONTINUATION; 200 more a second) and 256 streams
  *       reset by the client (100 more a second) before ENHANCE_YOUR_CALM. The head timeout bounds a
  *       header block in progress and the first request; the keep-alive timeout an idle connection
- *       (GOAWAY NO_ERROR); the send timeout both unsent output and a response stalled on a window
+ *       (GOAWAY NO_ERROR), and so does the stream that reaches {@code maxRequestsPerConnection}, which
+ *       is still answered; the send timeout both unsent output and a response stalled on a window
  *       the client holds at zero.</li>
  * </ul>
  */

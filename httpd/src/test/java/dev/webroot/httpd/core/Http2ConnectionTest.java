@@ -165,6 +165,20 @@ class Http2ConnectionTest {
         assertThat(lines).containsExactly("200 GET /plain.txt?x=1 HTTP/2.0 site.test " + PLAIN.length());
     }
 
+    @Test
+    void theLastRequestAllowedOnAConnectionIsAnsweredAfterAGoAwayNamingIt() {
+        Limits three = Limits.defaults().withMaxRequestsPerConnection(3);
+        Driver d = new Driver(connection(three, AccessLog.DISABLED))
+                .feed(H2.client().get(1, "/plain.txt").get(3, "/plain.txt").get(5, "/plain.txt").get(7, "/plain.txt").bytes());
+        List<H2.Frame> frames = H2.frames(d.outputBytes());
+        H2.Frame goAway = H2.first(frames, Http2.GOAWAY);
+        assertThat(goAway.errorCode()).isEqualTo(Http2.NO_ERROR);
+        assertThat(H2.int32(5)).isEqualTo(Arrays.copyOfRange(goAway.payload(), 0, 4));
+        assertThat(H2.responses(frames)).containsOnlyKeys(1, 3, 5);
+        assertThat(d.closeRequested).isTrue();
+        fixture.sites().assertBalanced();
+    }
+
     // ---- flow control and fairness ----
 
     @Test
