@@ -439,34 +439,27 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
             return;
         }
         boolean endStream = (flags & Http2.FLAG_END_STREAM) != 0;
-        if (dataLength == 0 && !endStream && !idleFrames.spend(now)) {
-            connectionError(Http2.ENHANCE_YOUR_CALM);
+        if (dataLength == 0 && !endStream && flooded(now)) {
             return;
         }
         Stream s = find(id);
         if (s == null || s.remoteEnded) {
-            if (!idleFrames.spend(now)) {
-                connectionError(Http2.ENHANCE_YOUR_CALM);
+            if (flooded(now)) {
                 return;
             }
-            if (s != null) {
-                abort(s);
-            }
-            resetFrame(id, Http2.STREAM_CLOSED);
+            streamError(id, Http2.STREAM_CLOSED);
             return;
         }
         s.received += length;
         s.bodyReceived += dataLength;
         if (s.received > Http2.DEFAULT_WINDOW) {
-            abort(s);
-            resetFrame(id, Http2.FLOW_CONTROL_ERROR);
+            streamError(s, Http2.FLOW_CONTROL_ERROR);
             return;
         }
         if (endStream) {
             s.remoteEnded = true;
             if (!s.planned && !bodyAsDeclared(s)) {
-                abort(s);
-                resetFrame(id, Http2.PROTOCOL_ERROR);
+                streamError(s, Http2.PROTOCOL_ERROR);
                 return;
             }
         }
@@ -529,8 +522,7 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
             connectionError(Http2.PROTOCOL_ERROR);
             return;
         }
-        if (length == 0 && (flags & Http2.FLAG_END_HEADERS) == 0 && !idleFrames.spend(now)) {
-            connectionError(Http2.ENHANCE_YOUR_CALM);
+        if (length == 0 && (flags & Http2.FLAG_END_HEADERS) == 0 && flooded(now)) {
             return;
         }
         if (!appendBlock(payload, payload + length, now)) {
@@ -584,11 +576,9 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
                 // A stream that was open is closed; an identifier never used is out of order (5.1.1).
                 connectionError(wasOpen(id) ? Http2.STREAM_CLOSED : Http2.PROTOCOL_ERROR);
             } else if (existing.remoteEnded) {
-                abort(existing);
-                resetFrame(id, Http2.STREAM_CLOSED);
+                streamError(existing, Http2.STREAM_CLOSED);
             } else if (!endStream || existing.malformed || !bodyAsDeclared(existing)) {
-                abort(existing);
-                resetFrame(id, Http2.PROTOCOL_ERROR);
+                streamError(existing, Http2.PROTOCOL_ERROR);
             } else {
                 existing.remoteEnded = true;
                 if (!existing.planned) {
@@ -630,8 +620,7 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
             s.malformed = true;
         }
         if (s.malformed) {
-            abort(s);
-            resetFrame(id, Http2.PROTOCOL_ERROR);
+            streamError(s, Http2.PROTOCOL_ERROR);
             return;
         }
         s.remoteEnded = endStream;
@@ -645,24 +634,15 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
             connectionError(Http2.PROTOCOL_ERROR);
             return;
         }
-        if (!idleFrames.spend(now)) {
-            connectionError(Http2.ENHANCE_YOUR_CALM);
+        if (flooded(now)) {
             return;
         }
         if (length != 5) {
-            Stream s = find(id);
-            if (s != null) {
-                abort(s);
-            }
-            resetFrame(id, Http2.FRAME_SIZE_ERROR);
+            streamError(id, Http2.FRAME_SIZE_ERROR);
             return;
         }
         if ((int32(in, payload) & 0x7fffffff) == id) {
-            Stream s = find(id);
-            if (s != null) {
-                abort(s);
-            }
-            resetFrame(id, Http2.PROTOCOL_ERROR);
+            streamError(id, Http2.PROTOCOL_ERROR);
         }
     }
 
@@ -705,8 +685,7 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
             connectionError(Http2.FRAME_SIZE_ERROR);
             return;
         }
-        if (settingsRead && !idleFrames.spend(now)) {
-            connectionError(Http2.ENHANCE_YOUR_CALM);
+        if (settingsRead && flooded(now)) {
             return;
         }
         settingsRead = true;
@@ -761,8 +740,7 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
         if ((flags & Http2.FLAG_ACK) != 0) {
             return;
         }
-        if (!idleFrames.spend(now)) {
-            connectionError(Http2.ENHANCE_YOUR_CALM);
+        if (flooded(now)) {
             return;
         }
         int at = frameHeader(8, Http2.PING, Http2.FLAG_ACK, 0);
@@ -809,14 +787,12 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
             return;
         }
         if (increment == 0) {
-            abort(s);
-            resetFrame(id, Http2.PROTOCOL_ERROR);
+            streamError(s, Http2.PROTOCOL_ERROR);
             return;
         }
         s.window += increment;
         if (s.window > Http2.MAX_WINDOW) {
-            abort(s);
-            resetFrame(id, Http2.FLOW_CONTROL_ERROR);
+            streamError(s, Http2.FLOW_CONTROL_ERROR);
         }
     }
 
@@ -1212,6 +1188,30 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
         at = putInt32(arena, at, lastStreamId);
         at = putInt32(arena, at, code);
         queueArena(at);
+    }
+
+    /** Spends one of the frames that ask nothing; once they run out, the connection ends with ENHANCE_YOUR_CALM. */
+    private boolean flooded(long now) {
+        if (idleFrames.spend(now)) {
+            return false;
+        }
+        connectionError(Http2.ENHANCE_YOUR_CALM);
+        return true;
+    }
+
+    /** A stream error (RFC 9113 §5.4.2): the stream ends here and the client is told why. */
+    private void streamError(Stream s, int code) {
+        abort(s);
+        resetFrame(s.id, code);
+    }
+
+    /** A stream error on {@code id}, which may be open or not. */
+    private void streamError(int id, int code) {
+        Stream s = find(id);
+        if (s != null) {
+            abort(s);
+        }
+        resetFrame(id, code);
     }
 
     private void resetFrame(int id, int code) {
