@@ -35,6 +35,10 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class Agent {
     private static final Duration RETRY = Duration.ofSeconds(2);
+    /** httpd opens and verifies the file of a {@code .next.SITE} entry ahead, so renaming it over SITE goes live at once. */
+    static final String NEXT_PREFIX = ".next.";
+    /** What the serving key says while the site answers 503 because its live version is not staged here. */
+    static final String OUT_OF_SERVICE = "out-of-service";
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
 
     record Options(Etcd etcd, String node, Path vhosts, Path store, InetSocketAddress admin, long leaseTtlSeconds, int keep) {}
@@ -182,11 +186,20 @@ final class Agent {
         return kind.equals("live") || kind.equals("desired") ? new String[] {site, kind} : null;
     }
 
-    /** The commit's fast path, on the watch thread: a version already staged is linked at once. */
+    /**
+     * The commit's fast path, on the watch thread: a version already staged is linked at once. A site
+     * whose live version is not staged here is taken out of service until it is, rather than go on
+     * serving a version the fleet no longer serves.
+     */
     private void flipIfStaged(String site) {
         Keys.Version current = current(site);
-        if (current != null && store.has(current.sha256())) {
+        if (current == null) {
+            return;
+        }
+        if (store.has(current.sha256())) {
             link(site, current);
+        } else {
+            takeOutOfService(site, current);
         }
     }
 
@@ -228,6 +241,9 @@ final class Agent {
             report(Keys.serving(site, options.node()), current.sha256(), false);
         } else if (current != null) {
             try {
+                if (!store.has(current.sha256())) {
+                    takeOutOfService(site, current);
+                }
                 stage(site, current);
                 link(site, current);
             } catch (IOException e) {
@@ -239,7 +255,7 @@ final class Agent {
         Keys.Version next = desired.get(site);
         if (next != null && (current == null || !next.sha256().equals(current.sha256()))) {
             try {
-                stage(site, next);
+                stageAhead(site, next);
             } catch (IOException e) {
                 logFailure(site, next, "cannot stage " + next.shortSha() + ": " + Etcd.describe(e));
                 if (desired.get(site) == next) {
@@ -252,18 +268,31 @@ final class Agent {
                 }
             }
         }
+        prepareNext(site);
         prune();
     }
 
+    /** Stages a desired version and has httpd verify it ahead (.next.SITE) before telling the publisher. */
+    private void stageAhead(String site, Keys.Version version) throws IOException {
+        stageQuietly(site, version);
+        prepareNext(site);
+        failing.remove(site, version.sha256());
+        report(Keys.staged(site, options.node()), version.sha256(), true);
+    }
+
     private void stage(String site, Keys.Version version) throws IOException {
+        stageQuietly(site, version);
+        failing.remove(site, version.sha256());
+        report(Keys.staged(site, options.node()), version.sha256(), true);
+    }
+
+    private void stageQuietly(String site, Keys.Version version) throws IOException {
         if (!store.has(version.sha256())) {
             long start = System.nanoTime();
             store.stage(version, sources(site, version));
             log(site + ": staged " + version.shortSha() + " (" + version.size() + " bytes, "
                     + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms)");
         }
-        failing.remove(site, version.sha256());
-        report(Keys.staged(site, options.node()), version.sha256(), true);
     }
 
     /** Peers that staged the version (in random order, to spread the load), then the published sources. */
@@ -290,23 +319,25 @@ final class Agent {
     }
 
     private synchronized boolean linkedTo(String site, Keys.Version version) {
-        Path entry = vhosts.resolve(site);
-        try {
-            return Files.isSymbolicLink(entry) && Files.readSymbolicLink(entry).equals(store.file(version.sha256()));
-        } catch (IOException e) {
-            return false;
-        }
+        return leadsTo(vhosts.resolve(site), store.file(version.sha256()));
     }
 
-    /** Points VHOSTS/SITE at the stored file: a new symlink renamed over the old entry, as {@code mv -T} does. */
+    /**
+     * Points VHOSTS/SITE at the stored file: the {@code .next.SITE} link prepared for it renamed over
+     * the entry, else a new symlink renamed over it, as {@code mv -T} does.
+     */
     private synchronized void link(String site, Keys.Version version) {
         if (!linkedTo(site, version)) {
-            Path temporary = vhosts.resolve(".tmp-" + site);
+            Path file = store.file(version.sha256());
             try {
-                Files.deleteIfExists(temporary);
-                Files.createSymbolicLink(temporary, store.file(version.sha256()));
-                Files.move(temporary, vhosts.resolve(site), StandardCopyOption.ATOMIC_MOVE);
-                log(site + ": live " + version.shortSha());
+                Path next = vhosts.resolve(NEXT_PREFIX + site);
+                boolean prepared = leadsTo(next, file);
+                if (prepared) {
+                    Files.move(next, vhosts.resolve(site), StandardCopyOption.ATOMIC_MOVE);
+                } else {
+                    replaceLink(vhosts.resolve(site), file);
+                }
+                log(site + ": live " + version.shortSha() + (prepared ? "" : " (not prepared ahead)"));
             } catch (IOException e) {
                 log(site + ": cannot link " + version.shortSha() + ": " + Etcd.describe(e));
                 retryLater(site);
@@ -314,6 +345,61 @@ final class Agent {
             }
         }
         report(Keys.serving(site, options.node()), version.sha256(), false);
+    }
+
+    /** Links SITE to the store's empty file, which httpd answers with 503, unless it already leads there. */
+    private synchronized void takeOutOfService(String site, Keys.Version live) {
+        Path entry = vhosts.resolve(site);
+        if (!leadsTo(entry, store.outOfService())) {
+            try {
+                replaceLink(entry, store.outOfService());
+                log(site + ": out of service (503) until " + live.shortSha() + ", the live version, is staged here");
+            } catch (IOException e) {
+                log(site + ": cannot take it out of service: " + Etcd.describe(e));
+                retryLater(site);
+                return;
+            }
+        }
+        report(Keys.serving(site, options.node()), OUT_OF_SERVICE, false);
+    }
+
+    /**
+     * Keeps {@code .next.SITE} leading to the staged desired version, so httpd verifies it before the
+     * commit; removes it once nothing is to be switched to it.
+     */
+    private synchronized void prepareNext(String site) {
+        Path next = vhosts.resolve(NEXT_PREFIX + site);
+        Keys.Version wanted = desired.get(site);
+        Keys.Version current = current(site);
+        try {
+            if (wanted != null && store.has(wanted.sha256()) && !linkedTo(site, wanted)) {
+                if (!leadsTo(next, store.file(wanted.sha256()))) {
+                    replaceLink(next, store.file(wanted.sha256()));
+                }
+            } else if (Files.isSymbolicLink(next)
+                    && (current == null || !leadsTo(next, store.file(current.sha256())) || linkedTo(site, current))) {
+                Files.delete(next);
+            }
+        } catch (IOException e) {
+            // Only the switch's speed depends on it: the commit links the file either way.
+            log(site + ": cannot update " + next.getFileName() + ": " + Etcd.describe(e));
+        }
+    }
+
+    private static boolean leadsTo(Path link, Path target) {
+        try {
+            return Files.isSymbolicLink(link) && Files.readSymbolicLink(link).equals(target);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** A new symlink to TARGET renamed over ENTRY: whoever reads ENTRY sees the old link or the new one. */
+    private void replaceLink(Path entry, Path target) throws IOException {
+        Path temporary = vhosts.resolve(".tmp-" + entry.getFileName());
+        Files.deleteIfExists(temporary);
+        Files.createSymbolicLink(temporary, target);
+        Files.move(temporary, entry, StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** Keeps the newest K versions of every site's history, its desired version and whatever a vhost links. */
