@@ -102,6 +102,56 @@ final class Agent {
         }
     }
 
+    /**
+     * The {@code --catch-up} run, for before httpd starts (its ExecStartPre): reads the live versions
+     * and brings every vhost link to them (out of service while a version is staged), within LIMIT.
+     * It registers no node and reports nothing; without etcd for all of LIMIT it leaves every link as
+     * it is. Returns whether every site links its live version.
+     */
+    boolean catchUp(Duration limit) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        Etcd.Range sites = null;
+        Duration backoff = Duration.ofMillis(100);
+        while (sites == null) {
+            try {
+                sites = etcd.prefix(Keys.SITES);
+            } catch (IOException | RuntimeException e) {
+                if (System.nanoTime() + backoff.toNanos() > deadline) {
+                    log("etcd unreachable (" + Etcd.describe(e) + ") for " + limit.toMillis() + " ms: every link is left as it is");
+                    return false;
+                }
+                Thread.sleep(backoff.toMillis());
+                backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+            }
+        }
+        for (Etcd.KeyValue kv : sites.kvs()) {
+            applyValue(kv.key(), kv.value());
+        }
+        List<String> names = new ArrayList<>(live.keySet());
+        Thread worker = Thread.ofPlatform().daemon().name("agent-catch-up").start(() -> names.forEach(this::catchUpSite));
+        worker.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+        List<String> behind = names.stream().filter(site -> current(site) != null && !linkedTo(site, current(site))).toList();
+        log(behind.isEmpty() ? "caught up: every site links its live version"
+                : "not caught up within " + limit.toMillis() + " ms: " + String.join(", ", behind) + " out of service or behind");
+        return behind.isEmpty();
+    }
+
+    private void catchUpSite(String site) {
+        Keys.Version current = current(site);
+        if (current == null || linkedTo(site, current)) {
+            return;
+        }
+        if (!store.has(current.sha256())) {
+            takeOutOfService(site, current);
+        }
+        try {
+            stageQuietly(site, current);
+            link(site, current);
+        } catch (IOException | RuntimeException e) {
+            log(site + ": cannot stage live version " + current.shortSha() + ": " + Etcd.describe(e));
+        }
+    }
+
     /** Takes a lease, announces the node, re-sends its reports, reads every site: returns the revision read. */
     private long join() throws IOException {
         long granted = etcd.grant(options.leaseTtlSeconds());
@@ -432,7 +482,8 @@ final class Agent {
 
     /** Tells etcd; AGAIN re-sends an unchanged value, so a publisher sees an answer newer than its desired key. */
     private void report(String key, String value, boolean again) {
-        if (value.equals(reports.put(key, value)) && !again) {
+        if (value.equals(reports.put(key, value)) && !again || lease == 0) {
+            // Without a lease (a catch-up run) nothing is sent: a key without one would outlive the node.
             return;
         }
         try {

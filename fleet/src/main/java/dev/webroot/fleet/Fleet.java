@@ -23,7 +23,7 @@ public final class Fleet {
                    webroot-fleet [--etcd URL[,URL...]] status SITE
                    webroot-fleet [--etcd URL[,URL...]] rollback SITE [--timeout 60s]
                    webroot-agent --etcd URL[,URL...] --vhosts DIR --store DIR [--node NAME] [--admin HOST:PORT]
-                                 [--lease-ttl 5s] [--keep 3]
+                                 [--lease-ttl 5s] [--keep 3] [--catch-up 30s]
             --etcd defaults to $WEBROOT_ETCD, else http://127.0.0.1:2379.""";
 
     private Fleet() {}
@@ -44,6 +44,7 @@ public final class Fleet {
             String command = rest.removeFirst();
             switch (command) {
                 case "agent" -> {
+                    String catchUp = take(rest, "--catch-up", null);
                     Agent.Options options = new Agent.Options(etcd,
                             Keys.nodeName(take(rest, "--node", InetAddress.getLocalHost().getHostName())),
                             directory(require(rest, "--vhosts")), Path.of(require(rest, "--store")),
@@ -51,6 +52,9 @@ public final class Fleet {
                             Math.max(1, duration(take(rest, "--lease-ttl", "5s")).toSeconds()),
                             positive(take(rest, "--keep", "3"), "--keep"));
                     noneLeft(rest);
+                    if (catchUp != null) {
+                        return new Agent(options).catchUp(duration(catchUp)) ? 0 : EXIT_FAILURE;
+                    }
                     new Agent(options).run();
                     return 0;
                 }

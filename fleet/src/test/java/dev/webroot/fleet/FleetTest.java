@@ -287,9 +287,10 @@ class FleetTest {
     }
 
     /**
-     * A node whose httpd and agent were both down during a publish: its agent, started first (as the
-     * systemd units order them), takes the site out of service before staging the live version, and
-     * the httpd started after it serves the live version from its first response.
+     * A node whose httpd and agent were both down during a publish comes back as a host boots: the
+     * agent's catch-up run first (httpd's ExecStartPre) takes the site out of service, stages the
+     * live version and links it, so httpd serves the live version from its first response; then the
+     * agent proper joins and reports it.
      */
     @Test
     @Order(7)
@@ -300,17 +301,29 @@ class FleetTest {
         assertThat(result.exit()).as(result.output()).isZero();
         assertThat(result.output()).contains("staged on 2 of 2 nodes");
         Path link = work.resolve("node2/vhosts/" + SITE);
-        String v5 = Publisher.sha256(webroots.get(5));
+        String v5 = Publisher.sha256(webroots.get(5)).substring(0, 12);
         assertThat(Files.readSymbolicLink(link).getFileName().toString()).as("the stopped node's link is left behind")
                 .doesNotStartWith(v5);
 
-        agents[2] = startAgent(2);
-        agents[2].await(line -> line.contains(SITE + ": live " + v5.substring(0, 12)), WAIT);
-        assertThat(agents[2].log()).anyMatch(line -> line.contains(SITE + ": out of service (503) until " + v5.substring(0, 12)));
+        Proc.Result catchUp = Proc.run(Proc.fleetCommand("--etcd", etcdUrl, "agent", "--node", "node2",
+                "--vhosts", work.resolve("node2/vhosts").toString(), "--store", work.resolve("node2/store").toString(),
+                "--catch-up", "30s"), WAIT);
+        assertThat(catchUp.exit()).as(catchUp.output()).isZero();
+        assertThat(catchUp.output()).contains(SITE + ": out of service (503) until " + v5, SITE + ": live " + v5, "caught up");
+        assertThat(Files.readSymbolicLink(link).getFileName().toString()).startsWith(v5);
+        assertThat(Etcd.parse(etcdUrl).get(Keys.node("node2")).first()).as("a catch-up run registers no node").isNull();
+
         Proc httpd = startHttpd(2);
         httpds.set(2, httpd);
         ports[2] = httpd.group(LISTENING, 1, WAIT);
         assertThat(version(get(ports[2]))).as("the first response of the returning node").isEqualTo(5);
+        agents[2] = startAgent(2);
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!Proc.run(Proc.fleetCommand("--etcd", etcdUrl, "status", SITE), WAIT).output()
+                .matches("(?s).*node2 +http://\\S+ +- +" + v5 + ".*")) {
+            assertThat(System.nanoTime()).as("the returning agent reports serving v5").isLessThan(deadline);
+            Thread.sleep(100);
+        }
         for (int n = 0; n < NODES; n++) {
             assertThat(version(get(ports[n]))).isEqualTo(5);
         }
