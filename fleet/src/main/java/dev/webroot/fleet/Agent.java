@@ -6,6 +6,9 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,7 +44,15 @@ final class Agent {
     static final String OUT_OF_SERVICE = "out-of-service";
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
 
-    record Options(Etcd etcd, String node, Path vhosts, Path store, InetSocketAddress admin, long leaseTtlSeconds, int keep) {}
+    /** {@code httpdAdmin}: httpd's admin listener, asked whether a prepared file is verified; null when not given. */
+    record Options(Etcd etcd, String node, Path vhosts, Path store, InetSocketAddress admin, long leaseTtlSeconds, int keep,
+            URI httpdAdmin) {}
+
+    /** How long a staged version waits for httpd to verify its .next file before it is reported staged anyway. */
+    private static final Duration PREPARE_WAIT = Duration.ofMinutes(10);
+    /** How long httpd may take to notice a new .next link before the agent stops waiting for it. */
+    private static final Duration PREPARE_NOTICE = Duration.ofSeconds(2);
+    private static final Duration PREPARE_POLL = Duration.ofMillis(20);
 
     private final Options options;
     private final Etcd etcd;
@@ -62,6 +73,8 @@ final class Agent {
     private volatile boolean synced;
     private HttpServer admin;
     private String adminUrl;
+    private final HttpClient httpdClient = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private boolean httpdAdminFailureLogged;
 
     Agent(Options options) throws IOException {
         this.options = options;
@@ -326,6 +339,7 @@ final class Agent {
     private void stageAhead(String site, Keys.Version version) throws IOException {
         stageQuietly(site, version);
         prepareNext(site);
+        awaitPrepared(site, version);
         failing.remove(site, version.sha256());
         report(Keys.staged(site, options.node()), version.sha256(), true);
     }
@@ -434,6 +448,77 @@ final class Agent {
             // Only the switch's speed depends on it: the commit links the file either way.
             log(site + ": cannot update " + next.getFileName() + ": " + Etcd.describe(e));
         }
+    }
+
+    /**
+     * With {@code --httpd-admin}: waits until httpd has verified the file of {@code .next.SITE}, so that
+     * at the commit every node switches at once whatever the file's size. Throws if httpd refused
+     * it; gives up waiting (and reports it staged) when httpd cannot be asked, does not notice the
+     * link, or the publish moved on.
+     */
+    private void awaitPrepared(String site, Keys.Version version) throws IOException {
+        URI httpd = options.httpdAdmin();
+        if (httpd == null || linkedTo(site, version)) {
+            return;
+        }
+        String file = store.file(version.sha256()).toString();
+        long started = System.nanoTime();
+        while (desired.get(site) != null && desired.get(site).sha256().equals(version.sha256())
+                && System.nanoTime() - started < PREPARE_WAIT.toNanos()) {
+            String state;
+            try {
+                state = preparedState(httpd, site, file);
+            } catch (IOException | RuntimeException e) {
+                if (!httpdAdminFailureLogged) {
+                    httpdAdminFailureLogged = true;
+                    log("cannot ask httpd at " + httpd + " (" + Etcd.describe(e) + "): reporting versions staged without"
+                            + " waiting for httpd to verify them (logged once)");
+                }
+                return;
+            }
+            if ("refused".equals(state)) {
+                throw new IOException("httpd refused the prepared file (its log says why)");
+            }
+            if ("verified".equals(state) || "serving".equals(state)
+                    || state == null && System.nanoTime() - started > PREPARE_NOTICE.toNanos()) {
+                return;
+            }
+            try {
+                Thread.sleep(PREPARE_POLL.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** What httpd's /vhosts says of FILE for SITE: serving, verified, verifying, refused, or null when it does not know of it. */
+    private String preparedState(URI httpd, String site, String file) throws IOException {
+        HttpResponse<String> response;
+        try {
+            response = httpdClient.send(HttpRequest.newBuilder(httpd.resolve("/vhosts")).timeout(Duration.ofSeconds(2)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+        if (response.statusCode() != 200) {
+            throw new IOException("/vhosts answered " + response.statusCode());
+        }
+        for (Object entry : Json.array(Json.parse(response.body()))) {
+            Map<String, Object> vhost = Json.object(entry);
+            if (!site.equals(vhost.get("name"))) {
+                continue;
+            }
+            if (file.equals(vhost.get("file")) && Boolean.TRUE.equals(vhost.get("serving"))) {
+                return "serving";
+            }
+            Object next = vhost.get("next");
+            if (next != null && file.equals(Json.object(next).get("file"))) {
+                return (String) Json.object(next).get("state");
+            }
+        }
+        return null;
     }
 
     private static boolean leadsTo(Path link, Path target) {

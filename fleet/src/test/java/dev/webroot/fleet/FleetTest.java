@@ -37,6 +37,7 @@ class FleetTest {
     private static final String SITE = "www.test";
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final Pattern LISTENING = Pattern.compile("httpd: listening on http://127\\.0\\.0\\.1:(\\d+)");
+    private static final Pattern ADMIN = Pattern.compile("httpd: admin endpoints on http://127\\.0\\.0\\.1:(\\d+)");
     private static final int NODES = 3;
 
     private Path work;
@@ -45,7 +46,9 @@ class FleetTest {
     private Proc etcd;
     private final List<Proc> httpds = new ArrayList<>();
     private final Proc[] agents = new Proc[NODES];
-    private final int[] ports = new int[NODES];
+    /** Each node's httpd port and admin port; index NODES is the extra node of the full-disk test. */
+    private final int[] ports = new int[NODES + 1];
+    private final int[] adminPorts = new int[NODES + 1];
     private final Map<Integer, Path> webroots = new TreeMap<>();
 
     @BeforeAll
@@ -59,9 +62,7 @@ class FleetTest {
             webroots.put(v, pack(v));
         }
         for (int n = 0; n < NODES; n++) {
-            Proc httpd = startHttpd(n);
-            httpds.add(httpd);
-            ports[n] = httpd.group(LISTENING, 1, WAIT);
+            httpds.add(startHttpd(n));
             agents[n] = startAgent(n);
         }
     }
@@ -124,6 +125,11 @@ class FleetTest {
                 }
             }
             assertThat(sawV2).isTrue();
+        }
+        for (int n = 0; n < NODES; n++) {
+            String v2 = work.resolve("node" + n + "/store").toRealPath().resolve(Publisher.sha256(webroots.get(2)) + Store.SUFFIX).toString();
+            assertThat(httpds.get(n).log()).as("httpd %d verified v2 ahead and switched to it with nothing left to verify", n)
+                    .contains("httpd: vhost " + SITE + ": replaced (" + v2 + ", 3 entries, prepared and verified ahead)");
         }
         System.out.printf("fleet: v2 first served on all %d nodes within %.1f ms of each other%n", NODES,
                 (firstV2Max - firstV2Min) / 1e6);
@@ -313,9 +319,7 @@ class FleetTest {
         assertThat(Files.readSymbolicLink(link).getFileName().toString()).startsWith(v5);
         assertThat(Etcd.parse(etcdUrl).get(Keys.node("node2")).first()).as("a catch-up run registers no node").isNull();
 
-        Proc httpd = startHttpd(2);
-        httpds.set(2, httpd);
-        ports[2] = httpd.group(LISTENING, 1, WAIT);
+        httpds.set(2, startHttpd(2));
         assertThat(version(get(ports[2]))).as("the first response of the returning node").isEqualTo(5);
         agents[2] = startAgent(2);
         long deadline = System.nanoTime() + WAIT.toNanos();
@@ -345,7 +349,7 @@ class FleetTest {
         Proc agent = null;
         try {
             httpd = startHttpd(3);
-            int port = httpd.group(LISTENING, 1, WAIT);
+            int port = ports[3];
             agent = startAgent(3);
             awaitVersion(port, agent, 5);
 
@@ -399,11 +403,15 @@ class FleetTest {
 
     // ---- the fleet's parts
 
+    /** Starts node N's httpd with an admin listener (its agent asks it whether a prepared file is verified). */
     private Proc startHttpd(int n) throws Exception {
         Path vhosts = Files.createDirectories(work.resolve("node" + n + "/vhosts"));
-        return Proc.start("httpd" + n, List.of(Proc.java().toString(), "-XX:+UseSerialGC", "-jar",
+        Proc httpd = Proc.start("httpd" + n, List.of(Proc.java().toString(), "-XX:+UseSerialGC", "-jar",
                 Proc.root().resolve("httpd/target/httpd.jar").toString(), vhosts.toString(),
-                "--listen", "127.0.0.1:0", "--vhosts-rescan", "200ms"));
+                "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--vhosts-rescan", "200ms"));
+        ports[n] = httpd.group(LISTENING, 1, WAIT);
+        adminPorts[n] = httpd.group(ADMIN, 1, WAIT);
+        return httpd;
     }
 
     private Proc startEtcd() throws Exception {
@@ -420,7 +428,8 @@ class FleetTest {
     private Proc startAgent(int n) throws Exception {
         Proc agent = Proc.start("agent" + n, Proc.fleetCommand("--etcd", etcdUrl, "agent", "--node", "node" + n,
                 "--vhosts", work.resolve("node" + n + "/vhosts").toString(),
-                "--store", work.resolve("node" + n + "/store").toString(), "--lease-ttl", "2s"));
+                "--store", work.resolve("node" + n + "/store").toString(), "--lease-ttl", "2s",
+                "--httpd-admin", "http://127.0.0.1:" + adminPorts[n]));
         agent.await(line -> line.contains("admin on"), WAIT);
         return agent;
     }

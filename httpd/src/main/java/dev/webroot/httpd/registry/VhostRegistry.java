@@ -245,7 +245,10 @@ public final class VhostRegistry implements Sites, AutoCloseable {
      * the SHA-256 of its index (see {@code SiteGeneration.contentId}), when asked for.
      */
     public record VhostStatus(String name, Path file, String contentId, int entries, java.time.Instant loadedAt,
-            boolean inService, long swaps, long refusals) {}
+            boolean inService, long swaps, long refusals, Next next) {}
+
+    /** The file a {@code .next.NAME} entry prepares and how far it got: {@code verifying}, {@code verified} or {@code refused}. */
+    public record Next(Path file, String state) {}
 
     /**
      * Every vhost served now or refused since start, sorted by name. Hashing indexes for
@@ -254,19 +257,24 @@ public final class VhostRegistry implements Sites, AutoCloseable {
     public List<VhostStatus> status(boolean withContentId) {
         Map<String, SiteGeneration> served;
         Map<String, long[]> counted = new TreeMap<>();
+        Map<String, Next> nextFiles = new HashMap<>();
         synchronized (this) {
             served = table.byName();
             counts.forEach((name, c) -> counted.put(name, c.clone()));
+            prepared.forEach((name, ready) -> nextFiles.put(name, new Next(ready.generation.file(),
+                    ready.problem != null ? "refused" : ready.verified ? "verified" : "verifying")));
         }
         Set<String> names = new java.util.TreeSet<>(served.keySet());
         names.addAll(counted.keySet());
+        names.addAll(nextFiles.keySet());
         List<VhostStatus> result = new ArrayList<>();
         for (String name : names) {
             SiteGeneration g = served.get(name);
             long[] c = counted.getOrDefault(name, new long[2]);
             boolean inService = g != null && g.inService();
             result.add(new VhostStatus(name, g == null ? null : g.file(), inService && withContentId ? g.contentId() : null,
-                    inService ? g.webroot().entryCount() : -1, inService ? g.loadedAt() : null, inService, c[0], c[1]));
+                    inService ? g.webroot().entryCount() : -1, inService ? g.loadedAt() : null, inService, c[0], c[1],
+                    nextFiles.get(name)));
         }
         return result;
     }

@@ -262,12 +262,14 @@ class VhostRegistryTest {
         assertThat(served("site")).as("the prepared file is not served before the switch").isEqualTo("v1");
         assertThat(served(".next.site")).isNull();
         assertThat(registry.names()).containsExactly("site");
+        assertThat(registry.status(false).getFirst().next()).isEqualTo(new VhostRegistry.Next(v2.toRealPath(), "verified"));
 
         Files.move(vhosts.resolve(VhostRegistry.NEXT_PREFIX + "site"), vhosts.resolve("site"), StandardCopyOption.ATOMIC_MOVE);
         registry.rescan();
         assertThat(served("site")).as("live when the rescan returns: no verification after the switch").isEqualTo("v2");
         assertThat(logText()).contains("vhost site: replaced (" + v2.toRealPath() + ", 1 entries, prepared and verified ahead)");
         assertThat(registry.mappedGenerations()).as("v1 unmapped once released; nothing prepared is left").isEqualTo(1);
+        assertThat(registry.status(false).getFirst().next()).isNull();
     }
 
     @Test
@@ -280,6 +282,7 @@ class VhostRegistryTest {
         link(vhosts, VhostRegistry.NEXT_PREFIX + "site", damaged);
         registry.rescan();
         awaitTrue(Duration.ofSeconds(5), () -> logText().contains("leads to a file that will be refused"));
+        assertThat(registry.status(false).getFirst().next().state()).isEqualTo("refused");
         Files.move(vhosts.resolve(VhostRegistry.NEXT_PREFIX + "site"), vhosts.resolve("site"), StandardCopyOption.ATOMIC_MOVE);
         registry.rescan();
         assertThat(served("site")).isEqualTo("v1");
