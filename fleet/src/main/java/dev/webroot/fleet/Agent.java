@@ -30,8 +30,10 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * The agent beside one httpd: mirrors the fleet's desired and live versions from etcd, stages each
  * version into the local {@link Store}, reports what it staged and serves under its lease, and
- * switches a site by renaming a fresh symlink over the vhost entry (what httpd's hot swap watches).
- * It serves its store to peers by hash on the admin address.
+ * switches a site by renaming a symlink over the vhost entry (what httpd's hot swap watches): the
+ * {@code .next.SITE} link it made when the version was staged, whose file httpd has verified by
+ * then. A site whose live version is not in the store is linked to the store's empty file, which
+ * httpd answers with 503, until it is. It serves its store to peers by hash on the admin address.
  *
  * <p>Without etcd it changes nothing: the links stay on the last live versions while it reconnects
  * with backoff, logging once when etcd goes away and once when it comes back.
