@@ -361,17 +361,28 @@ final class Agent {
         }
     }
 
-    /** Peers that staged the version (in random order, to spread the load), then the published sources. */
+    /**
+     * Peers that hold the version (in random order, to spread the load), then the published sources.
+     * A peer holds it when its staged key or its serving key names it: after a later publish failed,
+     * only the serving keys still say who has the live version, and the publisher's own source is
+     * gone once its command ended.
+     */
     private List<URI> sources(String site, Keys.Version version) {
         List<URI> peers = new ArrayList<>();
         try {
-            for (Etcd.KeyValue kv : etcd.prefix(Keys.staged(site)).kvs()) {
-                String peer = kv.key().substring(Keys.staged(site).length());
-                if (!peer.equals(options.node()) && kv.value().equals(version.sha256())) {
-                    Etcd.KeyValue url = etcd.get(Keys.node(peer)).first();
-                    if (url != null) {
-                        peers.add(URI.create(url.value() + "/webroots/" + version.sha256()));
+            Set<String> holders = new HashSet<>();
+            for (String prefix : List.of(Keys.staged(site), Keys.serving(site))) {
+                for (Etcd.KeyValue kv : etcd.prefix(prefix).kvs()) {
+                    String peer = kv.key().substring(prefix.length());
+                    if (!peer.equals(options.node()) && kv.value().equals(version.sha256())) {
+                        holders.add(peer);
                     }
+                }
+            }
+            for (String peer : holders) {
+                Etcd.KeyValue url = etcd.get(Keys.node(peer)).first();
+                if (url != null) {
+                    peers.add(URI.create(url.value() + "/webroots/" + version.sha256()));
                 }
             }
         } catch (IOException | IllegalArgumentException e) {

@@ -306,6 +306,12 @@ class FleetTest {
         Proc.Result result = publish(5);
         assertThat(result.exit()).as(result.output()).isZero();
         assertThat(result.output()).contains("staged on 2 of 2 nodes");
+        // A publish that fails everywhere (its only source refuses connections) leaves every staged key
+        // saying so: only the serving keys still tell the returning node which peers hold v5.
+        Proc.Result failed = Proc.run(Proc.fleetCommand("--etcd", etcdUrl, "publish", pack(7).toString(), SITE,
+                "--source", "http://127.0.0.1:" + Proc.freePort() + "/v7", "--timeout", "20s"), WAIT);
+        assertThat(failed.exit()).as(failed.output()).isEqualTo(1);
+        assertThat(failed.output()).contains("no node staged");
         Path link = work.resolve("node2/vhosts/" + SITE);
         String v5 = Publisher.sha256(webroots.get(5)).substring(0, 12);
         assertThat(Files.readSymbolicLink(link).getFileName().toString()).as("the stopped node's link is left behind")
@@ -465,7 +471,7 @@ class FleetTest {
 
     /** The version a /data.txt body is, 0 for a non-200 answer, -1 for any other body. */
     private static int version(String body) {
-        for (int v = 1; v <= 6; v++) {
+        for (int v = 1; v <= 7; v++) {
             if (body.equals(content(v))) {
                 return v;
             }
