@@ -61,6 +61,7 @@ public final class FleetBench {
     private static final Pattern LISTENING = Pattern.compile("httpd: listening on http://127\\.0\\.0\\.1:(\\d+)");
     private static final Pattern ADMIN = Pattern.compile("httpd: admin endpoints on (http://127\\.0\\.0\\.1:\\d+)");
     private static final Pattern COMMITTED = Pattern.compile("committed \\w+ after (\\d+) ms");
+    private static final Pattern CONTENT_LENGTH = Pattern.compile("(?i)content-length: *(\\d+)");
     private static final int LARGE_FILE_BYTES = 4 << 20;
 
     private final Path root;
@@ -348,7 +349,7 @@ public final class FleetBench {
             }
             head.append((char) b);
         }
-        Matcher length = Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+        Matcher length = CONTENT_LENGTH.matcher(head);
         int n = length.find() ? Integer.parseInt(length.group(1)) : 0;
         byte[] body = in.readNBytes(n);
         if (!head.toString().startsWith("HTTP/1.1 200")) {
