@@ -45,7 +45,8 @@ public final class Fleet {
             String command = rest.removeFirst();
             switch (command) {
                 case "agent" -> {
-                    String catchUp = take(rest, "--catch-up", null);
+                    String catchUpOption = take(rest, "--catch-up", null);
+                    Duration catchUp = catchUpOption == null ? null : duration(catchUpOption);
                     Agent.Options options = new Agent.Options(etcd,
                             Keys.nodeName(take(rest, "--node", InetAddress.getLocalHost().getHostName())),
                             directory(require(rest, "--vhosts")), Path.of(require(rest, "--store")),
@@ -54,7 +55,7 @@ public final class Fleet {
                             positive(take(rest, "--keep", "3"), "--keep"), httpdAdmin(take(rest, "--httpd-admin", null)));
                     noneLeft(rest);
                     if (catchUp != null) {
-                        return new Agent(options).catchUp(duration(catchUp)) ? 0 : EXIT_FAILURE;
+                        return new Agent(options).catchUp(catchUp) ? 0 : EXIT_FAILURE;
                     }
                     new Agent(options).run();
                     return 0;

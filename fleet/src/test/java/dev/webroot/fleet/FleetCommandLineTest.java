@@ -70,8 +70,9 @@ class FleetCommandLineTest {
         assertThat(java.time.Duration.ofNanos(System.nanoTime() - started)).as("JVM start and 700 ms")
                 .isLessThan(java.time.Duration.ofSeconds(10));
         assertThat(Files.readSymbolicLink(vhosts.resolve("www"))).isEqualTo(old);
-        assertThat(run("agent", "--vhosts", vhosts.toString(), "--store", "s", "--catch-up", "soon").err())
-                .contains("expected a duration");
+        assertThat(run("agent", "--vhosts", vhosts.toString(), "--store", dir.resolve("unused").toString(), "--catch-up", "soon")
+                .err()).contains("expected a duration");
+        assertThat(dir.resolve("unused")).as("a usage error creates no store").doesNotExist();
     }
 
     @Test
