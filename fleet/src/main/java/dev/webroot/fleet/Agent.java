@@ -6,6 +6,9 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,17 +30,31 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * The agent beside one httpd: mirrors the fleet's desired and live versions from etcd, stages each
  * version into the local {@link Store}, reports what it staged and serves under its lease, and
- * switches a site by renaming a fresh symlink over the vhost entry (what httpd's hot swap watches).
- * It serves its store to peers by hash on the admin address.
+ * switches a site by renaming a symlink over the vhost entry (what httpd's hot swap watches): the
+ * {@code .next.SITE} link it made when the version was staged, whose file httpd has verified by
+ * then. A site whose live version is not in the store is linked to the store's empty file, which
+ * httpd answers with 503, until it is. It serves its store to peers by hash on the admin address.
  *
  * <p>Without etcd it changes nothing: the links stay on the last live versions while it reconnects
  * with backoff, logging once when etcd goes away and once when it comes back.
  */
 final class Agent {
     private static final Duration RETRY = Duration.ofSeconds(2);
+    /** httpd opens and verifies the file of a {@code .next.SITE} entry ahead, so renaming it over SITE goes live at once. */
+    static final String NEXT_PREFIX = ".next.";
+    /** What the serving key says while the site answers 503 because its live version is not staged here. */
+    static final String OUT_OF_SERVICE = "out-of-service";
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
 
-    record Options(Etcd etcd, String node, Path vhosts, Path store, InetSocketAddress admin, long leaseTtlSeconds, int keep) {}
+    /** {@code httpdAdmin}: httpd's admin listener, asked whether a prepared file is verified; null when not given. */
+    record Options(Etcd etcd, String node, Path vhosts, Path store, InetSocketAddress admin, long leaseTtlSeconds, int keep,
+            URI httpdAdmin) {}
+
+    /** How long a staged version waits for httpd to verify its .next file before it is reported staged anyway. */
+    private static final Duration PREPARE_WAIT = Duration.ofMinutes(10);
+    /** How long httpd may take to notice a new .next link before the agent stops waiting for it. */
+    private static final Duration PREPARE_NOTICE = Duration.ofSeconds(2);
+    private static final Duration PREPARE_POLL = Duration.ofMillis(20);
 
     private final Options options;
     private final Etcd etcd;
@@ -58,6 +75,8 @@ final class Agent {
     private volatile boolean synced;
     private HttpServer admin;
     private String adminUrl;
+    private final HttpClient httpdClient = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private boolean httpdAdminFailureLogged;
 
     Agent(Options options) throws IOException {
         this.options = options;
@@ -95,6 +114,56 @@ final class Agent {
                 Thread.sleep(backoff.toMillis());
                 backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
             }
+        }
+    }
+
+    /**
+     * The {@code --catch-up} run, for before httpd starts (its ExecStartPre): reads the live versions
+     * and brings every vhost link to them (out of service while a version is staged), within LIMIT.
+     * It registers no node and reports nothing; without etcd for all of LIMIT it leaves every link as
+     * it is. Returns whether every site links its live version.
+     */
+    boolean catchUp(Duration limit) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        Etcd.Range sites = null;
+        Duration backoff = Duration.ofMillis(100);
+        while (sites == null) {
+            try {
+                sites = etcd.prefix(Keys.SITES);
+            } catch (IOException | RuntimeException e) {
+                if (System.nanoTime() + backoff.toNanos() > deadline) {
+                    log("etcd unreachable (" + Etcd.describe(e) + ") for " + limit.toMillis() + " ms: every link is left as it is");
+                    return false;
+                }
+                Thread.sleep(backoff.toMillis());
+                backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+            }
+        }
+        for (Etcd.KeyValue kv : sites.kvs()) {
+            applyValue(kv.key(), kv.value());
+        }
+        List<String> names = new ArrayList<>(live.keySet());
+        Thread worker = Thread.ofPlatform().daemon().name("agent-catch-up").start(() -> names.forEach(this::catchUpSite));
+        worker.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+        List<String> behind = names.stream().filter(site -> current(site) != null && !linkedTo(site, current(site))).toList();
+        log(behind.isEmpty() ? "caught up: every site links its live version"
+                : "not caught up within " + limit.toMillis() + " ms: " + String.join(", ", behind) + " out of service or behind");
+        return behind.isEmpty();
+    }
+
+    private void catchUpSite(String site) {
+        Keys.Version current = current(site);
+        if (current == null || linkedTo(site, current)) {
+            return;
+        }
+        if (!store.has(current.sha256())) {
+            takeOutOfService(site, current);
+        }
+        try {
+            stageQuietly(site, current);
+            link(site, current);
+        } catch (IOException | RuntimeException e) {
+            log(site + ": cannot stage live version " + current.shortSha() + ": " + Etcd.describe(e));
         }
     }
 
@@ -182,11 +251,20 @@ final class Agent {
         return kind.equals("live") || kind.equals("desired") ? new String[] {site, kind} : null;
     }
 
-    /** The commit's fast path, on the watch thread: a version already staged is linked at once. */
+    /**
+     * The commit's fast path, on the watch thread: a version already staged is linked at once. A site
+     * whose live version is not staged here is taken out of service until it is, rather than go on
+     * serving a version the fleet no longer serves.
+     */
     private void flipIfStaged(String site) {
         Keys.Version current = current(site);
-        if (current != null && store.has(current.sha256())) {
+        if (current == null) {
+            return;
+        }
+        if (store.has(current.sha256())) {
             link(site, current);
+        } else {
+            takeOutOfService(site, current);
         }
     }
 
@@ -228,6 +306,9 @@ final class Agent {
             report(Keys.serving(site, options.node()), current.sha256(), false);
         } else if (current != null) {
             try {
+                if (!store.has(current.sha256())) {
+                    takeOutOfService(site, current);
+                }
                 stage(site, current);
                 link(site, current);
             } catch (IOException e) {
@@ -239,7 +320,7 @@ final class Agent {
         Keys.Version next = desired.get(site);
         if (next != null && (current == null || !next.sha256().equals(current.sha256()))) {
             try {
-                stage(site, next);
+                stageAhead(site, next);
             } catch (IOException e) {
                 logFailure(site, next, "cannot stage " + next.shortSha() + ": " + Etcd.describe(e));
                 if (desired.get(site) == next) {
@@ -252,31 +333,56 @@ final class Agent {
                 }
             }
         }
+        prepareNext(site);
         prune();
     }
 
+    /** Stages a desired version and has httpd verify it ahead (.next.SITE) before telling the publisher. */
+    private void stageAhead(String site, Keys.Version version) throws IOException {
+        stageQuietly(site, version);
+        prepareNext(site);
+        awaitPrepared(site, version);
+        failing.remove(site, version.sha256());
+        report(Keys.staged(site, options.node()), version.sha256(), true);
+    }
+
     private void stage(String site, Keys.Version version) throws IOException {
+        stageQuietly(site, version);
+        failing.remove(site, version.sha256());
+        report(Keys.staged(site, options.node()), version.sha256(), true);
+    }
+
+    private void stageQuietly(String site, Keys.Version version) throws IOException {
         if (!store.has(version.sha256())) {
             long start = System.nanoTime();
             store.stage(version, sources(site, version));
             log(site + ": staged " + version.shortSha() + " (" + version.size() + " bytes, "
                     + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms)");
         }
-        failing.remove(site, version.sha256());
-        report(Keys.staged(site, options.node()), version.sha256(), true);
     }
 
-    /** Peers that staged the version (in random order, to spread the load), then the published sources. */
+    /**
+     * Peers that hold the version (in random order, to spread the load), then the published sources.
+     * A peer holds it when its staged key or its serving key names it: after a later publish failed,
+     * only the serving keys still say who has the live version, and the publisher's own source is
+     * gone once its command ended.
+     */
     private List<URI> sources(String site, Keys.Version version) {
         List<URI> peers = new ArrayList<>();
         try {
-            for (Etcd.KeyValue kv : etcd.prefix(Keys.staged(site)).kvs()) {
-                String peer = kv.key().substring(Keys.staged(site).length());
-                if (!peer.equals(options.node()) && kv.value().equals(version.sha256())) {
-                    Etcd.KeyValue url = etcd.get(Keys.node(peer)).first();
-                    if (url != null) {
-                        peers.add(URI.create(url.value() + "/webroots/" + version.sha256()));
+            Set<String> holders = new HashSet<>();
+            for (String prefix : List.of(Keys.staged(site), Keys.serving(site))) {
+                for (Etcd.KeyValue kv : etcd.prefix(prefix).kvs()) {
+                    String peer = kv.key().substring(prefix.length());
+                    if (!peer.equals(options.node()) && kv.value().equals(version.sha256())) {
+                        holders.add(peer);
                     }
+                }
+            }
+            for (String peer : holders) {
+                Etcd.KeyValue url = etcd.get(Keys.node(peer)).first();
+                if (url != null) {
+                    peers.add(URI.create(url.value() + "/webroots/" + version.sha256()));
                 }
             }
         } catch (IOException | IllegalArgumentException e) {
@@ -290,23 +396,25 @@ final class Agent {
     }
 
     private synchronized boolean linkedTo(String site, Keys.Version version) {
-        Path entry = vhosts.resolve(site);
-        try {
-            return Files.isSymbolicLink(entry) && Files.readSymbolicLink(entry).equals(store.file(version.sha256()));
-        } catch (IOException e) {
-            return false;
-        }
+        return leadsTo(vhosts.resolve(site), store.file(version.sha256()));
     }
 
-    /** Points VHOSTS/SITE at the stored file: a new symlink renamed over the old entry, as {@code mv -T} does. */
+    /**
+     * Points VHOSTS/SITE at the stored file: the {@code .next.SITE} link prepared for it renamed over
+     * the entry, else a new symlink renamed over it, as {@code mv -T} does.
+     */
     private synchronized void link(String site, Keys.Version version) {
         if (!linkedTo(site, version)) {
-            Path temporary = vhosts.resolve(".tmp-" + site);
+            Path file = store.file(version.sha256());
             try {
-                Files.deleteIfExists(temporary);
-                Files.createSymbolicLink(temporary, store.file(version.sha256()));
-                Files.move(temporary, vhosts.resolve(site), StandardCopyOption.ATOMIC_MOVE);
-                log(site + ": live " + version.shortSha());
+                Path next = vhosts.resolve(NEXT_PREFIX + site);
+                boolean prepared = leadsTo(next, file);
+                if (prepared) {
+                    Files.move(next, vhosts.resolve(site), StandardCopyOption.ATOMIC_MOVE);
+                } else {
+                    replaceLink(vhosts.resolve(site), file);
+                }
+                log(site + ": live " + version.shortSha() + (prepared ? "" : " (not prepared ahead)"));
             } catch (IOException e) {
                 log(site + ": cannot link " + version.shortSha() + ": " + Etcd.describe(e));
                 retryLater(site);
@@ -314,6 +422,132 @@ final class Agent {
             }
         }
         report(Keys.serving(site, options.node()), version.sha256(), false);
+    }
+
+    /** Links SITE to the store's empty file, which httpd answers with 503, unless it already leads there. */
+    private synchronized void takeOutOfService(String site, Keys.Version live) {
+        Path entry = vhosts.resolve(site);
+        if (!leadsTo(entry, store.outOfService())) {
+            try {
+                replaceLink(entry, store.outOfService());
+                log(site + ": out of service (503) until " + live.shortSha() + ", the live version, is staged here");
+            } catch (IOException e) {
+                log(site + ": cannot take it out of service: " + Etcd.describe(e));
+                retryLater(site);
+                return;
+            }
+        }
+        report(Keys.serving(site, options.node()), OUT_OF_SERVICE, false);
+    }
+
+    /**
+     * Keeps {@code .next.SITE} leading to the staged desired version, so httpd verifies it before the
+     * commit; removes it once nothing is to be switched to it.
+     */
+    private synchronized void prepareNext(String site) {
+        Path next = vhosts.resolve(NEXT_PREFIX + site);
+        Keys.Version wanted = desired.get(site);
+        Keys.Version current = current(site);
+        try {
+            if (wanted != null && store.has(wanted.sha256()) && !linkedTo(site, wanted)) {
+                if (!leadsTo(next, store.file(wanted.sha256()))) {
+                    replaceLink(next, store.file(wanted.sha256()));
+                }
+            } else if (Files.isSymbolicLink(next)
+                    && (current == null || !leadsTo(next, store.file(current.sha256())) || linkedTo(site, current))) {
+                Files.delete(next);
+            }
+        } catch (IOException e) {
+            // Only the switch's speed depends on it: the commit links the file either way.
+            log(site + ": cannot update " + next.getFileName() + ": " + Etcd.describe(e));
+        }
+    }
+
+    /**
+     * With {@code --httpd-admin}: waits until httpd has verified the file of {@code .next.SITE}, so that
+     * at the commit every node switches at once whatever the file's size. Throws if httpd refused
+     * it; gives up waiting (and reports it staged) when httpd cannot be asked, does not notice the
+     * link, or the publish moved on.
+     */
+    private void awaitPrepared(String site, Keys.Version version) throws IOException {
+        URI httpd = options.httpdAdmin();
+        if (httpd == null || linkedTo(site, version)) {
+            return;
+        }
+        String file = store.file(version.sha256()).toString();
+        long started = System.nanoTime();
+        while (desired.get(site) != null && desired.get(site).sha256().equals(version.sha256())
+                && System.nanoTime() - started < PREPARE_WAIT.toNanos()) {
+            String state;
+            try {
+                state = preparedState(httpd, site, file);
+            } catch (IOException | RuntimeException e) {
+                if (!httpdAdminFailureLogged) {
+                    httpdAdminFailureLogged = true;
+                    log("cannot ask httpd at " + httpd + " (" + Etcd.describe(e) + "): reporting versions staged without"
+                            + " waiting for httpd to verify them (logged once)");
+                }
+                return;
+            }
+            if ("refused".equals(state)) {
+                throw new IOException("httpd refused the prepared file (its log says why)");
+            }
+            if ("verified".equals(state) || "serving".equals(state)
+                    || state == null && System.nanoTime() - started > PREPARE_NOTICE.toNanos()) {
+                return;
+            }
+            try {
+                Thread.sleep(PREPARE_POLL.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** What httpd's /vhosts says of FILE for SITE: serving, verified, verifying, refused, or null when it does not know of it. */
+    private String preparedState(URI httpd, String site, String file) throws IOException {
+        HttpResponse<String> response;
+        try {
+            response = httpdClient.send(HttpRequest.newBuilder(httpd.resolve("/vhosts")).timeout(Duration.ofSeconds(2)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+        if (response.statusCode() != 200) {
+            throw new IOException("/vhosts answered " + response.statusCode());
+        }
+        for (Object entry : Json.array(Json.parse(response.body()))) {
+            Map<String, Object> vhost = Json.object(entry);
+            if (!site.equals(vhost.get("name"))) {
+                continue;
+            }
+            if (file.equals(vhost.get("file")) && Boolean.TRUE.equals(vhost.get("serving"))) {
+                return "serving";
+            }
+            Object next = vhost.get("next");
+            if (next != null && file.equals(Json.object(next).get("file"))) {
+                return (String) Json.object(next).get("state");
+            }
+        }
+        return null;
+    }
+
+    private static boolean leadsTo(Path link, Path target) {
+        try {
+            return Files.isSymbolicLink(link) && Files.readSymbolicLink(link).equals(target);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** A new symlink to TARGET renamed over ENTRY: whoever reads ENTRY sees the old link or the new one. */
+    private void replaceLink(Path entry, Path target) throws IOException {
+        Path temporary = vhosts.resolve(".tmp-" + entry.getFileName());
+        Files.deleteIfExists(temporary);
+        Files.createSymbolicLink(temporary, target);
+        Files.move(temporary, entry, StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** Keeps the newest K versions of every site's history, its desired version and whatever a vhost links. */
@@ -346,7 +580,8 @@ final class Agent {
 
     /** Tells etcd; AGAIN re-sends an unchanged value, so a publisher sees an answer newer than its desired key. */
     private void report(String key, String value, boolean again) {
-        if (value.equals(reports.put(key, value)) && !again) {
+        if (value.equals(reports.put(key, value)) && !again || lease == 0) {
+            // Without a lease (a catch-up run) nothing is sent: a key without one would outlive the node.
             return;
         }
         try {

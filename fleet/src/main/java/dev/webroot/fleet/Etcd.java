@@ -1,6 +1,12 @@
 package dev.webroot.fleet;
 
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -9,11 +15,13 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
 
 /**
  * An etcd v3 client over its gRPC JSON gateway ({@code /v3/kv/range}, {@code /v3/kv/txn},
@@ -23,6 +31,7 @@ import java.util.stream.Stream;
  */
 final class Etcd {
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
 
     record KeyValue(String key, String value, long createRevision, long modRevision, long lease) {}
 
@@ -39,7 +48,7 @@ final class Etcd {
     private final List<URI> endpoints;
     private final HttpClient client = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(2))
+            .connectTimeout(CONNECT_TIMEOUT)
             .build();
     private volatile int preferred;
 
@@ -123,60 +132,155 @@ final class Etcd {
      * Watches every key under PREFIX from REVISION on, handing each event to the consumer, until the
      * stream ends (returns) or fails (throws). OPENED receives a handle that ends the watch early
      * when closed from another thread.
+     *
+     * <p>The stream is read from a plain socket by the calling thread, so an event reaches the
+     * consumer with one wake-up (the JDK's HTTP client hands each chunk across two threads first).
      */
     void watch(String prefix, long revision, Consumer<List<Event>> events, Consumer<AutoCloseable> opened)
             throws IOException {
         String body = "{\"create_request\":{\"key\":" + b64(prefix) + ",\"range_end\":" + b64(prefixEnd(prefix))
                 + ",\"start_revision\":\"" + revision + "\"}}";
         URI endpoint = endpoints.get(preferred);
-        HttpRequest request = HttpRequest.newBuilder(endpoint.resolve("/v3/watch"))
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
-        HttpResponse<Stream<String>> response;
+        Socket socket;
         try {
-            response = client.send(request, HttpResponse.BodyHandlers.ofLines());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
+            socket = connect(endpoint);
         } catch (IOException e) {
             preferred = (preferred + 1) % endpoints.size();
             throw e;
         }
-        try (Stream<String> lines = response.body()) {
-            if (response.statusCode() != 200) {
-                throw new IOException("etcd " + endpoint + " answered " + response.statusCode() + " to a watch");
+        try (socket) {
+            byte[] payload = body.getBytes(StandardCharsets.UTF_8);
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /v3/watch HTTP/1.1\r\nHost: " + endpoint.getAuthority() + "\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + payload.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(payload);
+            out.flush();
+            InputStream in = new BufferedInputStream(socket.getInputStream());
+            String status = headLine(in);
+            boolean chunked = false;
+            for (String header; !(header = headLine(in)).isEmpty(); ) {
+                chunked |= header.toLowerCase(Locale.ROOT).matches("transfer-encoding:.*chunked.*");
             }
-            opened.accept(lines::close);
-            Iterator<String> it = lines.iterator();
-            while (it.hasNext()) {
-                String line = it.next();
-                if (line.isBlank()) {
+            if (!status.matches("HTTP/1\\.[01] 200.*")) {
+                throw new IOException("etcd " + endpoint + " answered " + status + " to a watch");
+            }
+            opened.accept(socket::close);
+            InputStream stream = chunked ? new ChunkedStream(in) : in;
+            ByteArrayOutputStream line = new ByteArrayOutputStream();
+            for (int b; (b = stream.read()) >= 0; ) {
+                if (b != '\n') {
+                    line.write(b);
                     continue;
                 }
-                Map<String, Object> message = Json.object(Json.parse(line));
-                if (message.containsKey("error")) {
-                    throw new IOException("etcd watch failed: " + message.get("error"));
-                }
-                Map<String, Object> result = Json.object(message.get("result"));
-                if (result.get("compact_revision") != null && !"0".equals(result.get("compact_revision"))) {
-                    throw new IOException("etcd compacted past revision " + revision);
-                }
-                if (Boolean.TRUE.equals(result.get("canceled"))) {
-                    throw new IOException("etcd canceled the watch: " + result.get("cancel_reason"));
-                }
-                List<Event> batch = new ArrayList<>();
-                for (Object event : Json.array(result.get("events"))) {
-                    Map<String, Object> e = Json.object(event);
-                    batch.add(new Event("DELETE".equals(e.get("type")), keyValue(Json.object(e.get("kv")))));
-                }
-                if (!batch.isEmpty()) {
-                    events.accept(batch);
+                String message = line.toString(StandardCharsets.UTF_8);
+                line.reset();
+                if (!message.isBlank()) {
+                    handle(message, revision, events);
                 }
             }
-        } catch (RuntimeException e) {
-            if (e.getCause() instanceof IOException io) {
-                throw io;
-            }
+        } catch (IllegalArgumentException e) {
             throw new IOException("etcd watch stream broke: " + e.getMessage(), e);
+        }
+    }
+
+    private static void handle(String line, long revision, Consumer<List<Event>> events) throws IOException {
+        Map<String, Object> message = Json.object(Json.parse(line));
+        if (message.containsKey("error")) {
+            throw new IOException("etcd watch failed: " + message.get("error"));
+        }
+        Map<String, Object> result = Json.object(message.get("result"));
+        if (result.get("compact_revision") != null && !"0".equals(result.get("compact_revision"))) {
+            throw new IOException("etcd compacted past revision " + revision);
+        }
+        if (Boolean.TRUE.equals(result.get("canceled"))) {
+            throw new IOException("etcd canceled the watch: " + result.get("cancel_reason"));
+        }
+        List<Event> batch = new ArrayList<>();
+        for (Object event : Json.array(result.get("events"))) {
+            Map<String, Object> e = Json.object(event);
+            batch.add(new Event("DELETE".equals(e.get("type")), keyValue(Json.object(e.get("kv")))));
+        }
+        if (!batch.isEmpty()) {
+            events.accept(batch);
+        }
+    }
+
+    private static Socket connect(URI endpoint) throws IOException {
+        boolean tls = "https".equals(endpoint.getScheme());
+        int port = endpoint.getPort() > 0 ? endpoint.getPort() : tls ? 443 : 80;
+        Socket plain = new Socket();
+        try {
+            plain.connect(new InetSocketAddress(endpoint.getHost(), port), (int) CONNECT_TIMEOUT.toMillis());
+            plain.setTcpNoDelay(true);
+            if (!tls) {
+                return plain;
+            }
+            SSLSocket secure = (SSLSocket) ((SSLSocketFactory) SSLSocketFactory.getDefault())
+                    .createSocket(plain, endpoint.getHost(), port, true);
+            SSLParameters parameters = secure.getSSLParameters();
+            parameters.setEndpointIdentificationAlgorithm("HTTPS");
+            secure.setSSLParameters(parameters);
+            secure.startHandshake();
+            return secure;
+        } catch (IOException e) {
+            plain.close();
+            throw e;
+        }
+    }
+
+    /** One line of a response head, without its CRLF; a head line longer than 8 KiB is refused. */
+    private static String headLine(InputStream in) throws IOException {
+        StringBuilder line = new StringBuilder();
+        for (int b; (b = in.read()) != '\n'; ) {
+            if (b < 0) {
+                throw new IOException("etcd closed the watch before its response head ended");
+            }
+            if (line.length() > 8192) {
+                throw new IOException("etcd's watch response head is too long");
+            }
+            if (b != '\r') {
+                line.append((char) b);
+            }
+        }
+        return line.toString();
+    }
+
+    /** The body of a chunked HTTP/1.1 response; ends at the last chunk. */
+    private static final class ChunkedStream extends InputStream {
+        private final InputStream in;
+        private long left;
+        private boolean done;
+
+        ChunkedStream(InputStream in) {
+            this.in = in;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (done) {
+                return -1;
+            }
+            if (left == 0) {
+                String size = headLine(in);
+                int extension = size.indexOf(';');
+                try {
+                    left = Long.parseLong((extension >= 0 ? size.substring(0, extension) : size).strip(), 16);
+                } catch (NumberFormatException e) {
+                    throw new IOException("etcd's watch stream has a malformed chunk size: " + size);
+                }
+                if (left == 0) {
+                    done = true;
+                    return -1;
+                }
+            }
+            int b = in.read();
+            if (b < 0) {
+                throw new IOException("etcd closed the watch in the middle of a chunk");
+            }
+            if (--left == 0) {
+                headLine(in);
+            }
+            return b;
         }
     }
 

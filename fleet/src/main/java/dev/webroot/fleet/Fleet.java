@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,7 +24,7 @@ public final class Fleet {
                    webroot-fleet [--etcd URL[,URL...]] status SITE
                    webroot-fleet [--etcd URL[,URL...]] rollback SITE [--timeout 60s]
                    webroot-agent --etcd URL[,URL...] --vhosts DIR --store DIR [--node NAME] [--admin HOST:PORT]
-                                 [--lease-ttl 5s] [--keep 3]
+                                 [--lease-ttl 5s] [--keep 3] [--httpd-admin URL] [--catch-up 30s]
             --etcd defaults to $WEBROOT_ETCD, else http://127.0.0.1:2379.""";
 
     private Fleet() {}
@@ -44,13 +45,18 @@ public final class Fleet {
             String command = rest.removeFirst();
             switch (command) {
                 case "agent" -> {
+                    String catchUpOption = take(rest, "--catch-up", null);
+                    Duration catchUp = catchUpOption == null ? null : duration(catchUpOption);
                     Agent.Options options = new Agent.Options(etcd,
                             Keys.nodeName(take(rest, "--node", InetAddress.getLocalHost().getHostName())),
                             directory(require(rest, "--vhosts")), Path.of(require(rest, "--store")),
                             address(take(rest, "--admin", "127.0.0.1:0")),
                             Math.max(1, duration(take(rest, "--lease-ttl", "5s")).toSeconds()),
-                            positive(take(rest, "--keep", "3"), "--keep"));
+                            positive(take(rest, "--keep", "3"), "--keep"), httpdAdmin(take(rest, "--httpd-admin", null)));
                     noneLeft(rest);
+                    if (catchUp != null) {
+                        return new Agent(options).catchUp(catchUp) ? 0 : EXIT_FAILURE;
+                    }
                     new Agent(options).run();
                     return 0;
                 }
@@ -148,6 +154,17 @@ public final class Fleet {
             throw new IllegalArgumentException("not a directory: " + value);
         }
         return path;
+    }
+
+    private static URI httpdAdmin(String value) {
+        if (value == null) {
+            return null;
+        }
+        URI uri = URI.create(value.replaceAll("/+$", ""));
+        if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
+            throw new IllegalArgumentException("--httpd-admin must be an http(s)://HOST:PORT URL: " + value);
+        }
+        return uri;
     }
 
     private static InetSocketAddress address(String value) {

@@ -25,6 +25,8 @@ import java.util.Set;
  */
 final class Store {
     static final String SUFFIX = ".webroot";
+    /** An empty file: a vhost entry leading to it is out of service in httpd (503). */
+    static final String OUT_OF_SERVICE = "out-of-service";
     private static final int CONNECT_TIMEOUT_MS = 3_000;
     private static final int READ_TIMEOUT_MS = 10_000;
 
@@ -32,6 +34,18 @@ final class Store {
 
     Store(Path directory) throws IOException {
         this.directory = Files.createDirectories(directory).toRealPath();
+        Path empty = outOfService();
+        if (!Files.isRegularFile(empty) || Files.size(empty) != 0) {
+            Path temporary = this.directory.resolve(".partial-" + OUT_OF_SERVICE + "-" + ProcessHandle.current().pid());
+            Files.deleteIfExists(temporary);
+            Files.createFile(temporary);
+            Files.move(temporary, empty, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /** The empty file that vhost entries of sites out of service lead to. */
+    Path outOfService() {
+        return directory.resolve(OUT_OF_SERVICE);
     }
 
     Path directory() {

@@ -55,6 +55,27 @@ class FleetCommandLineTest {
     }
 
     @Test
+    void aCatchUpWithoutEtcdLeavesTheLinksAsTheyAreAndExitsOneWithinItsLimit() throws Exception {
+        // A process: the agent logs to the process's stderr.
+        Path dir = Proc.fresh("catch-up");
+        Path vhosts = Files.createDirectories(dir.resolve("vhosts"));
+        Path old = Files.writeString(dir.resolve("old.webroot"), "the last version this node served");
+        Files.createSymbolicLink(vhosts.resolve("www"), old);
+        long started = System.nanoTime();
+        Proc.Result run = Proc.run(Proc.fleetCommand("--etcd", "http://127.0.0.1:" + Proc.freePort(), "agent",
+                "--vhosts", vhosts.toString(), "--store", dir.resolve("store").toString(), "--catch-up", "700ms"),
+                java.time.Duration.ofSeconds(30));
+        assertThat(run.exit()).as(run.output()).isEqualTo(1);
+        assertThat(run.output()).contains("etcd unreachable", "for 700 ms: every link is left as it is");
+        assertThat(java.time.Duration.ofNanos(System.nanoTime() - started)).as("JVM start and 700 ms")
+                .isLessThan(java.time.Duration.ofSeconds(10));
+        assertThat(Files.readSymbolicLink(vhosts.resolve("www"))).isEqualTo(old);
+        assertThat(run("agent", "--vhosts", vhosts.toString(), "--store", dir.resolve("unused").toString(), "--catch-up", "soon")
+                .err()).contains("expected a duration");
+        assertThat(dir.resolve("unused")).as("a usage error creates no store").doesNotExist();
+    }
+
+    @Test
     void versionLinesRoundTripAndRefuseWhatIsNoHash() {
         Keys.Version version = new Keys.Version("ab".repeat(32), 42, List.of("http://a/x", "https://b/y"));
         assertThat(Keys.Version.parse(version.line())).isEqualTo(version);

@@ -37,6 +37,7 @@ class FleetTest {
     private static final String SITE = "www.test";
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final Pattern LISTENING = Pattern.compile("httpd: listening on http://127\\.0\\.0\\.1:(\\d+)");
+    private static final Pattern ADMIN = Pattern.compile("httpd: admin endpoints on http://127\\.0\\.0\\.1:(\\d+)");
     private static final int NODES = 3;
 
     private Path work;
@@ -45,7 +46,9 @@ class FleetTest {
     private Proc etcd;
     private final List<Proc> httpds = new ArrayList<>();
     private final Proc[] agents = new Proc[NODES];
-    private final int[] ports = new int[NODES];
+    /** Each node's httpd port and admin port; index NODES is the extra node of the full-disk test. */
+    private final int[] ports = new int[NODES + 1];
+    private final int[] adminPorts = new int[NODES + 1];
     private final Map<Integer, Path> webroots = new TreeMap<>();
 
     @BeforeAll
@@ -59,12 +62,7 @@ class FleetTest {
             webroots.put(v, pack(v));
         }
         for (int n = 0; n < NODES; n++) {
-            Path vhosts = Files.createDirectories(work.resolve("node" + n + "/vhosts"));
-            Proc httpd = Proc.start("httpd" + n, List.of(Proc.java().toString(), "-XX:+UseSerialGC", "-jar",
-                    Proc.root().resolve("httpd/target/httpd.jar").toString(), vhosts.toString(),
-                    "--listen", "127.0.0.1:0", "--vhosts-rescan", "200ms"));
-            httpds.add(httpd);
-            ports[n] = httpd.group(LISTENING, 1, WAIT);
+            httpds.add(startHttpd(n));
             agents[n] = startAgent(n);
         }
     }
@@ -128,6 +126,11 @@ class FleetTest {
             }
             assertThat(sawV2).isTrue();
         }
+        for (int n = 0; n < NODES; n++) {
+            String v2 = work.resolve("node" + n + "/store").toRealPath().resolve(Publisher.sha256(webroots.get(2)) + Store.SUFFIX).toString();
+            assertThat(httpds.get(n).log()).as("httpd %d verified v2 ahead and switched to it with nothing left to verify", n)
+                    .contains("httpd: vhost " + SITE + ": replaced (" + v2 + ", 3 entries, prepared and verified ahead)");
+        }
         System.out.printf("fleet: v2 first served on all %d nodes within %.1f ms of each other%n", NODES,
                 (firstV2Max - firstV2Min) / 1e6);
         assertThat(Duration.ofNanos(firstV2Max - firstV2Min)).isLessThan(Duration.ofSeconds(5));
@@ -155,8 +158,17 @@ class FleetTest {
         awaitVersion(1, 3);
         assertThat(version(get(ports[2]))).as("the node without an agent keeps serving its last version").isEqualTo(2);
 
+        Poller returning = new Poller(ports[2]);
         agents[2] = startAgent(2);
         awaitVersion(2, 3);
+        returning.stop();
+        boolean left = false;
+        for (long[] sample : returning.samples()) {
+            left |= sample[1] != 2;
+            if (left) {
+                assertThat(sample[1]).as("once the returning agent changed the site, v2 (503 at most, then v3)").isIn(0L, 3L);
+            }
+        }
         Proc.Result status = Proc.run(Proc.fleetCommand("--etcd", etcdUrl, "status", SITE), WAIT);
         assertThat(status.exit()).isZero();
         String v3 = Publisher.sha256(webroots.get(3)).substring(0, 12);
@@ -280,7 +292,133 @@ class FleetTest {
         assertThat(spreads).allSatisfy(spread -> assertThat(spread).isLessThan(5000.0));
     }
 
+    /**
+     * A node whose httpd and agent were both down during a publish comes back as a host boots: the
+     * agent's catch-up run first (httpd's ExecStartPre) takes the site out of service, stages the
+     * live version and links it, so httpd serves the live version from its first response; then the
+     * agent proper joins and reports it.
+     */
+    @Test
+    @Order(7)
+    void aNodeThatWasDownDuringAPublishServesTheLiveVersionWhenItReturns() throws Exception {
+        agents[2].close();
+        httpds.get(2).close();
+        Proc.Result result = publish(5);
+        assertThat(result.exit()).as(result.output()).isZero();
+        assertThat(result.output()).contains("staged on 2 of 2 nodes");
+        // A publish that fails everywhere (its only source refuses connections) leaves every staged key
+        // saying so: only the serving keys still tell the returning node which peers hold v5.
+        Proc.Result failed = Proc.run(Proc.fleetCommand("--etcd", etcdUrl, "publish", pack(7).toString(), SITE,
+                "--source", "http://127.0.0.1:" + Proc.freePort() + "/v7", "--timeout", "20s"), WAIT);
+        assertThat(failed.exit()).as(failed.output()).isEqualTo(1);
+        assertThat(failed.output()).contains("no node staged");
+        Path link = work.resolve("node2/vhosts/" + SITE);
+        String v5 = Publisher.sha256(webroots.get(5)).substring(0, 12);
+        assertThat(Files.readSymbolicLink(link).getFileName().toString()).as("the stopped node's link is left behind")
+                .doesNotStartWith(v5);
+
+        Proc.Result catchUp = Proc.run(Proc.fleetCommand("--etcd", etcdUrl, "agent", "--node", "node2",
+                "--vhosts", work.resolve("node2/vhosts").toString(), "--store", work.resolve("node2/store").toString(),
+                "--catch-up", "30s"), WAIT);
+        assertThat(catchUp.exit()).as(catchUp.output()).isZero();
+        assertThat(catchUp.output()).contains(SITE + ": out of service (503) until " + v5, SITE + ": live " + v5, "caught up");
+        assertThat(Files.readSymbolicLink(link).getFileName().toString()).startsWith(v5);
+        assertThat(Etcd.parse(etcdUrl).get(Keys.node("node2")).first()).as("a catch-up run registers no node").isNull();
+
+        httpds.set(2, startHttpd(2));
+        assertThat(version(get(ports[2]))).as("the first response of the returning node").isEqualTo(5);
+        agents[2] = startAgent(2);
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!Proc.run(Proc.fleetCommand("--etcd", etcdUrl, "status", SITE), WAIT).output()
+                .matches("(?s).*node2 +http://\\S+ +- +" + v5 + ".*")) {
+            assertThat(System.nanoTime()).as("the returning agent reports serving v5").isLessThan(deadline);
+            Thread.sleep(100);
+        }
+        for (int n = 0; n < NODES; n++) {
+            assertThat(version(get(ports[n]))).isEqualTo(5);
+        }
+    }
+
+    /**
+     * A fourth node whose store is an 8 MB tmpfs: a 12 MB publish fills it. It reports the failure at
+     * once, so the others commit without waiting for the timeout; it answers 503 rather than the old
+     * version, links nothing half-written, and serves the next version that fits.
+     */
+    @Test
+    @Order(8)
+    void aNodeWhoseDiskIsFullReportsItAndAnswers503WhileTheOthersCommit() throws Exception {
+        Path store = Files.createDirectories(work.resolve("node3/store"));
+        Proc.Result mount = Proc.run(List.of("mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", store.toString()), WAIT);
+        assertThat(mount.exit()).as("mounting an 8 MB tmpfs for the full node's store (the test needs root): %s",
+                mount.output()).isZero();
+        Proc httpd = null;
+        Proc agent = null;
+        try {
+            httpd = startHttpd(3);
+            int port = ports[3];
+            agent = startAgent(3);
+            awaitVersion(port, agent, 5);
+
+            Path big = pack(6, 12 << 20);
+            long started = System.nanoTime();
+            Proc.Result result = Proc.run(Proc.fleetCommand("--etcd", etcdUrl, "publish", big.toString(), SITE,
+                    "--timeout", "30s"), WAIT);
+            Duration took = Duration.ofNanos(System.nanoTime() - started);
+            assertThat(result.exit()).as(result.output()).isZero();
+            assertThat(result.output()).contains("node node3 did not stage it: failed " + Publisher.sha256(big),
+                    "No space left on device", "staged on 3 of 4 nodes");
+            assertThat(took).as("the full node answered: nobody waited for the 30 s timeout").isLessThan(Duration.ofSeconds(25));
+
+            Proc.Result status = Proc.run(Proc.fleetCommand("--etcd", etcdUrl, "status", SITE), WAIT);
+            assertThat(status.output()).containsPattern("node3 +http://\\S+ +failed " + Publisher.sha256(big)
+                    + ": .*No space left on device.* +" + Agent.OUT_OF_SERVICE);
+            for (int n = 0; n < NODES; n++) {
+                awaitVersion(n, 6);
+            }
+            awaitStatus(port, "503");
+            assertThat(Files.readSymbolicLink(work.resolve("node3/vhosts/" + SITE))).isEqualTo(store.toRealPath().resolve(Store.OUT_OF_SERVICE));
+            assertThat(work.resolve("node3/vhosts/" + Agent.NEXT_PREFIX + SITE)).as("nothing prepared").doesNotExist();
+            assertThat(store.resolve(Publisher.sha256(big) + Store.SUFFIX)).doesNotExist();
+            // The agent retries every 2 s; between attempts no partial download is left to hold the space.
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (true) {
+                try (var files = Files.list(store)) {
+                    if (files.noneMatch(file -> file.getFileName().toString().startsWith(".partial-"))) {
+                        break;
+                    }
+                }
+                assertThat(System.nanoTime()).as("partial downloads are deleted").isLessThan(deadline);
+                Thread.sleep(20);
+            }
+
+            Proc.Result smaller = publish(4);
+            assertThat(smaller.exit()).as(smaller.output()).isZero();
+            assertThat(smaller.output()).contains("staged on 4 of 4 nodes");
+            awaitVersion(port, agent, 4);
+        } finally {
+            if (agent != null) {
+                agent.close();
+            }
+            if (httpd != null) {
+                httpd.close();
+            }
+            Proc.Result unmount = Proc.run(List.of("umount", store.toString()), WAIT);
+            assertThat(unmount.exit()).as(unmount.output()).isZero();
+        }
+    }
+
     // ---- the fleet's parts
+
+    /** Starts node N's httpd with an admin listener (its agent asks it whether a prepared file is verified). */
+    private Proc startHttpd(int n) throws Exception {
+        Path vhosts = Files.createDirectories(work.resolve("node" + n + "/vhosts"));
+        Proc httpd = Proc.start("httpd" + n, List.of(Proc.java().toString(), "-XX:+UseSerialGC", "-jar",
+                Proc.root().resolve("httpd/target/httpd.jar").toString(), vhosts.toString(),
+                "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--vhosts-rescan", "200ms"));
+        ports[n] = httpd.group(LISTENING, 1, WAIT);
+        adminPorts[n] = httpd.group(ADMIN, 1, WAIT);
+        return httpd;
+    }
 
     private Proc startEtcd() throws Exception {
         String peer = "http://127.0.0.1:" + etcdPeerPort;
@@ -296,7 +434,8 @@ class FleetTest {
     private Proc startAgent(int n) throws Exception {
         Proc agent = Proc.start("agent" + n, Proc.fleetCommand("--etcd", etcdUrl, "agent", "--node", "node" + n,
                 "--vhosts", work.resolve("node" + n + "/vhosts").toString(),
-                "--store", work.resolve("node" + n + "/store").toString(), "--lease-ttl", "2s"));
+                "--store", work.resolve("node" + n + "/store").toString(), "--lease-ttl", "2s",
+                "--httpd-admin", "http://127.0.0.1:" + adminPorts[n]));
         agent.await(line -> line.contains("admin on"), WAIT);
         return agent;
     }
@@ -306,9 +445,19 @@ class FleetTest {
     }
 
     private Path pack(int v) throws Exception {
+        return pack(v, 0);
+    }
+
+    /** Packs version V, with a file of RANDOM_BYTES random bytes beside its pages when not 0. */
+    private Path pack(int v, int randomBytes) throws Exception {
         Path tree = Files.createDirectories(work.resolve("site-v" + v));
         Files.writeString(tree.resolve("index.html"), "<p>version " + v + "</p>\n");
         Files.writeString(tree.resolve("data.txt"), content(v));
+        if (randomBytes > 0) {
+            byte[] random = new byte[randomBytes];
+            new java.util.Random(v).nextBytes(random);
+            Files.write(tree.resolve("random.bin"), random);
+        }
         Path webroot = work.resolve("www-v" + v + ".webroot");
         Proc.Result result = Proc.run(List.of(Proc.java().toString(), "-jar", Proc.root().resolve("mkroot/target/mkroot.jar").toString(),
                 tree.toString(), webroot.toString(), "--no-compress"), WAIT);
@@ -322,7 +471,7 @@ class FleetTest {
 
     /** The version a /data.txt body is, 0 for a non-200 answer, -1 for any other body. */
     private static int version(String body) {
-        for (int v = 1; v <= 5; v++) {
+        for (int v = 1; v <= 7; v++) {
             if (body.equals(content(v))) {
                 return v;
             }
@@ -343,9 +492,21 @@ class FleetTest {
     }
 
     private void awaitVersion(int node, int v) throws Exception {
+        awaitVersion(ports[node], agents[node], v);
+    }
+
+    private static void awaitVersion(int port, Proc agent, int v) throws Exception {
         long deadline = System.nanoTime() + WAIT.toNanos();
-        while (version(get(ports[node])) != v) {
-            assertThat(System.nanoTime()).as("node %d serves v%d; agent log %s", node, v, agents[node].log()).isLessThan(deadline);
+        while (version(get(port)) != v) {
+            assertThat(System.nanoTime()).as("port %d serves v%d; agent log %s", port, v, agent.log()).isLessThan(deadline);
+            Thread.sleep(20);
+        }
+    }
+
+    private static void awaitStatus(int port, String status) throws Exception {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!get(port).equals("status " + status)) {
+            assertThat(System.nanoTime()).as("port %d answers %s", port, status).isLessThan(deadline);
             Thread.sleep(20);
         }
     }

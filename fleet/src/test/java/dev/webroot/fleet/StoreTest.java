@@ -94,8 +94,10 @@ class StoreTest {
                 .hasMessageContaining("/missing: HTTP 404");
         assertThat(store.has(version.sha256())).isFalse();
         try (var files = Files.list(store.directory())) {
-            assertThat(files.toList()).as("no partial file is left behind").isEmpty();
+            assertThat(files.toList()).as("no partial file is left behind, only the empty out-of-service file")
+                    .containsExactly(store.outOfService());
         }
+        assertThat(store.outOfService()).isEmptyFile();
     }
 
     @Test

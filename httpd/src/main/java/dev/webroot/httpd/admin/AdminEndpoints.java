@@ -69,7 +69,9 @@ public final class AdminEndpoints implements Responder {
                             "TLS handshakes that failed (a client that leaves mid-handshake included).")
                     .sample("httpd_tls_handshake_failures_total", tls.failedHandshakes());
         }
-        List<VhostRegistry.VhostStatus> vhosts = registry.status(false);
+        // Not the names that only have a .next entry so far: they are no vhost yet.
+        List<VhostRegistry.VhostStatus> vhosts = registry.status(false).stream()
+                .filter(v -> v.file() != null || v.swaps() > 0 || v.refusals() > 0).toList();
         text.family("httpd_vhost_serving", "gauge", "1 while a vhost's webroot is served, 0 while it is refused or out of service.");
         vhosts.forEach(v -> text.sample("httpd_vhost_serving", v.inService() ? 1 : 0, "vhost", v.name()));
         text.family("httpd_vhost_swaps_total", "counter", "Replacements of a vhost's webroot put in service.");
@@ -97,7 +99,10 @@ public final class AdminEndpoints implements Responder {
                     .append(", \"loaded_at\": ").append(v.loadedAt() == null ? "null" : quote(v.loadedAt().toString()))
                     .append(", \"serving\": ").append(v.inService())
                     .append(", \"swaps\": ").append(v.swaps())
-                    .append(", \"refused\": ").append(v.refusals()).append('}');
+                    .append(", \"refused\": ").append(v.refusals())
+                    .append(", \"next\": ").append(v.next() == null ? "null" : "{\"file\": " + quote(v.next().file().toString())
+                            + ", \"state\": " + quote(v.next().state()) + "}")
+                    .append('}');
         }
         return json.append(json.length() > 1 ? "\n]\n" : "]\n").toString();
     }

@@ -68,7 +68,12 @@ final class SiteGeneration implements Generation {
      * identity is {@link Identity#RETIRED}, so whatever the file is now is tried.
      */
     static SiteGeneration outOfService(String vhost, Path file) {
-        return new SiteGeneration(vhost, null, file, Identity.RETIRED, null);
+        return outOfService(vhost, file, Identity.RETIRED);
+    }
+
+    /** A vhost taken out of service on purpose: its entry leads to an empty file, of this identity. */
+    static SiteGeneration outOfService(String vhost, Path file, Identity identity) {
+        return new SiteGeneration(vhost, null, file, identity, null);
     }
 
     boolean inService() {

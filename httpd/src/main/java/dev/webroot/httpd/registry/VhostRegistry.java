@@ -52,6 +52,12 @@ import java.util.concurrent.TimeUnit;
  * a body being hashed on its first request if the background pass has not reached it, so a damaged
  * body is never sent (the core answers 503 for it).
  *
+ * <p>Ahead of a switch: an entry {@code .next.NAME} names the file NAME is about to be switched to.
+ * Its file is opened and verified in the background while NAME keeps serving; when NAME then leads
+ * to that same file (same {@link Identity}, as after {@code mv -T .next.NAME NAME}), it goes live in
+ * the rescan that sees the switch, with nothing left to verify. An entry leading to an empty file is
+ * a site taken out of service on purpose: it answers 503 until the entry leads to a webroot.
+ *
  * <p>A file changed in place under a live generation ({@code cp} or {@code truncate} over it: same
  * inode, new size or modification time) retires that generation at once: the vhost answers 503
  * until the file validates again, which is then served as a new generation. Where Linux read
@@ -83,6 +89,8 @@ public final class VhostRegistry implements Sites, AutoCloseable {
      * kernel's timestamp granularity would not change its identity: it is tried again on every rescan.
      */
     private static final long SETTLING_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** {@code .next.NAME} names the file NAME is about to be switched to (see {@link Prepared}). */
+    static final String NEXT_PREFIX = ".next.";
 
     private final Path directory;
     private final ErrorLog log;
@@ -91,6 +99,8 @@ public final class VhostRegistry implements Sites, AutoCloseable {
     private final Set<String> reportedDuplicates = new HashSet<>();
     /** Replacements whose bodies are being verified before they go live, by vhost. */
     private final Map<String, SiteGeneration> pending = new HashMap<>();
+    /** Files of {@code .next.NAME} entries, opened and verified ahead of a switch, by vhost. */
+    private final Map<String, Prepared> prepared = new HashMap<>();
     /** Directories holding served files, watched so that a change in place is seen at once (null: could not be watched). */
     private final Map<Path, WatchKey> watchedTargets = new HashMap<>();
     private final ConcurrentLinkedQueue<SiteGeneration> drained = new ConcurrentLinkedQueue<>();
@@ -128,8 +138,29 @@ public final class VhostRegistry implements Sites, AutoCloseable {
     /** Why a vhost's file was refused; {@code retry}: it could not be read at all or may still be being written, so it is tried on every rescan. */
     private record Refusal(Identity identity, String problem, boolean retry) {}
 
-    /** The entries of the vhosts directory by vhost name, and the directories in it (ignored) by lowercased name. */
-    private record Listing(Map<String, Path> entries, Map<String, Path> directories) {}
+    /**
+     * The entries of the vhosts directory by vhost name, the {@code .next.NAME} entries by the vhost
+     * name they prepare, and the directories in it (ignored) by lowercased name.
+     */
+    private record Listing(Map<String, Path> entries, Map<String, Path> next, Map<String, Path> directories) {}
+
+    /**
+     * A file opened from a {@code .next.NAME} entry ahead of a switch: verified on a verifier thread
+     * while NAME keeps serving, so that when NAME is switched to this very file (same identity) it goes
+     * live in the rescan that sees the switch. {@code problem} is set when it failed its verification
+     * (the generation is then already retired); {@code verified} once it passed.
+     */
+    private static final class Prepared {
+        final SiteGeneration generation;
+        final String loaded;
+        volatile boolean verified;
+        volatile String problem;
+
+        Prepared(SiteGeneration generation, String loaded) {
+            this.generation = generation;
+            this.loaded = loaded;
+        }
+    }
 
     private VhostRegistry(Path directory, ErrorLog log, Duration rescanInterval) {
         this.directory = directory;
@@ -214,7 +245,10 @@ public final class VhostRegistry implements Sites, AutoCloseable {
      * the SHA-256 of its index (see {@code SiteGeneration.contentId}), when asked for.
      */
     public record VhostStatus(String name, Path file, String contentId, int entries, java.time.Instant loadedAt,
-            boolean inService, long swaps, long refusals) {}
+            boolean inService, long swaps, long refusals, Next next) {}
+
+    /** The file a {@code .next.NAME} entry prepares and how far it got: {@code verifying}, {@code verified} or {@code refused}. */
+    public record Next(Path file, String state) {}
 
     /**
      * Every vhost served now or refused since start, sorted by name. Hashing indexes for
@@ -223,19 +257,24 @@ public final class VhostRegistry implements Sites, AutoCloseable {
     public List<VhostStatus> status(boolean withContentId) {
         Map<String, SiteGeneration> served;
         Map<String, long[]> counted = new TreeMap<>();
+        Map<String, Next> nextFiles = new HashMap<>();
         synchronized (this) {
             served = table.byName();
             counts.forEach((name, c) -> counted.put(name, c.clone()));
+            prepared.forEach((name, ready) -> nextFiles.put(name, new Next(ready.generation.file(),
+                    ready.problem != null ? "refused" : ready.verified ? "verified" : "verifying")));
         }
         Set<String> names = new java.util.TreeSet<>(served.keySet());
         names.addAll(counted.keySet());
+        names.addAll(nextFiles.keySet());
         List<VhostStatus> result = new ArrayList<>();
         for (String name : names) {
             SiteGeneration g = served.get(name);
             long[] c = counted.getOrDefault(name, new long[2]);
             boolean inService = g != null && g.inService();
             result.add(new VhostStatus(name, g == null ? null : g.file(), inService && withContentId ? g.contentId() : null,
-                    inService ? g.webroot().entryCount() : -1, inService ? g.loadedAt() : null, inService, c[0], c[1]));
+                    inService ? g.webroot().entryCount() : -1, inService ? g.loadedAt() : null, inService, c[0], c[1],
+                    nextFiles.get(name)));
         }
         return result;
     }
@@ -341,7 +380,7 @@ public final class VhostRegistry implements Sites, AutoCloseable {
         List<SiteGeneration> added = new ArrayList<>();
         boolean changed = retireChangedInPlace(next, retired);
         for (Map.Entry<String, Path> entry : listed.entries().entrySet()) {
-            changed |= load(entry.getKey(), entry.getValue(), next, added);
+            changed |= load(entry.getKey(), entry.getValue(), next, added, retired);
         }
         Set<String> vanished = new HashSet<>(next.keySet());
         vanished.removeAll(listed.entries().keySet());
@@ -361,6 +400,7 @@ public final class VhostRegistry implements Sites, AutoCloseable {
         if (changed) {
             publish(next, retired);
         }
+        prepare(listed.next());
         for (SiteGeneration generation : added) {
             verifyInBackground(generation);
         }
@@ -413,7 +453,8 @@ public final class VhostRegistry implements Sites, AutoCloseable {
      * (and into {@code added}, for background verification); a replacement starts its verification and
      * goes live when that succeeds. Returns whether {@code next} changed.
      */
-    private boolean load(String name, Path entry, Map<String, SiteGeneration> next, List<SiteGeneration> added) {
+    private boolean load(String name, Path entry, Map<String, SiteGeneration> next, List<SiteGeneration> added,
+            List<SiteGeneration> retired) {
         SiteGeneration current = next.get(name);
         Path target = resolve(entry);
         Identity identity = target == null ? null : Identity.of(target);
@@ -433,6 +474,22 @@ public final class VhostRegistry implements Sites, AutoCloseable {
                 return false;
             }
             cancelPending(name);
+        }
+        if (identity.size() == 0) {
+            // An empty file is how a site is taken out of service on purpose (a fleet agent catching up).
+            cancelPending(name);
+            refused.remove(name);
+            next.put(name, SiteGeneration.outOfService(name, target, identity));
+            if (current != null) {
+                retired.add(current);
+            }
+            log.log("vhost " + name + ": out of service (" + target + " is empty); answering 503");
+            return true;
+        }
+        Prepared ready = prepared.get(name);
+        if (ready != null && ready.generation.identity().equals(identity)) {
+            prepared.remove(name);
+            return switchToPrepared(name, ready, current, next, retired);
         }
         Refusal refusal = refused.get(name);
         if (refusal != null && refusal.identity().equals(identity) && !refusal.retry()) {
@@ -488,6 +545,122 @@ public final class VhostRegistry implements Sites, AutoCloseable {
             long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
             log.log("vhost " + name + ": " + (wasServing ? "replaced (" + loaded : "serving again (" + loaded + "; a new generation")
                     + ", bodies verified in " + millis + " ms)");
+            takeLease(candidate);
+            count(name, 0);
+            Map<String, SiteGeneration> next = new HashMap<>(table.byName());
+            SiteGeneration old = next.put(name, candidate);
+            publish(next, old == null ? List.of() : List.of(old));
+            updateWatches();
+        }
+    }
+
+    /**
+     * NAME now leads to the file a {@code .next.NAME} entry prepared: verified, it goes live in this
+     * rescan; still being verified, it becomes the pending replacement; refused, it is refused again
+     * without a second verification.
+     */
+    private boolean switchToPrepared(String name, Prepared ready, SiteGeneration current, Map<String, SiteGeneration> next,
+            List<SiteGeneration> retired) {
+        SiteGeneration candidate = ready.generation;
+        if (ready.problem != null) {
+            refuse(name, candidate.identity(), current, ready.problem, mayStillBeWritten(candidate.identity()));
+            return false;
+        }
+        refused.remove(name);
+        if (!ready.verified) {
+            pending.put(name, candidate);
+            return false;
+        }
+        boolean wasServing = current != null && current.inService();
+        log.log("vhost " + name + ": " + (current == null ? "added (" : wasServing ? "replaced (" : "serving again (")
+                + ready.loaded + ", prepared and verified ahead)");
+        count(name, 0);
+        next.put(name, candidate);
+        if (current != null) {
+            retired.add(current);
+        }
+        return true;
+    }
+
+    /**
+     * Opens the file of every {@code .next.NAME} entry not opened yet and verifies it in the
+     * background; gives up prepared files whose entry is gone or leads elsewhere (a file NAME already
+     * serves is not prepared again).
+     */
+    private void prepare(Map<String, Path> nextEntries) {
+        for (String name : new ArrayList<>(prepared.keySet())) {
+            Path entry = nextEntries.get(name);
+            Path target = entry == null ? null : resolve(entry);
+            Identity identity = target == null ? null : Identity.of(target);
+            Prepared ready = prepared.get(name);
+            if (identity == null || !identity.equals(ready.generation.identity())) {
+                prepared.remove(name);
+                ready.generation.retire();
+            }
+        }
+        for (Map.Entry<String, Path> entry : nextEntries.entrySet()) {
+            String name = entry.getKey();
+            if (prepared.containsKey(name)) {
+                continue;
+            }
+            Path target = resolve(entry.getValue());
+            Identity identity = target == null ? null : Identity.of(target);
+            SiteGeneration current = table.byName().get(name);
+            SiteGeneration candidate = pending.get(name);
+            if (identity == null || identity.size() == 0 || current != null && current.identity().equals(identity)
+                    || candidate != null && candidate.identity().equals(identity)) {
+                continue;
+            }
+            Webroot webroot;
+            try {
+                webroot = Webroot.open(target);
+            } catch (IOException | RuntimeException | Error e) {
+                // Refused for good when NAME is switched to it: the switch then opens it again and says why.
+                continue;
+            }
+            mapped.incrementAndGet();
+            Prepared ready = new Prepared(new SiteGeneration(name, webroot, identity, listener),
+                    target + ", " + webroot.entryCount() + " entries");
+            prepared.put(name, ready);
+            long started = System.nanoTime();
+            submit(() -> verifyPrepared(name, ready, started));
+        }
+    }
+
+    /** Runs on a verifier thread: hashes a prepared file's bodies; if NAME was switched to it meanwhile, publishes or refuses it. */
+    private void verifyPrepared(String name, Prepared ready, long started) {
+        SiteGeneration candidate = ready.generation;
+        int damaged = verifyHolding(candidate);
+        synchronized (this) {
+            if (damaged == 0) {
+                ready.verified = true;
+                log.log("vhost " + name + ": prepared " + ready.loaded + " (bodies verified in "
+                        + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms); it goes live when " + name
+                        + " is switched to it");
+            } else {
+                String problem = candidate.firstDamage() != null ? candidate.firstDamage() : "its bodies could not be verified";
+                ready.problem = candidate.file() + ": " + problem + (damaged > 1 ? " (and " + (damaged - 1) + " more)" : "");
+                if (prepared.get(name) == ready) {
+                    log.log("vhost " + name + ": " + NEXT_PREFIX + name + " leads to a file that will be refused: " + ready.problem);
+                }
+            }
+            if (closed || pending.get(name) != candidate) {
+                if (damaged != 0) {
+                    candidate.retire();
+                }
+                return;
+            }
+            // NAME was switched to it while it was being verified: finish as a replacement would.
+            pending.remove(name);
+            SiteGeneration current = table.byName().get(name);
+            if (damaged != 0) {
+                candidate.retire();
+                refuse(name, candidate.identity(), current, ready.problem, mayStillBeWritten(candidate.identity()));
+                return;
+            }
+            boolean wasServing = current != null && current.inService();
+            log.log("vhost " + name + ": " + (wasServing ? "replaced (" : "serving again (") + ready.loaded
+                    + ", prepared ahead, bodies verified in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms)");
             takeLease(candidate);
             count(name, 0);
             Map<String, SiteGeneration> next = new HashMap<>(table.byName());
@@ -695,6 +868,7 @@ public final class VhostRegistry implements Sites, AutoCloseable {
 
     private Listing list() throws IOException {
         Map<String, Path> listed = new TreeMap<>();
+        Map<String, Path> next = new HashMap<>();
         Map<String, Path> directories = new HashMap<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
             List<Path> sorted = new ArrayList<>();
@@ -702,6 +876,11 @@ public final class VhostRegistry implements Sites, AutoCloseable {
             sorted.sort(null);
             for (Path entry : sorted) {
                 String fileName = entry.getFileName().toString();
+                if (fileName.startsWith(NEXT_PREFIX) && fileName.length() > NEXT_PREFIX.length()
+                        && !Files.isDirectory(entry)) {
+                    next.putIfAbsent(fileName.substring(NEXT_PREFIX.length()).toLowerCase(Locale.ROOT), entry);
+                    continue;
+                }
                 if (fileName.startsWith(".")) {
                     continue;
                 }
@@ -716,7 +895,7 @@ public final class VhostRegistry implements Sites, AutoCloseable {
                 }
             }
         }
-        return new Listing(listed, directories);
+        return new Listing(listed, next, directories);
     }
 
     /** The reason an I/O operation failed, in words (the JDK's message for a refused path is only the path). */
@@ -824,6 +1003,8 @@ public final class VhostRegistry implements Sites, AutoCloseable {
             for (String name : new ArrayList<>(pending.keySet())) {
                 cancelPending(name);
             }
+            prepared.values().forEach(ready -> ready.generation.retire());
+            prepared.clear();
             closeDrained();
         }
         verifier.shutdown();

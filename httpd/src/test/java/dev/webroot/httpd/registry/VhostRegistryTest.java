@@ -251,6 +251,80 @@ class VhostRegistryTest {
     }
 
     @Test
+    void aNextEntryIsVerifiedAheadAndGoesLiveInTheRescanThatSeesTheSwitch() throws Exception {
+        // A rescan interval far beyond the test: the test rescans by hand.
+        Path vhosts = openWithSite(webroot("v1.webroot", "v1"), Duration.ofSeconds(60));
+        Path v2 = webroot("v2.webroot", "v2");
+        link(vhosts, VhostRegistry.NEXT_PREFIX + "site", v2);
+        registry.rescan();
+        String prepared = "vhost site: prepared " + v2.toRealPath();
+        awaitTrue(Duration.ofSeconds(5), () -> logText().contains(prepared));
+        assertThat(served("site")).as("the prepared file is not served before the switch").isEqualTo("v1");
+        assertThat(served(".next.site")).isNull();
+        assertThat(registry.names()).containsExactly("site");
+        assertThat(registry.status(false).getFirst().next()).isEqualTo(new VhostRegistry.Next(v2.toRealPath(), "verified"));
+
+        Files.move(vhosts.resolve(VhostRegistry.NEXT_PREFIX + "site"), vhosts.resolve("site"), StandardCopyOption.ATOMIC_MOVE);
+        registry.rescan();
+        assertThat(served("site")).as("live when the rescan returns: no verification after the switch").isEqualTo("v2");
+        assertThat(logText()).contains("vhost site: replaced (" + v2.toRealPath() + ", 1 entries, prepared and verified ahead)");
+        // v1 was retired on whichever thread rescanned first; off the watcher thread it is unmapped by the next rescan.
+        registry.rescan();
+        assertThat(registry.mappedGenerations()).as("v1 unmapped once released; nothing prepared is left").isEqualTo(1);
+        assertThat(registry.status(false).getFirst().next()).isNull();
+    }
+
+    @Test
+    void aNextEntryWhoseFileIsDamagedIsRefusedAtTheSwitchAndAnAbandonedOneIsUnmapped() throws Exception {
+        Path vhosts = openWithSite(webroot("v1.webroot", "v1"), Duration.ofSeconds(60));
+        Path damaged = webroot("damaged.webroot", "v2");
+        writeInPlace(damaged, indexBodyOffset(damaged), "X".getBytes(StandardCharsets.US_ASCII));
+        // Written long ago: a refused file modified within the last second is tried again on every rescan.
+        Files.setLastModifiedTime(damaged, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 60_000));
+        link(vhosts, VhostRegistry.NEXT_PREFIX + "site", damaged);
+        registry.rescan();
+        awaitTrue(Duration.ofSeconds(5), () -> logText().contains("leads to a file that will be refused"));
+        assertThat(registry.status(false).getFirst().next().state()).isEqualTo("refused");
+        Files.move(vhosts.resolve(VhostRegistry.NEXT_PREFIX + "site"), vhosts.resolve("site"), StandardCopyOption.ATOMIC_MOVE);
+        registry.rescan();
+        assertThat(served("site")).isEqualTo("v1");
+        assertThat(logText()).contains("vhost site: refused: " + damaged.toRealPath() + ": data of", "still serving");
+        registry.rescan();
+        assertThat(logText().lines().filter(line -> line.contains("vhost site: refused:")).count()).as("refused once, not verified again: %s", logText()).isEqualTo(1);
+
+        Path v3 = webroot("v3.webroot", "v3");
+        link(vhosts, VhostRegistry.NEXT_PREFIX + "site", v3);
+        registry.rescan();
+        String prepared = "vhost site: prepared " + v3.toRealPath();
+        awaitTrue(Duration.ofSeconds(5), () -> logText().contains(prepared));
+        assertThat(registry.mappedGenerations()).as(logText()).isEqualTo(2);
+        Files.delete(vhosts.resolve(VhostRegistry.NEXT_PREFIX + "site"));
+        registry.rescan();
+        registry.rescan();
+        assertThat(registry.mappedGenerations()).as("a prepared file whose entry is gone is unmapped").isEqualTo(1);
+        assertThat(served("site")).isEqualTo("v1");
+    }
+
+    @Test
+    void anEntryLeadingToAnEmptyFileIsOutOfServiceUntilItLeadsToAWebroot() throws Exception {
+        Path empty = Files.createFile(temp.resolve("out-of-service"));
+        Path vhosts = openWithSite(empty, Duration.ofSeconds(60));
+        assertThat(registry.names()).containsExactly("site");
+        assertThat(served("site")).as("at start-up").isEqualTo("out of service");
+
+        link(vhosts, "site", webroot("v1.webroot", "v1"));
+        registry.rescan();
+        awaitTrue(Duration.ofSeconds(5), () -> "v1".equals(served("site")));
+
+        link(vhosts, "site", empty);
+        registry.rescan();
+        assertThat(served("site")).as("at once, with no verification").isEqualTo("out of service");
+        registry.rescan();
+        assertThat(logText().lines().filter(line -> line.contains("out of service (")).count()).as("logged once per switch").isEqualTo(2);
+        assertThat(logText()).contains("vhost site: out of service (" + empty.toRealPath() + " is empty); answering 503");
+    }
+
+    @Test
     void aLiveWebrootCopiedOverInPlaceAnswers503ThenServesTheNewFileAsANewGeneration() throws Exception {
         Path live = webroot("live.webroot", "v1");
         byte[] v2 = Files.readAllBytes(webroot("v2.webroot", "v2"));
