@@ -44,8 +44,19 @@ final class Server implements AutoCloseable {
 
     /** Starts httpd on VHOSTS with {@code --io model}, the access log in a file, plus extra options. */
     static Server start(Path vhosts, String model, String... options) throws Exception {
+        return start(List.of(), vhosts, model, options);
+    }
+
+    /** Like {@link #start}, in a process whose descriptor limit (soft and hard) is {@code limit}. */
+    static Server startWithDescriptorLimit(int limit, Path vhosts, String model, String... options) throws Exception {
+        return start(List.of("bash", "-c", "ulimit -n " + limit + " && exec \"$@\"", "httpd"), vhosts, model, options);
+    }
+
+    /** Starts httpd through a prefix that ends by exec'ing the rest of the command (empty: none). */
+    private static Server start(List<String> prefix, Path vhosts, String model, String... options) throws Exception {
         Path accessLog = Project.work("logs").resolve("access-" + model + "-" + System.nanoTime() + ".log");
-        List<String> command = new ArrayList<>(List.of(Project.java().toString(), "-XX:+UseSerialGC", "-jar",
+        List<String> command = new ArrayList<>(prefix);
+        command.addAll(List.of(Project.java().toString(), "-XX:+UseSerialGC", "-jar",
                 Project.httpdJar().toString(), vhosts.toString(), "--listen", "127.0.0.1:0", "--io", model,
                 "--access-log", accessLog.toString(), "--vhosts-rescan", "200ms"));
         command.addAll(List.of(options));

@@ -71,11 +71,13 @@ import java.util.concurrent.TimeUnit;
 public final class VhostRegistry implements Sites, AutoCloseable {
     /** How long in-flight responses of a generation whose lease a writer broke may take before the writer is let through. */
     private static final long LEASE_DRAIN_MILLIS = 2000;
-    /** After a lease is released, the writer's first bytes usually land within this; the rescan follows. */
+    /** How long after {@link #LEASE_RETAKE_NANOS} a file whose lease was broken is looked at again. */
     private static final long LEASE_RESCAN_DELAY_MILLIS = 50;
     /**
      * No new lease is taken on a file this soon after a writer broke one: the writer's open is only
      * woken when the lease goes, and a lease taken before it runs would hold it off again, over and over.
+     * Nor is the file opened again meanwhile: a generation served then would have no lease, and the
+     * writer, woken but perhaps not yet run, would write under its mapping.
      */
     private static final long LEASE_RETAKE_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** How long a vanished entry must stay gone before its vhost is removed, so {@code ln -sf} (unlink, then symlink) does not blink. */
@@ -495,6 +497,9 @@ public final class VhostRegistry implements Sites, AutoCloseable {
         if (refusal != null && refusal.identity().equals(identity) && !refusal.retry()) {
             return false;
         }
+        if (writerLetThroughRecently(target)) {
+            return false;
+        }
         Webroot webroot;
         try {
             webroot = Webroot.open(target);
@@ -546,6 +551,12 @@ public final class VhostRegistry implements Sites, AutoCloseable {
             log.log("vhost " + name + ": " + (wasServing ? "replaced (" + loaded : "serving again (" + loaded + "; a new generation")
                     + ", bodies verified in " + millis + " ms)");
             takeLease(candidate);
+            if (!candidate.identity().equals(Identity.of(candidate.file()))) {
+                // Written since it was opened, before the lease: what was verified is not what the file holds.
+                // The write's events, or the next rescan, open it again.
+                candidate.retire();
+                return;
+            }
             count(name, 0);
             Map<String, SiteGeneration> next = new HashMap<>(table.byName());
             SiteGeneration old = next.put(name, candidate);
@@ -705,6 +716,12 @@ public final class VhostRegistry implements Sites, AutoCloseable {
         }
     }
 
+    /** Whether a writer broke the lease on this file less than {@link #LEASE_RETAKE_NANOS} ago. */
+    private boolean writerLetThroughRecently(Path file) {
+        Long broken = leaseBrokenAt.get(file);
+        return broken != null && System.nanoTime() - broken < LEASE_RETAKE_NANOS;
+    }
+
     /** Takes a read lease on a generation's file, so that a writer waits until the generation is retired. */
     private void takeLease(SiteGeneration generation) {
         ReadLeases leases = this.leases;
@@ -755,14 +772,19 @@ public final class VhostRegistry implements Sites, AutoCloseable {
                 releaseLease(generation);
             }
         }
-        // A writer that gave up (GNU truncate opens non-blocking and fails with EAGAIN) changes
-        // nothing and sends no event: look again, so the unchanged file serves again without waiting for the timer.
-        try {
-            Thread.sleep(LEASE_RESCAN_DELAY_MILLIS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        rescan();
+        // Look again once the file may be opened and leased again: a writer that gave up (GNU truncate
+        // opens non-blocking and fails with EAGAIN) changes nothing and sends no event, and the unchanged
+        // file is then served again without waiting for the timer.
+        submit(() -> {
+            try {
+                Thread.sleep(TimeUnit.NANOSECONDS.toMillis(LEASE_RETAKE_NANOS) + LEASE_RESCAN_DELAY_MILLIS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (!closed) {
+                rescan();
+            }
+        });
     }
 
     /** Takes the generations whose lease is breaking out of service and waits, bounded, for their responses. */
