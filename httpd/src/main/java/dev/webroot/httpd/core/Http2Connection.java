@@ -52,6 +52,9 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
     private static final byte[] PATH = Ascii.bytes(":path");
     private static final byte[] TE = Ascii.bytes("te");
     private static final byte[] CONNECT = Ascii.bytes("CONNECT");
+    private static final byte[] NO_BLOCK = new byte[0];
+    /** Not a wire flag: the HEADERS frame's priority named its own stream. */
+    private static final int SELF_DEPENDENT = 0x100;
 
     private final WorkspacePool pool;
     private final String remoteAddress;
@@ -76,7 +79,6 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
     /** A header block arriving in HEADERS and CONTINUATION frames, or -1. */
     private int blockStream = -1;
     private int blockFlags;
-    private static final byte[] NO_BLOCK = new byte[0];
     private byte[] block = NO_BLOCK;
     private int blockLength;
     private long blockStartNanos;
@@ -513,9 +515,6 @@ public final class Http2Connection implements Connection, HpackDecoder.FieldList
         blockLength = 0;
         appendBlock(from, to, now);
     }
-
-    /** Not a wire flag: the HEADERS frame's priority named its own stream. */
-    private static final int SELF_DEPENDENT = 0x100;
 
     private void continuation(int flags, int id, int payload, int length, long now) {
         if (blockStream < 0 || id != blockStream) {
