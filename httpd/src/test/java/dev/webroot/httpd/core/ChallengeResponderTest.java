@@ -2,35 +2,20 @@ package dev.webroot.httpd.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** ACME HTTP-01 answers on a cleartext listener: before the HTTPS redirect and the site lookup, byte for byte. */
 class ChallengeResponderTest {
     private static final String D = "Date: " + TestSites.DATE + "\r\n";
     private static final String KEY_AUTHORIZATION = "tok-EN_1.abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
 
-    @TempDir
-    Path dir;
-    TestSites sites;
+    @RegisterExtension
+    static final SharedTestSites fixture = new SharedTestSites();
     final ChallengeResponder challenges = new ChallengeResponder();
 
-    @BeforeEach
-    void setUp() throws IOException {
-        sites = TestSites.create(dir);
-    }
-
-    @AfterEach
-    void tearDown() throws IOException {
-        sites.close();
-    }
-
     private Driver driver(ListenerPolicy policy) {
-        return new Driver(new HttpConnection(new WorkspacePool(sites, Limits.defaults(), TestSites.DATES,
+        return new Driver(new HttpConnection(new WorkspacePool(fixture.sites(), Limits.defaults(), TestSites.DATES,
                 AccessLog.DISABLED, policy.answering(challenges)), "192.0.2.1"));
     }
 

@@ -2,33 +2,19 @@ package dev.webroot.httpd.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** What a listener adds to every answer: the HTTPS redirect of cleartext listeners and HSTS on TLS ones, byte for byte. */
 class ListenerPolicyTest {
     private static final String D = "Date: " + TestSites.DATE + "\r\n";
 
-    @TempDir
-    Path dir;
-    TestSites sites;
-
-    @BeforeEach
-    void setUp() throws IOException {
-        sites = TestSites.create(dir);
-    }
-
-    @AfterEach
-    void tearDown() throws IOException {
-        sites.close();
-    }
+    @RegisterExtension
+    static final SharedTestSites fixture = new SharedTestSites();
 
     private Driver driver(ListenerPolicy policy) {
-        return new Driver(new HttpConnection(new WorkspacePool(sites, Limits.defaults(), TestSites.DATES,
+        return new Driver(new HttpConnection(new WorkspacePool(fixture.sites(), Limits.defaults(), TestSites.DATES,
                 AccessLog.DISABLED, policy), "192.0.2.1"));
     }
 
@@ -55,7 +41,7 @@ class ListenerPolicyTest {
                 + "Content-Type: text/plain; charset=utf-8\r\nCache-Control: no-store\r\nContent-Length: 14\r\n\r\n"
                 + "HTTP/1.1 404 Not Found\r\n" + D
                 + "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 10\r\nConnection: close\r\n\r\nNot Found\n");
-        sites.assertBalanced();
+        fixture.sites().assertBalanced();
     }
 
     @Test
@@ -72,7 +58,7 @@ class ListenerPolicyTest {
                 .feed("GET /plain.txt?a=1&b=%20 HTTP/1.1\r\nHost: Site.Test:8080\r\n\r\n");
         assertThat(d.output()).isEqualTo("HTTP/1.1 308 Permanent Redirect\r\n" + D
                 + "Location: https://site.test:8443/plain.txt?a=1&b=%20\r\nContent-Length: 0\r\n\r\n");
-        sites.assertBalanced();
+        fixture.sites().assertBalanced();
     }
 
     @Test

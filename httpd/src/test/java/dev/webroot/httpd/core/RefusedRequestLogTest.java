@@ -2,32 +2,17 @@ package dev.webroot.httpd.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A refused request is logged with as much of its request line as arrived, not "-". */
 class RefusedRequestLogTest {
-    @TempDir
-    Path dir;
-    TestSites sites;
+    @RegisterExtension
+    static final SharedTestSites fixture = new SharedTestSites();
     final List<String> logged = new ArrayList<>();
     final List<Boolean> truncated = new ArrayList<>();
-
-    @BeforeEach
-    void setUp() throws IOException {
-        sites = TestSites.create(dir);
-    }
-
-    @AfterEach
-    void tearDown() throws IOException {
-        sites.close();
-    }
 
     private String logOf(String input) {
         logged.clear();
@@ -36,7 +21,7 @@ class RefusedRequestLogTest {
             logged.add(r.status() + " " + r.requestLine());
             truncated.add(r.requestLine().truncated());
         };
-        Driver d = new Driver(new HttpConnection(new WorkspacePool(sites, Limits.defaults(), TestSites.DATES, log, 1), "a"));
+        Driver d = new Driver(new HttpConnection(new WorkspacePool(fixture.sites(), Limits.defaults(), TestSites.DATES, log, 1), "a"));
         d.feed(input);
         assertThat(logged).hasSize(1);
         return logged.getFirst();
