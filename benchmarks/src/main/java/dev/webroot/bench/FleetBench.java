@@ -1,5 +1,6 @@
 package dev.webroot.bench;
 
+import dev.webroot.format.Digests;
 import dev.webroot.mkroot.Io;
 import dev.webroot.mkroot.Mkroot;
 import java.io.BufferedReader;
@@ -16,15 +17,12 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -216,7 +214,7 @@ public final class FleetBench {
         }
         awaitSwitched(version, Duration.ofSeconds(120));
         long last = Arrays.stream(pollers).mapToLong(p -> p.switchedAt(version)).max().orElseThrow() * 1000;
-        String sha = sha256(webroot);
+        String sha = Digests.sha256Hex(webroot);
         for (int node = 0; node < NODES; node++) {
             int n = node;
             // Where the staging time went on each node: the agent's download and checks, httpd's verification.
@@ -240,7 +238,7 @@ public final class FleetBench {
         if (exit != 0) {
             throw new IllegalStateException("mkroot failed: " + err);
         }
-        versions.put(sha256(webroot), version);
+        versions.put(Digests.sha256Hex(webroot), version);
         return webroot;
     }
 
@@ -393,19 +391,6 @@ public final class FleetBench {
             default -> 1;
         };
         return Long.parseLong(m.group(1)) * unit;
-    }
-
-    private static String sha256(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            byte[] buffer = new byte[1 << 16];
-            for (int n; (n = in.read(buffer)) > 0; ) {
-                digest.update(buffer, 0, n);
-            }
-            return HexFormat.of().formatHex(digest.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new AssertionError(e);
-        }
     }
 
     private static String loadAverage() {

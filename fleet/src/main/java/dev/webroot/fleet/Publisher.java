@@ -1,6 +1,7 @@
 package dev.webroot.fleet;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.webroot.format.Digests;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -8,11 +9,8 @@ import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,7 +57,7 @@ final class Publisher {
         } catch (IOException e) {
             throw new Refused(file + ": " + Etcd.describe(e));
         }
-        String sha256 = sha256(file);
+        String sha256 = Digests.sha256Hex(file);
         long size = Files.size(file);
         HttpServer server = null;
         List<String> all = new ArrayList<>(sources);
@@ -252,19 +250,6 @@ final class Publisher {
         });
         server.start();
         return server;
-    }
-
-    static String sha256(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            byte[] buffer = new byte[1 << 16];
-            for (int n; (n = in.read(buffer)) > 0; ) {
-                digest.update(buffer, 0, n);
-            }
-            return HexFormat.of().formatHex(digest.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new AssertionError(e);
-        }
     }
 
     private static void sleep(Duration duration) throws IOException {

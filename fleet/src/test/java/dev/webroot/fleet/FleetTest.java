@@ -2,6 +2,7 @@ package dev.webroot.fleet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.webroot.format.Digests;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -127,7 +128,7 @@ class FleetTest {
             assertThat(sawV2).isTrue();
         }
         for (int n = 0; n < NODES; n++) {
-            String v2 = work.resolve("node" + n + "/store").toRealPath().resolve(Publisher.sha256(webroots.get(2)) + Store.SUFFIX).toString();
+            String v2 = work.resolve("node" + n + "/store").toRealPath().resolve(Digests.sha256Hex(webroots.get(2)) + Store.SUFFIX).toString();
             assertThat(httpds.get(n).log()).as("httpd %d verified v2 ahead and switched to it with nothing left to verify", n)
                     .contains("httpd: vhost " + SITE + ": replaced (" + v2 + ", 3 entries, prepared and verified ahead)");
         }
@@ -141,7 +142,7 @@ class FleetTest {
         List<Etcd.KeyValue> staged = client.prefix(Keys.staged(SITE)).kvs();
         assertThat(staged).hasSize(NODES);
         for (Etcd.KeyValue kv : staged) {
-            assertThat(kv.value()).isEqualTo(Publisher.sha256(webroots.get(2)));
+            assertThat(kv.value()).isEqualTo(Digests.sha256Hex(webroots.get(2)));
             assertThat(kv.modRevision()).isLessThan(committed);
         }
     }
@@ -171,7 +172,7 @@ class FleetTest {
         }
         Proc.Result status = Proc.run(Proc.fleetCommand("--etcd", etcdUrl, "status", SITE), WAIT);
         assertThat(status.exit()).isZero();
-        String v3 = Publisher.sha256(webroots.get(3)).substring(0, 12);
+        String v3 = Digests.sha256Hex(webroots.get(3)).substring(0, 12);
         assertThat(status.output()).containsPattern("node2 +http://127\\.0\\.0\\.1:\\d+ +" + v3 + " +" + v3);
     }
 
@@ -248,9 +249,9 @@ class FleetTest {
         }
         // K=3: the store keeps the newest three versions of the history (3, 2, 1), so v4 is gone.
         Path store = work.resolve("node0/store");
-        assertThat(Files.exists(store.resolve(Publisher.sha256(webroots.get(3)) + ".webroot"))).isTrue();
+        assertThat(Files.exists(store.resolve(Digests.sha256Hex(webroots.get(3)) + ".webroot"))).isTrue();
         long deadline = System.nanoTime() + WAIT.toNanos();
-        while (Files.exists(store.resolve(Publisher.sha256(webroots.get(4)) + ".webroot"))) {
+        while (Files.exists(store.resolve(Digests.sha256Hex(webroots.get(4)) + ".webroot"))) {
             assertThat(System.nanoTime()).as("the rolled-back version leaves the store").isLessThan(deadline);
             Thread.sleep(50);
         }
@@ -313,7 +314,7 @@ class FleetTest {
         assertThat(failed.exit()).as(failed.output()).isEqualTo(1);
         assertThat(failed.output()).contains("no node staged");
         Path link = work.resolve("node2/vhosts/" + SITE);
-        String v5 = Publisher.sha256(webroots.get(5)).substring(0, 12);
+        String v5 = Digests.sha256Hex(webroots.get(5)).substring(0, 12);
         assertThat(Files.readSymbolicLink(link).getFileName().toString()).as("the stopped node's link is left behind")
                 .doesNotStartWith(v5);
 
@@ -365,12 +366,12 @@ class FleetTest {
                     "--timeout", "30s"), WAIT);
             Duration took = Duration.ofNanos(System.nanoTime() - started);
             assertThat(result.exit()).as(result.output()).isZero();
-            assertThat(result.output()).contains("node node3 did not stage it: failed " + Publisher.sha256(big),
+            assertThat(result.output()).contains("node node3 did not stage it: failed " + Digests.sha256Hex(big),
                     "No space left on device", "staged on 3 of 4 nodes");
             assertThat(took).as("the full node answered: nobody waited for the 30 s timeout").isLessThan(Duration.ofSeconds(25));
 
             Proc.Result status = Proc.run(Proc.fleetCommand("--etcd", etcdUrl, "status", SITE), WAIT);
-            assertThat(status.output()).containsPattern("node3 +http://\\S+ +failed " + Publisher.sha256(big)
+            assertThat(status.output()).containsPattern("node3 +http://\\S+ +failed " + Digests.sha256Hex(big)
                     + ": .*No space left on device.* +" + Agent.OUT_OF_SERVICE);
             for (int n = 0; n < NODES; n++) {
                 awaitVersion(n, 6);
@@ -378,7 +379,7 @@ class FleetTest {
             awaitStatus(port, "503");
             assertThat(Files.readSymbolicLink(work.resolve("node3/vhosts/" + SITE))).isEqualTo(store.toRealPath().resolve(Store.OUT_OF_SERVICE));
             assertThat(work.resolve("node3/vhosts/" + Agent.NEXT_PREFIX + SITE)).as("nothing prepared").doesNotExist();
-            assertThat(store.resolve(Publisher.sha256(big) + Store.SUFFIX)).doesNotExist();
+            assertThat(store.resolve(Digests.sha256Hex(big) + Store.SUFFIX)).doesNotExist();
             // The agent retries every 2 s; between attempts no partial download is left to hold the space.
             long deadline = System.nanoTime() + WAIT.toNanos();
             while (true) {

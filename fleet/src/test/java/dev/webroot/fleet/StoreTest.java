@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.webroot.format.Digests;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -37,7 +38,7 @@ class StoreTest {
                 tree.toString(), webroot.toString(), "--no-compress"), java.time.Duration.ofSeconds(60));
         assertThat(packed.exit()).as(packed.output()).isZero();
         good = Files.readAllBytes(webroot);
-        version = new Keys.Version(Publisher.sha256(webroot), good.length, List.of());
+        version = new Keys.Version(Digests.sha256Hex(webroot), good.length, List.of());
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
         server.createContext("/good", exchange -> {
             goodHits.incrementAndGet();
@@ -106,7 +107,7 @@ class StoreTest {
         Path file = dir.resolve("junk");
         Files.write(file, junk);
         server.createContext("/junk", exchange -> respond(exchange, junk, junk.length));
-        Keys.Version fake = new Keys.Version(Publisher.sha256(file), junk.length, List.of());
+        Keys.Version fake = new Keys.Version(Digests.sha256Hex(file), junk.length, List.of());
         Store store = new Store(dir.resolve("store"));
         assertThatThrownBy(() -> store.stage(fake, List.of(url("/junk")))).hasMessageContaining("not a valid webroot");
         assertThat(store.has(fake.sha256())).isFalse();

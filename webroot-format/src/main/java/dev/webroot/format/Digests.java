@@ -1,5 +1,9 @@
 package dev.webroot.format;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
@@ -21,6 +25,18 @@ public final class Digests {
 
     public static byte[] sha256(byte[] bytes) {
         return newSha256().digest(bytes);
+    }
+
+    /** The SHA-256 of a file's bytes, in lower-case hex (a webroot's name in a fleet store). */
+    public static String sha256Hex(Path file) throws IOException {
+        MessageDigest digest = newSha256();
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buffer = new byte[1 << 16];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                digest.update(buffer, 0, n);
+            }
+        }
+        return hex(digest.digest());
     }
 
     /** The strong, quoted ETag of a representation whose content has this SHA-256. */
