@@ -183,6 +183,7 @@ public final class Httpd {
         AccessLog access = admin ? metrics : log;
         String modelName = settings.model();
         IoModel model = IoModels.create(modelName, settings.ioSettings());
+        registry.awaitFilePagesDeliveredBy(model::awaitFilePagesDelivered);
         SystemDateSource dates = new SystemDateSource();
         Settings.Tls tls = settings.tls();
         TlsConnectionFactory tlsFactory = null;

@@ -40,6 +40,17 @@ public interface IoModel {
         throw new UnsupportedOperationException("the " + name() + " I/O model cannot take over an inherited socket");
     }
 
+    /**
+     * Waits until the file bytes this model handed to the kernel by reference have left this host,
+     * or {@code deadlineNanos} (System.nanoTime) passes; returns whether they did. sendfile queues
+     * page-cache pages, not copies, so an in-place write to a file changes those still queued: sent
+     * but unacknowledged, or unread by a peer on this host. Models that copy bodies into their
+     * sockets return true at once. Called when a writer waits to change a served file.
+     */
+    default boolean awaitFilePagesDelivered(long deadlineNanos) {
+        return true;
+    }
+
     /** Starts accepting on every bound listener; returns once serving has begun. */
     void start() throws IOException;
 

@@ -450,6 +450,40 @@ class IoModelConformanceTest {
         }
     }
 
+    /**
+     * sendfile queues the file's pages themselves: until the loopback client has read a large span,
+     * its bytes have not left this host, and an in-place write to the file would change them. The
+     * client's receive buffer holds the whole span, so the server's send queue empties at once and
+     * only the client's receive queue shows the bytes undelivered.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"127.0.0.1", "::1"})
+    void sendfileReportsFilePagesUndeliveredUntilThePeerHasReadThem(String host) throws Exception {
+        long large = 2 * THRESHOLD;
+        try (TestServer server = new TestServer("sendfile", host, settings(10), file, IDLE, SEND, file.path);
+                LineClient client = new LineClient(server.address, 4 << 20)) {
+            client.send("GET " + large + " 8192\n");
+            assertThat(client.readLine()).isEqualTo("OK " + large);
+            Thread.sleep(200);
+            assertThat(server.model.awaitFilePagesDelivered(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300)))
+                    .as("the body is still unread").isFalse();
+            assertThat(client.readDigest(large, 1 << 16, 0)).isEqualTo(file.sha256(8192, large));
+            assertThat(server.model.awaitFilePagesDelivered(System.nanoTime() + TimeUnit.SECONDS.toNanos(5)))
+                    .as("the body has been read").isTrue();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sync", "async", "direct", "epoll"})
+    void copyingModelsHaveNoFilePagesToDeliver(String model) throws Exception {
+        long large = 4 * THRESHOLD;
+        try (TestServer server = server(model); LineClient client = new LineClient(server.address)) {
+            client.send("GET " + large + " 8192\n");
+            assertThat(client.readLine()).isEqualTo("OK " + large);
+            assertThat(server.model.awaitFilePagesDelivered(System.nanoTime())).as("unread bytes are copies").isTrue();
+        }
+    }
+
     /** Whether this process holds a descriptor of {@code path} whose flags (/proc/self/fdinfo) include O_DIRECT. */
     private static boolean openedWithDirectIo(Path path) throws IOException {
         int directFlag = "aarch64".equals(System.getProperty("os.arch")) ? 0200000 : 040000;

@@ -32,6 +32,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongPredicate;
 
 /**
  * The vhosts directory as a set of sites. Every entry (a webroot file or a symlink to one) is a vhost
@@ -62,7 +63,8 @@ import java.util.concurrent.TimeUnit;
  * inode, new size or modification time) retires that generation at once: the vhost answers 503
  * until the file validates again, which is then served as a new generation. Where Linux read
  * leases work ({@link ReadLeases}), the writer's open waits until that retirement is done and the
- * generation's in-flight responses have finished (at most {@link #LEASE_DRAIN_MILLIS}).
+ * generation's in-flight responses have finished (at most {@link #LEASE_DRAIN_MILLIS}) and, where
+ * bodies went by sendfile, their bytes have left the sockets (at most {@link #LEASE_DELIVERY_MILLIS}).
  *
  * <p>The request path ({@link #acquire}) reads one volatile table, hashes the host bytes and takes a
  * hold with a compare-and-set: no lock and no allocation. A replaced generation stays mapped until
@@ -71,6 +73,11 @@ import java.util.concurrent.TimeUnit;
 public final class VhostRegistry implements Sites, AutoCloseable {
     /** How long in-flight responses of a generation whose lease a writer broke may take before the writer is let through. */
     private static final long LEASE_DRAIN_MILLIS = 2000;
+    /**
+     * How long, after those responses finished, their bytes may take to leave this host's sockets
+     * (see {@link #awaitFilePagesDeliveredBy}) before the writer is let through.
+     */
+    private static final long LEASE_DELIVERY_MILLIS = 2000;
     /** How long after {@link #LEASE_RETAKE_NANOS} a file whose lease was broken is looked at again. */
     private static final long LEASE_RESCAN_DELAY_MILLIS = 50;
     /**
@@ -127,6 +134,8 @@ public final class VhostRegistry implements Sites, AutoCloseable {
     /** When a writer last broke the lease on a file, by file. */
     private final Map<Path, Long> leaseBrokenAt = new java.util.concurrent.ConcurrentHashMap<>();
     private boolean leaseFailureLogged;
+    /** Waits, until a deadline (nanoTime), for bytes sent from file pages by reference to be delivered; true when they were. */
+    private volatile LongPredicate filePagesDelivered = deadline -> true;
     private volatile HostTable table = HostTable.EMPTY;
     /** Per vhost: replacements published and files refused, since start (guarded by this). */
     private final Map<String, long[]> counts = new TreeMap<>();
@@ -787,6 +796,15 @@ public final class VhostRegistry implements Sites, AutoCloseable {
         });
     }
 
+    /**
+     * Sets how a writer breaking a lease waits, after the retired generation's responses finished,
+     * for their bytes to leave the sockets: with sendfile the sockets queue the file's pages
+     * themselves, and an in-place write would change what is still queued.
+     */
+    public void awaitFilePagesDeliveredBy(LongPredicate delivered) {
+        filePagesDelivered = delivered;
+    }
+
     /** Takes the generations whose lease is breaking out of service and waits, bounded, for their responses. */
     private void retireBreaking(List<SiteGeneration> breaking) {
         for (SiteGeneration generation : breaking) {
@@ -818,6 +836,12 @@ public final class VhostRegistry implements Sites, AutoCloseable {
                     Thread.currentThread().interrupt();
                     break;
                 }
+            }
+        }
+        if (!filePagesDelivered.test(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LEASE_DELIVERY_MILLIS))) {
+            for (SiteGeneration generation : breaking) {
+                log.log("vhost " + generation.site() + ": letting the writer of " + generation.file() + " go on while bytes"
+                        + " sent from it may still be queued in sockets (not delivered within " + LEASE_DELIVERY_MILLIS + " ms)");
             }
         }
     }

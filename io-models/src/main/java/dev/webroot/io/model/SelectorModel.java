@@ -8,6 +8,8 @@ import java.net.SocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -25,29 +27,51 @@ public final class SelectorModel extends AbstractIoModel {
     static final int DIRECT_BUFFERS_PER_LOOP = 32;
 
     private final Supplier<BodyTransfer> transfers;
+    /** Whether file spans go to sockets as page-cache references (sendfile), not copies. */
+    private final boolean sendsFilePages;
     private final List<Listener<ServerSocketChannel>> listeners = new ArrayList<>();
+    private final Set<Integer> listenerPorts = ConcurrentHashMap.newKeySet();
     private EventLoop[] loops;
 
-    private SelectorModel(String name, IoSettings settings, Supplier<BodyTransfer> transfers) {
+    private SelectorModel(String name, IoSettings settings, Supplier<BodyTransfer> transfers, boolean sendsFilePages) {
         super(name, settings);
         this.transfers = transfers;
+        this.sendsFilePages = sendsFilePages;
     }
 
     public static SelectorModel sendfile(IoSettings settings) {
         return new SelectorModel("sendfile", settings,
-                () -> new SendfileTransfer(settings.sendfileThreshold(), LOOP_GATHER_BUFFERS));
+                () -> new SendfileTransfer(settings.sendfileThreshold(), LOOP_GATHER_BUFFERS), true);
     }
 
     public static SelectorModel direct(IoSettings settings) {
         return new SelectorModel("direct", settings,
-                () -> new DirectTransfer(settings.sendfileThreshold(), LOOP_GATHER_BUFFERS, DIRECT_BUFFERS_PER_LOOP));
+                () -> new DirectTransfer(settings.sendfileThreshold(), LOOP_GATHER_BUFFERS, DIRECT_BUFFERS_PER_LOOP), false);
     }
 
     @Override
     SocketAddress openListener(InetSocketAddress address, int backlog, ConnectionFactory factory) throws IOException {
         ServerSocketChannel listener = ServerSocketChannel.open();
         listeners.add(new Listener<>(listener, factory));
-        return reuseAddress(listener).bind(address, backlog).getLocalAddress();
+        SocketAddress bound = reuseAddress(listener).bind(address, backlog).getLocalAddress();
+        listenerPorts.add(((InetSocketAddress) bound).getPort());
+        return bound;
+    }
+
+    @Override
+    public boolean awaitFilePagesDelivered(long deadlineNanos) {
+        if (!sendsFilePages) {
+            return true;
+        }
+        try {
+            return SocketQueues.awaitDrained(listenerPorts, deadlineNanos) == 0;
+        } catch (IOException e) {
+            IoLog.warn(name() + " model: cannot read the socket queues (" + e.getMessage() + ")");
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /** Creates and starts the loops; if one cannot be created, those created so far are discarded. */
