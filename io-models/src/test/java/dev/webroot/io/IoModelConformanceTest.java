@@ -473,6 +473,34 @@ class IoModelConformanceTest {
         }
     }
 
+    /**
+     * A reader that reads nothing gets the epoll model's cap of unsent bytes plus what its window
+     * takes, not a socket buffer that grows to megabytes of copies (on loopback it does at once).
+     */
+    @Test
+    void epollQueuesBoundedBytesForAReaderThatDoesNotRead() throws Exception {
+        try (TestServer server = new TestServer("epoll", settings(10), file, IDLE, SEND);
+                LineClient client = new LineClient(server.address, 16 << 10)) {
+            client.send("GET " + 64 * MIB + " 0\n");
+            assertThat(client.readLine()).isEqualTo("OK " + 64 * MIB);
+            Thread.sleep(300);
+            long queued = sendQueue(server.address.getPort(), client.socket.getLocalPort());
+            assertThat(queued).as("bytes queued in the server's socket").isPositive().isLessThan(512 << 10);
+        }
+    }
+
+    /** The send queue of the socket from {@code localPort} to {@code remotePort}, from /proc/net/tcp. */
+    private static long sendQueue(int localPort, int remotePort) throws IOException {
+        String ports = String.format(":%04X .*:%04X ", localPort, remotePort);
+        for (String line : Files.readAllLines(Path.of("/proc/net/tcp"))) {
+            String[] fields = line.trim().split("\\s+");
+            if ((fields[1] + " " + fields[2] + " ").matches(".*" + ports)) {
+                return Long.parseLong(fields[4].substring(0, fields[4].indexOf(':')), 16);
+            }
+        }
+        throw new AssertionError("no socket from port " + localPort + " to " + remotePort + " in /proc/net/tcp");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"sync", "async", "direct", "epoll"})
     void copyingModelsHaveNoFilePagesToDeliver(String model) throws Exception {

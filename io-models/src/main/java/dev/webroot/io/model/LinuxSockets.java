@@ -58,6 +58,14 @@ final class LinuxSockets implements AutoCloseable {
     private static final int O_NONBLOCK = 0x800;
     private static final int IPPROTO_TCP = 6;
     private static final int TCP_NODELAY = 1;
+    private static final int TCP_NOTSENT_LOWAT = 25;
+    /**
+     * Unsent bytes a socket may queue before it stops taking more (inherited by accepted sockets).
+     * Without a cap a loopback socket's buffer grows to megabytes at once, so every slow reader of a
+     * large file costs a copy of megabytes that it will take minutes to read, and 1,000 new ones a
+     * second keep a loop busy copying. Only unsent bytes count: what is in flight is not limited.
+     */
+    static final int NOT_SENT_LOW_WATER = 128 << 10;
     private static final int EPOLL_CTL_ADD = 1;
     private static final int EPOLL_CTL_DEL = 2;
     private static final int MSG_NOSIGNAL = 0x4000;
@@ -193,8 +201,11 @@ final class LinuxSockets implements AutoCloseable {
             throw failure("socket");
         }
         try {
-            if (setOption(fd, SOL_SOCKET, SO_REUSEADDR) < 0) {
+            if (setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1) < 0) {
                 throw failure("setsockopt(SO_REUSEADDR)");
+            }
+            if (setOption(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, NOT_SENT_LOW_WATER) < 0) {
+                throw failure("setsockopt(TCP_NOTSENT_LOWAT)");
             }
             address.fill((byte) 0);
             address.set(ValueLayout.JAVA_SHORT, 0, (short) family);
@@ -231,6 +242,8 @@ final class LinuxSockets implements AutoCloseable {
                 || (int) call(FCNTL, fd, F_SETFD, FD_CLOEXEC, 0, 0) < 0) {
             throw failure("fcntl on descriptor " + fd);
         }
+        // Not a TCP socket (a Unix one): nothing to cap.
+        setOption(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, NOT_SENT_LOW_WATER);
     }
 
     private int intOption(int fd, int name, String what) throws IOException {
@@ -277,11 +290,11 @@ final class LinuxSockets implements AutoCloseable {
 
     /** Turns Nagle's algorithm off: responses leave whole, at once. */
     int noDelay(int fd) {
-        return setOption(fd, IPPROTO_TCP, TCP_NODELAY);
+        return setOption(fd, IPPROTO_TCP, TCP_NODELAY, 1);
     }
 
-    private int setOption(int fd, int level, int name) {
-        option.set(I, 0, 1);
+    private int setOption(int fd, int level, int name, int value) {
+        option.set(I, 0, value);
         return orErrno((int) nonBlockingCall(SETSOCKOPT, fd, level, name, option.address(), 4));
     }
 
