@@ -198,6 +198,43 @@ class IoModelConformanceTest {
         }
     }
 
+    /**
+     * A large span copied from a mapping whose file ends inside it (a file truncated under a live
+     * mapping): the bytes before the end go out, then the connection is closed at once, neither
+     * left waiting for a socket that never fills up nor completed with other bytes; the loop serves
+     * the next client. The models that send large spans from the file itself are not in it (their
+     * file here is the untruncated test file).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"sync", "async", "epoll"})
+    void aSpanPastTheEndOfItsMappedFileIsCutAndTheLoopServesOn(String model) throws Exception {
+        Path shortened = dir.resolve("shortened-" + model + ".bin");
+        try (FileChannel sparse = FileChannel.open(shortened, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            sparse.write(ByteBuffer.allocate(1), file.mapping.byteSize() - 1);
+        }
+        long span = 12 * MIB;
+        try (TestServer server = new TestServer(model, "127.0.0.1", settings(10), file, IDLE, SEND, file.path, null,
+                shortened)) {
+            try (FileChannel truncating = FileChannel.open(shortened, StandardOpenOption.WRITE)) {
+                truncating.truncate(8 * MIB);
+            }
+            try (LineClient doomed = new LineClient(server.address)) {
+                // Longer than the socket takes at once: the end of the file is met on a later send.
+                doomed.send("GET " + span + " 0\n");
+                long started = System.nanoTime();
+                int received = doomed.drainToEnd();
+                assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)).as("closed at once, not at a timeout")
+                        .isLessThan(2000);
+                assertThat(received).as("the answer cut").isLessThan((int) span + ("OK " + span + "\n").length());
+            }
+            try (LineClient client = new LineClient(server.address)) {
+                client.send("GET 1000 4096\n");
+                assertThat(client.readLine()).isEqualTo("OK 1000");
+                assertThat(client.readBytes(1000)).as("the shortened file is sparse").isEqualTo(new byte[1000]);
+            }
+        }
+    }
+
     @ParameterizedTest(name = "{0}, {1}")
     @MethodSource("modelsAndFatalFailures")
     void anOutOfMemoryErrorGoesToTheLoopFailureHandler(String model, String where) throws Exception {

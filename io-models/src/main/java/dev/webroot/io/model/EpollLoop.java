@@ -100,7 +100,6 @@ final class EpollLoop implements Runnable {
     private boolean drainSeen;
     private long earliestDeadline = Long.MAX_VALUE;
     private long lastSweep;
-    private long lastSendAttempt;
 
     EpollLoop(String name, ConnectionTable table, int[] listeners, ConnectionFactory[] factories,
             LoopFailureHandler onFailure) throws IOException {
@@ -387,11 +386,9 @@ final class EpollLoop implements Runnable {
                         }
                         c.written(n, now);
                         s.deadline = c.deadline();
-                        if (n < lastSendAttempt) {
-                            s.writable = false;
-                            s.writeBlocked = true;
-                            return;
-                        }
+                        // A short send is not taken to mean a full socket: it also ends where the mapping
+                        // faults (the file was truncated under it), and the socket, never full, would then
+                        // send no edge. The next send says which: EAGAIN, or EFAULT and a close.
                         if ((budget -= n) <= 0) {
                             if (!s.resumeQueued) {
                                 s.resumeQueued = true;
@@ -475,8 +472,7 @@ final class EpollLoop implements Runnable {
 
     /**
      * One gathering send of the pending output: header bytes staged in native memory, file spans
-     * from the mapping. Returns the bytes sent or {@code -errno}; {@link #lastSendAttempt} holds
-     * how many were offered.
+     * from the mapping. Returns the bytes sent or {@code -errno}.
      */
     private long send(int fd, Output out) {
         int count = out.segmentCount();
@@ -508,7 +504,6 @@ final class EpollLoop implements Runnable {
             iov++;
             offered += length;
         }
-        lastSendAttempt = offered;
         return os.send(fd, iovecs, iov);
     }
 
