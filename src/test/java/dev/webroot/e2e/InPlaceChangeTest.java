@@ -217,9 +217,10 @@ class InPlaceChangeTest {
     private static final int STALL_MILLIS = 5000;
     /**
      * Rounds of the leased run: each takes about 3 s, as two of its three writes wait for the lease
-     * httpd takes a second after a writer broke the last one (it serves nothing meanwhile).
+     * httpd takes a second after a writer broke the last one (it serves nothing meanwhile). The
+     * suite runs 3; {@code -DinPlace.leasedRounds=50} runs the full chaos (within the test's 300 s).
      */
-    private static final int LEASED_ROUNDS = 3;
+    private static final int LEASED_ROUNDS = Integer.getInteger("inPlace.leasedRounds", 3);
     /** Rounds of the run without a lease, 30 ms apart. */
     private static final int UNLEASED_ROUNDS = 50;
 
@@ -237,6 +238,7 @@ class InPlaceChangeTest {
      */
     @ParameterizedTest
     @FieldSource("MODELS")
+    @Timeout(300)
     void chaosRoundsOfCpDdAndTruncateUnderKeepAliveLoad(String model) throws Exception {
         Path work = Project.freshDirectory("in-place-chaos/" + model);
         Path live = work.resolve("live.webroot");
