@@ -65,7 +65,7 @@ final class LinuxSockets implements AutoCloseable {
      * large file costs a copy of megabytes that it will take minutes to read, and 1,000 new ones a
      * second keep a loop busy copying. Only unsent bytes count: what is in flight is not limited.
      */
-    static final int NOT_SENT_LOW_WATER = 128 << 10;
+    private static final int NOT_SENT_LOW_WATER = 128 << 10;
     private static final int EPOLL_CTL_ADD = 1;
     private static final int EPOLL_CTL_DEL = 2;
     private static final int MSG_NOSIGNAL = 0x4000;
@@ -242,7 +242,7 @@ final class LinuxSockets implements AutoCloseable {
                 || (int) call(FCNTL, fd, F_SETFD, FD_CLOEXEC, 0, 0) < 0) {
             throw failure("fcntl on descriptor " + fd);
         }
-        // Not a TCP socket (a Unix one): nothing to cap.
+        // A Unix socket refuses the option: it is left uncapped.
         setOption(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, NOT_SENT_LOW_WATER);
     }
 
