@@ -337,33 +337,35 @@ class IoModelConformanceTest {
     @FieldSource("MODELS")
     void closesIdleConnectionOnTimeWhileServingOthers(String model) throws Exception {
         Duration idle = Duration.ofMillis(400);
-        try (TestServer server = new TestServer(model, settings(100), file, idle, SEND);
-                LineClient idler = new LineClient(server.address);
-                LineClient busy = new LineClient(server.address)) {
+        try (TestServer server = new TestServer(model, settings(100), file, idle, SEND)) {
+            // Before the connect: the idle deadline runs from when the server opens the connection.
             long start = System.nanoTime();
-            AtomicLong closedAt = new AtomicLong();
-            Future<String> idlerEnd = Executors.newVirtualThreadPerTaskExecutor().submit(() -> {
-                String line = idler.readLine();
-                closedAt.set(System.nanoTime());
-                idler.drainToEnd();
-                return line;
-            });
-            long end = start + Duration.ofMillis(1200).toNanos();
-            int requests = 0;
-            while (System.nanoTime() < end) {
-                assertServes(busy, 5000, 1);
-                requests++;
-                Thread.sleep(50);
+            try (LineClient idler = new LineClient(server.address);
+                    LineClient busy = new LineClient(server.address)) {
+                AtomicLong closedAt = new AtomicLong();
+                Future<String> idlerEnd = Executors.newVirtualThreadPerTaskExecutor().submit(() -> {
+                    String line = idler.readLine();
+                    closedAt.set(System.nanoTime());
+                    idler.drainToEnd();
+                    return line;
+                });
+                long end = start + Duration.ofMillis(1200).toNanos();
+                int requests = 0;
+                while (System.nanoTime() < end) {
+                    assertServes(busy, 5000, 1);
+                    requests++;
+                    Thread.sleep(50);
+                }
+                assertThat(idlerEnd.get(5, TimeUnit.SECONDS)).isEqualTo("TIMEOUT");
+                long closedAfter = TimeUnit.NANOSECONDS.toMillis(closedAt.get() - start);
+                assertThat(closedAfter).as("timed out after the idle limit, not long after")
+                        .isBetween(idle.toMillis(), idle.toMillis() + 1000);
+                assertThat(requests).isGreaterThan(5);
+                awaitTrue(() -> server.connections().stream().anyMatch(c -> c.record.closed.get() == 1),
+                        "the idle connection closed");
+                assertThat(server.connections()).filteredOn(c -> c.record.timedOut.get() > 0).hasSize(1);
+                assertServes(busy, 7, 7);
             }
-            assertThat(idlerEnd.get(5, TimeUnit.SECONDS)).isEqualTo("TIMEOUT");
-            long closedAfter = TimeUnit.NANOSECONDS.toMillis(closedAt.get() - start);
-            assertThat(closedAfter).as("timed out after the idle limit, not long after")
-                    .isBetween(idle.toMillis(), idle.toMillis() + 1000);
-            assertThat(requests).isGreaterThan(5);
-            awaitTrue(() -> server.connections().stream().anyMatch(c -> c.record.closed.get() == 1),
-                    "the idle connection closed");
-            assertThat(server.connections()).filteredOn(c -> c.record.timedOut.get() > 0).hasSize(1);
-            assertServes(busy, 7, 7);
         }
     }
 
