@@ -149,6 +149,11 @@ final class JsseConnection extends TlsConnection {
         }
     }
 
+    @Override
+    void idle() {
+        // The engine keeps no record buffers of its own between calls.
+    }
+
     private void runTasks() {
         Runnable task;
         while ((task = engine.getDelegatedTask()) != null) {

@@ -38,7 +38,8 @@ final class OpenSslConnection extends TlsConnection {
 
     @Override
     void start(String serverName, boolean offersAcmeTls) throws SSLException {
-        // The servername callback chooses the certificate from the hello OpenSSL parses itself.
+        // The servername callback chooses the certificate from the hello OpenSSL parses itself; no
+        // acme-tls/1 is ever agreed on (the ALPN callback offers only the factory's protocols).
         LibSsl.ERR_clear_error();
         MemorySegment created = contexts.newSsl();
         if (MemorySegment.NULL.equals(created)) {
@@ -49,13 +50,7 @@ final class OpenSslConnection extends TlsConnection {
         MemorySegment in = LibSsl.BIO_new_mem();
         MemorySegment out = LibSsl.BIO_new_mem();
         if (MemorySegment.NULL.equals(in) || MemorySegment.NULL.equals(out)) {
-            if (!MemorySegment.NULL.equals(in)) {
-                LibSsl.BIO_free(in);
-            }
-            if (!MemorySegment.NULL.equals(out)) {
-                LibSsl.BIO_free(out);
-            }
-            LibSsl.ERR_clear_error();
+            freeUnset(in, out);
             throw new SSLException("BIO_new failed");
         }
         // An empty read BIO means "wait for more", not end of input.
@@ -186,6 +181,41 @@ final class OpenSslConnection extends TlsConnection {
     @Override
     boolean holdsWholeRecord() {
         return !inputExhausted || LibSsl.SSL_pending(ssl) > 0;
+    }
+
+    /**
+     * A memory BIO keeps its largest buffer until it is freed, so an idle connection trades its two
+     * for empty ones: it then holds no record memory at all (libssl's own buffers go with
+     * {@code SSL_MODE_RELEASE_BUFFERS}).
+     */
+    @Override
+    void idle() {
+        if (next == null || MemorySegment.NULL.equals(ssl)
+                || LibSsl.BIO_pending(rbio) != 0 || LibSsl.BIO_pending(wbio) != 0) {
+            return;
+        }
+        LibSsl.ERR_clear_error();
+        MemorySegment in = LibSsl.BIO_new_mem();
+        MemorySegment out = LibSsl.BIO_new_mem();
+        if (MemorySegment.NULL.equals(in) || MemorySegment.NULL.equals(out)) {
+            // Keep the old ones: the connection works on, only less frugally.
+            freeUnset(in, out);
+            return;
+        }
+        LibSsl.BIO_ctrl(in, LibSsl.BIO_C_SET_BUF_MEM_EOF_RETURN, -1, MemorySegment.NULL);
+        LibSsl.SSL_set_bio(ssl, in, out);
+        rbio = in;
+        wbio = out;
+    }
+
+    private static void freeUnset(MemorySegment in, MemorySegment out) {
+        if (!MemorySegment.NULL.equals(in)) {
+            LibSsl.BIO_free(in);
+        }
+        if (!MemorySegment.NULL.equals(out)) {
+            LibSsl.BIO_free(out);
+        }
+        LibSsl.ERR_clear_error();
     }
 
     @Override

@@ -246,7 +246,8 @@ final class OpenSslContexts implements TlsEngine {
             X509Certificate[] chain = certificate.bundle().chain();
             boolean ok = true;
             for (int i = 0; i < chain.length && ok; i++) {
-                MemorySegment x509 = LibSsl.d2i_X509(pointerTo(arena, chain[i].getEncoded()), chain[i].getEncoded().length);
+                byte[] der = chain[i].getEncoded();
+                MemorySegment x509 = LibSsl.d2i_X509(pointerTo(arena, der), der.length);
                 if (MemorySegment.NULL.equals(x509)) {
                     ok = false;
                     break;

@@ -422,8 +422,14 @@ abstract sealed class TlsConnection implements Connection permits JsseConnection
             factory.buffers.giveBack(buffers);
             buffers = null;
             outStart = outEnd = 0;
+            if (!closed) {
+                idle();
+            }
         }
     }
+
+    /** Called when the record buffers go back to the pool: nothing is in flight in this layer. */
+    abstract void idle();
 
     /** The queued ciphertext as the transport's one output segment. */
     private final class Ciphertext implements Output {
