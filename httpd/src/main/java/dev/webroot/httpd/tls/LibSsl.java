@@ -22,12 +22,9 @@ final class LibSsl {
     static final String LIBCRYPTO = "libcrypto.so.3";
 
     static final int TLS1_2_VERSION = 0x0303;
-    static final long SSL_OP_ENABLE_KTLS = 1L << 3;
     static final long SSL_OP_NO_COMPRESSION = 1L << 17;
     static final long SSL_OP_CIPHER_SERVER_PREFERENCE = 1L << 22;
     static final long SSL_OP_NO_RENEGOTIATION = 1L << 30;
-    static final long SSL_MODE_ENABLE_PARTIAL_WRITE = 0x1;
-    static final long SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER = 0x2;
     static final long SSL_MODE_RELEASE_BUFFERS = 0x10;
     static final int SSL_CTRL_MODE = 33;
     static final int SSL_CTRL_SET_SESS_CACHE_MODE = 44;
@@ -37,7 +34,6 @@ final class LibSsl {
     static final int SSL_CTRL_SET_GROUPS_LIST = 92;
     static final int SSL_CTRL_SET_MIN_PROTO_VERSION = 123;
     static final int SSL_SESS_CACHE_OFF = 0;
-    static final int SSL_ERROR_SSL = 1;
     static final int SSL_ERROR_WANT_READ = 2;
     static final int SSL_ERROR_ZERO_RETURN = 6;
     static final int SSL_TLSEXT_ERR_OK = 0;
@@ -46,7 +42,6 @@ final class LibSsl {
     static final int SSL_AD_UNRECOGNIZED_NAME = 112;
     static final int TLSEXT_NAMETYPE_HOST_NAME = 0;
     static final int BIO_CTRL_PENDING = 10;
-    static final int BIO_CTRL_GET_KTLS_SEND = 73;
     static final int BIO_C_SET_BUF_MEM_EOF_RETURN = 130;
 
     private static final Linker LINKER = Linker.nativeLinker();
@@ -217,11 +212,6 @@ final class LibSsl {
     /** {@code BIO_ctrl_pending}: the bytes a memory BIO holds. */
     static long BIO_pending(MemorySegment bio) {
         return BIO_ctrl(bio, BIO_CTRL_PENDING, 0, MemorySegment.NULL);
-    }
-
-    /** {@code BIO_get_ktls_send}: whether records on this BIO are encrypted by the kernel. */
-    static boolean BIO_get_ktls_send(MemorySegment bio) {
-        return BIO_ctrl(bio, BIO_CTRL_GET_KTLS_SEND, 0, MemorySegment.NULL) != 0;
     }
 
     static MemorySegment d2i_X509(MemorySegment pointerToDer, long length) {
