@@ -99,16 +99,8 @@ final class JsseConnection extends TlsConnection {
 
     @Override
     boolean queueCloseNotify() throws SSLException {
-        boolean progress = false;
         engine.closeOutbound();
-        while (!engine.isOutboundDone() && roomToWrap()) {
-            SSLEngineResult result = engine.wrap(NOTHING, outTail());
-            outEnd = buffers.netOut.position();
-            if (result.bytesProduced() == 0) {
-                break;
-            }
-            progress = true;
-        }
+        boolean progress = wrapQueued();
         outboundClosed = engine.isOutboundDone() || !hasOutput();
         return progress;
     }
@@ -119,16 +111,24 @@ final class JsseConnection extends TlsConnection {
             return;
         }
         try {
-            while (!engine.isOutboundDone() && roomToWrap()) {
-                SSLEngineResult result = engine.wrap(NOTHING, outTail());
-                outEnd = buffers.netOut.position();
-                if (result.bytesProduced() == 0) {
-                    break;
-                }
-            }
+            wrapQueued();
         } catch (SSLException e) {
             // No alert could be produced: the close says enough.
         }
+    }
+
+    /** Wraps what the engine still has to send (a closing or alert record) as far as there is room; whether any was. */
+    private boolean wrapQueued() throws SSLException {
+        boolean progress = false;
+        while (!engine.isOutboundDone() && roomToWrap()) {
+            SSLEngineResult result = engine.wrap(NOTHING, outTail());
+            outEnd = buffers.netOut.position();
+            if (result.bytesProduced() == 0) {
+                break;
+            }
+            progress = true;
+        }
+        return progress;
     }
 
     @Override
