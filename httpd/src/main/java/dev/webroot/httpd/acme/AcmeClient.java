@@ -202,12 +202,15 @@ final class AcmeClient {
             challenge = httpChallenge;
             withdraw = () -> http.withdraw(httpChallenge.getToken());
         } else {
-            TlsAlpn01Challenge alpnChallenge = (alpn == null ? java.util.Optional.<TlsAlpn01Challenge>empty()
-                    : authorization.findChallenge(TlsAlpn01Challenge.class))
+            if (alpn == null) {
+                throw new AcmeException("no challenge for " + name + " can be answered: http-01 "
+                        + (http == null ? "needs a cleartext listener" : "is not offered by the CA")
+                        + ", and tls-alpn-01 needs --tls-engine jdk");
+            }
+            TlsAlpn01Challenge alpnChallenge = authorization.findChallenge(TlsAlpn01Challenge.class)
                     .orElseThrow(() -> new AcmeException("the CA offers neither http-01"
                             + (http == null ? " (and there is no cleartext listener for it)" : "")
-                            + " nor tls-alpn-01" + (alpn == null ? " (which needs --tls-engine jdk)" : "")
-                            + " for " + name));
+                            + " nor tls-alpn-01 for " + name));
             KeyPair key = Keys.rsa();
             alpn.publish(name, alpnChallenge.createCertificate(key, Identifier.dns(name)), key.getPrivate());
             challenge = alpnChallenge;
