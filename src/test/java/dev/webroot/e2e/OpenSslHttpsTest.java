@@ -71,10 +71,15 @@ class OpenSslHttpsTest {
     }
 
     @Test
-    void unknownNamesOldVersionsAndWeakSuitesAreRefused() throws Exception {
+    void unknownNamesOldVersionsWeakSuitesAndRenegotiationAreRefused() throws Exception {
         Server server = server("epoll");
         HttpsTest.unrecognizedName(server);
         HttpsTest.oldVersionsAndWeakSuitesRefused(server);
+        // s_client's R command asks for a TLS 1.2 renegotiation (commands are read only without -ign_eof).
+        Project.Result renegotiation = Project.run(List.of("bash", "-c", "(sleep 0.5; printf 'R\\n'; sleep 2) | "
+                + "openssl s_client -connect 127.0.0.1:" + server.tlsPort + " -CAfile " + HttpsTest.caFile
+                + " -servername www.example.com -tls1_2"), 30);
+        assertThat(renegotiation.output()).contains("RENEGOTIATING", "no renegotiation");
     }
 
     @Test
