@@ -35,14 +35,16 @@ import org.junit.jupiter.params.provider.FieldSource;
 
 /**
  * HTTPS end to end with real clients (curl, openssl s_client, Python's ssl module, a JSSE client)
- * against the real httpd on every I/O model, with certificates from a test CA made here.
+ * against the real httpd on every I/O model, with certificates from a test CA made here. The
+ * checks that concern the TLS engine are static, so {@link OpenSslHttpsTest} runs them against the
+ * OpenSSL engine too.
  */
 class HttpsTest {
     static final List<String> MODELS = Project.MODELS;
     private static final Map<String, Server> SERVERS = new ConcurrentHashMap<>();
-    private static Authority ca;
-    private static Path certificates;
-    private static Path caFile;
+    static Authority ca;
+    static Path certificates;
+    static Path caFile;
     private static TestCertificates.Issued www;
 
     @BeforeAll
@@ -80,7 +82,7 @@ class HttpsTest {
         SERVERS.clear();
     }
 
-    private static Project.Result curl(int port, String host, String... extra) throws Exception {
+    static Project.Result curl(int port, String host, String... extra) throws Exception {
         // HTTP/1.1 as these tests' answers are spelled; Http2Test has curl over h2.
         List<String> command = new ArrayList<>(List.of("curl", "-sS", "--http1.1", "--max-time", "20", "--cacert", caFile.toString(),
                 "--resolve", host + ":" + port + ":127.0.0.1"));
@@ -88,7 +90,7 @@ class HttpsTest {
         return Project.run(command, 30);
     }
 
-    private static Project.Result openssl(int port, String input, String... options) throws Exception {
+    static Project.Result openssl(int port, String input, String... options) throws Exception {
         List<String> command = new ArrayList<>(List.of("bash", "-c",
                 "(sleep 0.5; printf '" + input + "') | openssl s_client " + (input.isEmpty() ? "" : "-ign_eof ")
                         + "-connect 127.0.0.1:" + port + " -CAfile "
@@ -99,7 +101,10 @@ class HttpsTest {
     @ParameterizedTest
     @FieldSource("MODELS")
     void curlGetsTheSiteOverHttp11WithHstsAndBrotli(String model) throws Exception {
-        Server server = server(model);
+        curlGetsTheSite(server(model));
+    }
+
+    static void curlGetsTheSite(Server server) throws Exception {
         byte[] expected = Files.readAllBytes(Project.root().resolve("vhosts-example/sites/www.example.com/index.html"));
         Project.Result result = curl(server.tlsPort, "www.example.com", "-D", "-", "-o", "/dev/null", "-w",
                 "%{http_version} %{size_download}\n", "https://www.example.com:" + server.tlsPort + "/");
@@ -118,7 +123,10 @@ class HttpsTest {
     @ParameterizedTest
     @FieldSource("MODELS")
     void opensslNegotiatesAlpnAndPicksTheCertificateBySni(String model) throws Exception {
-        Server server = server(model);
+        alpnAndSni(server(model));
+    }
+
+    static void alpnAndSni(Server server) throws Exception {
         Project.Result www = openssl(server.tlsPort, "GET / HTTP/1.1\\r\\nHost: www.example.com\\r\\nConnection: close\\r\\n\\r\\n",
                 "-servername", "www.example.com", "-alpn", "http/1.1,spdy/3");
         assertThat(www.output()).contains("ALPN protocol: http/1.1", "Verify return code: 0 (ok)",
@@ -133,7 +141,10 @@ class HttpsTest {
 
     @Test
     void aNameWithoutCertificateAndNoDefaultIsRefusedWithUnrecognizedName() throws Exception {
-        Server server = server("epoll");
+        unrecognizedName(server("epoll"));
+    }
+
+    static void unrecognizedName(Server server) throws Exception {
         Project.Result other = openssl(server.tlsPort, "", "-servername", "unknown.example.net");
         assertThat(other.output()).contains("SSL alert number 112");
         Project.Result none = openssl(server.tlsPort, "", "-noservername");
@@ -142,7 +153,10 @@ class HttpsTest {
 
     @Test
     void tls11AndWeakSuitesAreRefused() throws Exception {
-        Server server = server("epoll");
+        oldVersionsAndWeakSuitesRefused(server("epoll"));
+    }
+
+    static void oldVersionsAndWeakSuitesRefused(Server server) throws Exception {
         Project.Result old = openssl(server.tlsPort, "", "-servername", "www.example.com", "-tls1_1", "-cipher",
                 "'DEFAULT@SECLEVEL=0'");
         assertThat(old.output()).contains("SSL alert number 70");
@@ -153,8 +167,11 @@ class HttpsTest {
 
     @Test
     void sessionsResumeOverTls13AndTls12() throws Exception {
-        Server server = server("epoll");
-        Path sessions = Project.freshDirectory("https-sessions");
+        sessionsResume(server("epoll"));
+    }
+
+    static void sessionsResume(Server server) throws Exception {
+        Path sessions = Project.freshDirectory("https-sessions-" + server.tlsPort);
         for (String version : List.of("-tls1_3", "-tls1_2")) {
             Path session = sessions.resolve(version + ".pem");
             String request = "GET / HTTP/1.1\\r\\nHost: www.example.com\\r\\nConnection: close\\r\\n\\r\\n";
@@ -225,7 +242,14 @@ class HttpsTest {
 
     @Test
     void hostileHandshakesGetAnAlertOrACloseAndHarmNobody() throws Exception {
-        Server server = server("epoll");
+        hostileHandshakesHarmNobody(server("epoll"), true);
+    }
+
+    /**
+     * @param noiseGetsAlerts whether the engine answers some first records that are not TLS at all
+     *     with an alert (JSSE) rather than closing (OpenSSL sends no alert to what is not TLS)
+     */
+    static void hostileHandshakesHarmNobody(Server server, boolean noiseGetsAlerts) throws Exception {
         Random random = new Random(11);
         List<byte[]> corpus = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
@@ -268,7 +292,8 @@ class HttpsTest {
                 }
             }
         }
-        assertThat(alerts).as("alerts among %d hostile first flights", corpus.size()).isGreaterThan(judged.size());
+        assertThat(alerts).as("alerts among %d hostile first flights", corpus.size())
+                .isGreaterThanOrEqualTo(judged.size() + (noiseGetsAlerts ? 1 : 0));
         assertThat(server.errorLog()).noneMatch(line -> line.contains("Exception") || line.contains("\tat "));
         // A client that stops mid-handshake holds nothing up, everybody else is served meanwhile, and it
         // is closed at the handshake timeout (10 s by default).
@@ -292,11 +317,16 @@ class HttpsTest {
 
     @Test
     void aCertificateReplacedUnderLoadIsPickedUpWithoutAFailedHandshake() throws Exception {
-        Path dir = Project.freshDirectory("https-reload");
+        replacedCertificateIsPickedUp("epoll");
+    }
+
+    static void replacedCertificateIsPickedUp(String model, String... engine) throws Exception {
+        Path dir = Project.freshDirectory("https-reload-" + model + String.join("", engine));
         Path certs = Files.createDirectories(dir.resolve("certs"));
         TestCertificates.writeBundle(certs.resolve("site.pem"), ca.issue(KeyType.EC, "www.example.com"), KeyForm.PKCS8);
-        try (Server server = Server.start(Project.exampleVhosts(), "epoll", "--listen-tls", "127.0.0.1:0",
-                "--tls-certs", certs.toString())) {
+        List<String> options = new ArrayList<>(List.of("--listen-tls", "127.0.0.1:0", "--tls-certs", certs.toString()));
+        options.addAll(List.of(engine));
+        try (Server server = Server.start(Project.exampleVhosts(), model, options.toArray(String[]::new))) {
             BigInteger before = serialSeen(server.tlsPort);
             AtomicInteger handshakes = new AtomicInteger();
             AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -329,7 +359,7 @@ class HttpsTest {
     }
 
     /** One handshake and request through JSSE; returns the serial number of the leaf the server sent. */
-    private static BigInteger serialSeen(int port) throws Exception {
+    static BigInteger serialSeen(int port) throws Exception {
         try (SSLSocket socket = (SSLSocket) ca.clientContext().getSocketFactory().createSocket("127.0.0.1", port)) {
             socket.setSoTimeout(10_000);
             SSLParameters parameters = socket.getSSLParameters();

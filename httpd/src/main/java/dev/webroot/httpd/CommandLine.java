@@ -62,6 +62,9 @@ final class CommandLine {
                             + "certificates' DNS names (__default__.pem otherwise); reloaded when files change."),
             new Option("--tls-handshake-timeout", "DURATION", "10s",
                     "Time a client has to complete the TLS handshake."),
+            new Option("--tls-engine", "jdk|openssl", "jdk",
+                    "What runs TLS: the JDK's SSLEngine, or the system's OpenSSL 3 (libssl.so.3, loaded at start; "
+                            + "no TLS-ALPN-01 ACME challenges)."),
             new Option("--redirect-to-https", null, null,
                     "Answer every cleartext request with 308 to the same host and target on the first "
                             + "--listen-tls port (except /.well-known/acme-challenge/).", Arity.FLAG),
@@ -229,7 +232,7 @@ final class CommandLine {
         boolean redirect = values.given().containsKey("--redirect-to-https");
         String hsts = values.text("--hsts");
         if (listenTls.isEmpty()) {
-            for (String needsTls : List.of("--tls-certs", "--tls-handshake-timeout", "--redirect-to-https", "--hsts",
+            for (String needsTls : List.of("--tls-certs", "--tls-handshake-timeout", "--tls-engine", "--redirect-to-https", "--hsts",
                     "--acme", "--acme-email", "--acme-agree-tos", "--acme-trust", "--acme-hosts", "--acme-retry")) {
                 if (values.given().containsKey(needsTls)) {
                     throw new UsageException(needsTls + " needs a --listen-tls address");
@@ -244,6 +247,7 @@ final class CommandLine {
             throw new UsageException("--redirect-to-https needs a cleartext --listen address to redirect from");
         }
         return new Settings.Tls(listenTls, Path.of(certificates), values.positiveDuration("--tls-handshake-timeout"),
+                values.choice("--tls-engine", List.of("jdk", "openssl")).equals("openssl"),
                 redirect, hsts == null ? -1 : values.number("--hsts", 0), acme(values));
     }
 

@@ -39,9 +39,11 @@ record Settings(
 
     /**
      * The HTTPS side, or null when there is no TLS listener: its addresses, the certificate directory,
-     * the handshake timeout, whether cleartext listeners redirect to it, and the HSTS max-age (-1: none).
+     * the handshake timeout, whether OpenSSL rather than the JDK runs TLS, whether cleartext listeners
+     * redirect to it, and the HSTS max-age (-1: none).
      */
-    record Tls(List<InetSocketAddress> listen, Path certificates, Duration handshakeTimeout, boolean redirectToHttps,
+    record Tls(List<InetSocketAddress> listen, Path certificates, Duration handshakeTimeout, boolean openSsl,
+            boolean redirectToHttps,
             long hstsSeconds, Acme acme) {}
 
     /**

@@ -42,6 +42,20 @@ class CommandLineTest {
     }
 
     @Test
+    void theTlsEngineIsTheJdksUnlessOpenSslIsAskedFor() throws Exception {
+        assertThat(parse("vhosts", "--listen-tls", "127.0.0.1:8443", "--tls-certs", "certs").tls().openSsl()).isFalse();
+        assertThat(parse("vhosts", "--listen-tls", "127.0.0.1:8443", "--tls-certs", "certs", "--tls-engine", "openssl")
+                .tls().openSsl()).isTrue();
+        assertThat(parse("vhosts", "--listen-tls", "127.0.0.1:8443", "--tls-certs", "certs", "--tls-engine=jdk")
+                .tls().openSsl()).isFalse();
+        assertThatThrownBy(() -> parse("vhosts", "--listen-tls", "127.0.0.1:8443", "--tls-certs", "certs",
+                "--tls-engine", "boringssl")).hasMessage("--tls-engine: 'boringssl' is not one of jdk, openssl");
+        assertThatThrownBy(() -> parse("vhosts", "--tls-engine", "openssl"))
+                .hasMessage("--tls-engine needs a --listen-tls address");
+        assertThat(CommandLine.help()).contains("--tls-engine=jdk|openssl", "libssl.so.3");
+    }
+
+    @Test
     void theHelpShowsTheDefaultsTheServerUses() {
         Limits limits = Limits.defaults();
         assertThat(CommandLine.help()).contains("(default: 75s)", "(default: 60s)", "(default: 10s)",

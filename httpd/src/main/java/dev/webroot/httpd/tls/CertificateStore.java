@@ -160,6 +160,11 @@ public final class CertificateStore implements AutoCloseable {
         return new Named(certificate.fileName(), certificate.bundle().leaf());
     }
 
+    /** The current snapshot, which the OpenSSL engine picks its per-certificate contexts from. */
+    CertificateIndex index() {
+        return index;
+    }
+
     /** The number of certificate files loaded, {@code __default__.pem} included. */
     public int certificateCount() {
         return index.fileCount();

@@ -7,8 +7,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLException;
 
 /**
@@ -24,9 +22,12 @@ import javax.net.ssl.SSLException;
  *
  * <p>Deadlines: the handshake must complete within the handshake timeout; afterwards the next
  * layer's deadlines apply, plus the send timeout while ciphertext is waiting to leave.
+ *
+ * <p>This class is the part both engines share (record buffers, the hello check, the hand-off to
+ * the protocol above, closing and deadlines); {@link JsseConnection} and {@link OpenSslConnection}
+ * run the handshake and the records.
  */
-final class TlsConnection implements Connection {
-    private static final ByteBuffer NOTHING = ByteBuffer.allocate(0);
+abstract sealed class TlsConnection implements Connection permits JsseConnection, OpenSslConnection {
     private static final int MAX_GATHER = 16;
     /** A fatal {@code unrecognized_name} alert record. */
     private static final byte[] UNRECOGNIZED_NAME = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 112};
@@ -38,27 +39,25 @@ final class TlsConnection implements Connection {
             + "Connection: close\r\n\r\n"
             + "This port speaks HTTPS: use an https:// URL\n").getBytes(StandardCharsets.US_ASCII);
 
-    private final TlsConnectionFactory factory;
-    /** Created once the first record has been inspected (so that it knows the server name). */
-    private SSLEngine engine;
+    final TlsConnectionFactory factory;
     private final String remoteAddress;
     private final Ciphertext ciphertext = new Ciphertext();
     private final ByteBuffer[] gather = new ByteBuffer[MAX_GATHER];
     /** Lent while bytes are in flight in either direction; null while idle. */
-    private BufferPool.Set buffers;
-    private int outStart;
-    private int outEnd;
+    BufferPool.Set buffers;
+    int outStart;
+    int outEnd;
     /** The protocol above, once the handshake has completed. */
-    private Connection next;
+    Connection next;
     private boolean helloInspected;
     /** The handshake or a record failed, or the first bytes were refused: send what is queued, then close. */
-    private boolean failed;
+    boolean failed;
     /** close_notify (or an alert) is queued: nothing more is sent after it. */
-    private boolean outboundClosed;
+    boolean outboundClosed;
     /** The peer will send nothing more (its FIN, or its close_notify). */
-    private boolean peerEnded;
+    boolean peerEnded;
     /** close_notify arrived: nothing after it is decrypted. */
-    private boolean closeNotifyReceived;
+    boolean closeNotifyReceived;
     /** The layer above has been told of the end, after every byte before it. */
     private boolean endDelivered;
     private boolean closed;
@@ -199,9 +198,7 @@ final class TlsConnection implements Connection {
             // Every connection that closes before its handshake completed counts once as failed.
             factory.failedHandshakes.increment();
         }
-        if (engine != null) {
-            engine.closeOutbound();
-        }
+        release();
         outStart = outEnd = 0;
         if (buffers != null) {
             factory.buffers.giveBack(buffers);
@@ -220,7 +217,7 @@ final class TlsConnection implements Connection {
         try {
             boolean progress = true;
             while (progress && !failed) {
-                progress = handshakeWrap(now) | unwrap(now) | deliver(now) | wrap(now);
+                progress = handshake(now) | decrypt(now) | deliver(now) | wrap(now);
             }
         } catch (SSLException e) {
             fail();
@@ -256,14 +253,43 @@ final class TlsConnection implements Connection {
         if (failed) {
             return false;
         }
-        engine = factory.newEngine(hello.serverName(), hello.offersAcmeTls());
         try {
-            engine.beginHandshake();
+            start(hello.serverName(), hello.offersAcmeTls());
         } catch (SSLException e) {
             fail();
         }
         return !failed;
     }
+
+    /** Creates the engine for a hello that passed inspection ({@code serverName} as the hello sent it, or null). */
+    abstract void start(String serverName, boolean offersAcmeTls) throws SSLException;
+
+    /** Moves handshake messages (and post-handshake ones: tickets, key updates) the engine wants sent. */
+    abstract boolean handshake(long now) throws SSLException;
+
+    /**
+     * Decrypts what has arrived into {@code buffers.appIn}; on the peer's close_notify sets
+     * {@link #closeNotifyReceived} and {@link #peerEnded} (and {@link #failed} before the handshake completed).
+     */
+    abstract boolean decrypt(long now) throws SSLException;
+
+    /** Encrypts from the first {@code count} plaintext buffers into the ciphertext queue; returns the bytes consumed. */
+    abstract long encrypt(ByteBuffer[] plain, int count) throws SSLException;
+
+    /** Queues what the engine still has to send, then close_notify, as far as there is room; sets {@link #outboundClosed} once it is queued. */
+    abstract boolean queueCloseNotify() throws SSLException;
+
+    /** After a failure: queues the alert the engine prepared, if any, as far as there is room. */
+    abstract void queueAlert();
+
+    /** The protocol ALPN agreed on ("" or null: none). */
+    abstract String applicationProtocol();
+
+    /** Whether the received ciphertext still holds a whole record to decrypt. */
+    abstract boolean holdsWholeRecord();
+
+    /** Releases the engine; called once, when the connection closes. */
+    abstract void release();
 
     private void refuse(byte[] answer) {
         failed = true;
@@ -273,78 +299,10 @@ final class TlsConnection implements Connection {
         outEnd = answer.length;
     }
 
-    /** Handshake messages (and post-handshake ones: tickets, key updates) the engine wants sent. */
-    private boolean handshakeWrap(long now) throws SSLException {
-        boolean progress = false;
-        while (!outboundClosed) {
-            SSLEngineResult.HandshakeStatus status = engine.getHandshakeStatus();
-            if (status == SSLEngineResult.HandshakeStatus.NEED_TASK) {
-                runTasks();
-                progress = true;
-            } else if (status == SSLEngineResult.HandshakeStatus.NEED_WRAP && roomToWrap()) {
-                SSLEngineResult result = engine.wrap(NOTHING, outTail());
-                outEnd = buffers.netOut.position();
-                afterStep(result, now);
-                if (result.getStatus() == SSLEngineResult.Status.CLOSED) {
-                    outboundClosed = true;
-                }
-                if (result.bytesProduced() == 0 && result.getHandshakeStatus() != SSLEngineResult.HandshakeStatus.NEED_TASK) {
-                    return progress;
-                }
-                progress = true;
-            } else {
-                return progress;
-            }
-        }
-        return progress;
-    }
-
-    /** Decrypts what has arrived into the plaintext buffer. */
-    private boolean unwrap(long now) throws SSLException {
-        ByteBuffer in = buffers.netIn;
-        boolean progress = false;
-        while (in.position() > 0 && !closeNotifyReceived && buffers.appIn.hasRemaining()) {
-            in.flip();
-            SSLEngineResult result;
-            try {
-                result = engine.unwrap(in, buffers.appIn);
-            } finally {
-                in.compact();
-            }
-            if (result.getStatus() == SSLEngineResult.Status.CLOSED) {
-                closeNotifyReceived = true;
-                peerEnded = true;
-                if (next == null) {
-                    failed = true;
-                }
-                return true;
-            }
-            if (result.bytesConsumed() == 0 && result.bytesProduced() == 0) {
-                return progress;
-            }
-            progress = true;
-            afterStep(result, now);
-            if (engine.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.NEED_WRAP) {
-                return true;
-            }
-        }
-        return progress;
-    }
-
-    /** Runs the engine's tasks; once the step that completes the handshake is done, opens the layer above. */
-    private void afterStep(SSLEngineResult result, long now) {
-        SSLEngineResult.HandshakeStatus status = result.getHandshakeStatus();
-        if (status == SSLEngineResult.HandshakeStatus.NEED_TASK) {
-            runTasks();
-        } else if (status == SSLEngineResult.HandshakeStatus.FINISHED && next == null) {
-            established(now);
-        }
-    }
-
     /** Hands the layer above its protocol: the one ALPN chose. */
-    private void established(long now) {
+    final void established(long now) {
         factory.handshakes.increment();
-        next = factory.protocol(engine.getApplicationProtocol()).open(remoteAddress);
+        next = factory.protocol(applicationProtocol()).open(remoteAddress);
         next.opened(now);
     }
 
@@ -376,12 +334,6 @@ final class TlsConnection implements Connection {
         return progress;
     }
 
-    /** Whether the received ciphertext still holds a whole record to decrypt. */
-    private boolean holdsWholeRecord() {
-        ByteBuffer in = buffers.netIn;
-        return in.position() >= 5 && in.position() >= 5 + ((in.get(3) & 0xff) << 8 | in.get(4) & 0xff);
-    }
-
     /** Encrypts what the layer above wants written; queues close_notify once it asks to close. */
     private boolean wrap(long now) throws SSLException {
         if (next == null || outboundClosed) {
@@ -393,17 +345,7 @@ final class TlsConnection implements Connection {
             if (write == Operation.CLOSE) {
                 // Whatever the engine still has queued (a post-handshake message) leaves first, then
                 // close_notify; when the buffer fills, the rest follows after the next write.
-                engine.closeOutbound();
-                while (!engine.isOutboundDone() && roomToWrap()) {
-                    SSLEngineResult result = engine.wrap(NOTHING, outTail());
-                    outEnd = buffers.netOut.position();
-                    if (result.bytesProduced() == 0) {
-                        break;
-                    }
-                    progress = true;
-                }
-                outboundClosed = engine.isOutboundDone() || !hasOutput();
-                return progress;
+                return queueCloseNotify() | progress;
             }
             if (write != Operation.PROCEED) {
                 return progress;
@@ -413,64 +355,50 @@ final class TlsConnection implements Connection {
             for (int i = 0; i < count; i++) {
                 gather[i] = plain.buffer(i);
             }
-            SSLEngineResult result = engine.wrap(gather, 0, count, outTail());
-            java.util.Arrays.fill(gather, 0, count, null);
-            outEnd = buffers.netOut.position();
-            if (result.bytesConsumed() == 0) {
+            long consumed;
+            try {
+                consumed = encrypt(gather, count);
+            } finally {
+                java.util.Arrays.fill(gather, 0, count, null);
+            }
+            if (consumed == 0) {
                 return progress;
             }
             progress = true;
-            next.written(result.bytesConsumed(), now);
+            next.written(consumed, now);
         }
         return progress;
     }
 
     /** Whether a whole record fits after the queued ciphertext (moving it to the front if that makes room). */
-    private boolean roomToWrap() {
+    final boolean roomToWrap() {
+        return roomAfterOutput() >= factory.packetBytes;
+    }
+
+    /** The bytes free after the queued ciphertext, once it is moved to the front of the buffer. */
+    final int roomAfterOutput() {
         ByteBuffer out = buffers.netOut;
-        if (out.capacity() - outEnd >= factory.packetBytes) {
-            return true;
-        }
-        if (outStart > 0) {
-            System.arraycopy(out.array(), outStart, out.array(), 0, outEnd - outStart);
+        if (out.capacity() - outEnd < factory.packetBytes && outStart > 0) {
+            out.limit(outEnd).position(outStart);
+            out.compact();
             outEnd -= outStart;
             outStart = 0;
         }
-        return out.capacity() - outEnd >= factory.packetBytes;
+        return out.capacity() - outEnd;
     }
 
-    private ByteBuffer outTail() {
+    /** The free space after the queued ciphertext, as a buffer to encrypt into (then {@code outEnd = position()}). */
+    final ByteBuffer outTail() {
         return buffers.netOut.limit(buffers.netOut.capacity()).position(outEnd);
     }
 
-    private void runTasks() {
-        Runnable task;
-        while ((task = engine.getDelegatedTask()) != null) {
-            task.run();
-        }
-    }
-
     /** The engine refused the peer: send the alert it prepared, then close. */
-    private void fail() {
+    final void fail() {
         failed = true;
         lend();
         buffers.netIn.clear();
         buffers.appIn.clear();
-        if (engine == null) {
-            outboundClosed = true;
-            return;
-        }
-        try {
-            while (!engine.isOutboundDone() && roomToWrap()) {
-                SSLEngineResult result = engine.wrap(NOTHING, outTail());
-                outEnd = buffers.netOut.position();
-                if (result.bytesProduced() == 0) {
-                    break;
-                }
-            }
-        } catch (SSLException e) {
-            // No alert could be produced: the close says enough.
-        }
+        queueAlert();
         outboundClosed = true;
     }
 
@@ -479,11 +407,11 @@ final class TlsConnection implements Connection {
         return buffers != null;
     }
 
-    private boolean hasOutput() {
+    final boolean hasOutput() {
         return outEnd > outStart;
     }
 
-    private void lend() {
+    final void lend() {
         if (buffers == null) {
             buffers = factory.buffers.take();
         }
@@ -494,8 +422,14 @@ final class TlsConnection implements Connection {
             factory.buffers.giveBack(buffers);
             buffers = null;
             outStart = outEnd = 0;
+            if (!closed) {
+                idle();
+            }
         }
     }
+
+    /** Called when the record buffers go back to the pool: nothing is in flight in this layer. */
+    abstract void idle();
 
     /** The queued ciphertext as the transport's one output segment. */
     private final class Ciphertext implements Output {

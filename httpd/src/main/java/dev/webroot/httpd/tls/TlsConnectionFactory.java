@@ -2,24 +2,15 @@ package dev.webroot.httpd.tls;
 
 import dev.webroot.io.Connection;
 import dev.webroot.io.ConnectionFactory;
-import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.SequencedMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Predicate;
-import javax.net.ssl.KeyManager;
-import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SNIMatcher;
-import javax.net.ssl.SNIServerName;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.StandardConstants;
+import java.util.function.Supplier;
 import javax.net.ssl.X509ExtendedKeyManager;
 
 /**
@@ -29,47 +20,23 @@ import javax.net.ssl.X509ExtendedKeyManager;
  *
  * <p>The profile is Mozilla's "intermediate" one restricted to forward-secret AEAD suites: TLS 1.3
  * and 1.2, ECDHE key exchange, AES-GCM and ChaCha20-Poly1305. No renegotiation (TLS 1.3 has none,
- * and client-initiated TLS 1.2 renegotiation is refused), no 0-RTT (JSSE accepts no early data).
- * Resumption uses JSSE's stateless session tickets, whose keys live in this process's memory only and
- * are replaced every {@code jdk.tls.server.statelessKeyTimeout} (an hour by default).
+ * and client-initiated TLS 1.2 renegotiation is refused), no 0-RTT. Two engines run it: JSSE (the
+ * default), whose stateless session tickets' keys live in this process's memory only and are
+ * replaced every {@code jdk.tls.server.statelessKeyTimeout} (an hour by default); and OpenSSL's
+ * libssl ({@link #openSsl}), whose ticket keys are replaced hourly too (see {@link OpenSslContexts}).
  */
 public final class TlsConnectionFactory implements ConnectionFactory {
     public static final String HTTP_1_1 = "http/1.1";
     public static final String H2 = "h2";
 
-    /** In order of preference: TLS 1.3's suites, then TLS 1.2's ECDHE AEAD suites. */
-    private static final List<String> CIPHER_SUITES = List.of(
-            "TLS_AES_128_GCM_SHA256",
-            "TLS_AES_256_GCM_SHA384",
-            "TLS_CHACHA20_POLY1305_SHA256",
-            "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
-            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
-            "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
-            "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
-            "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
-            "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
-    private static final List<String> PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
-    /** Hybrid post-quantum first where the JDK has it, then the curves every client offers. */
-    private static final List<String> NAMED_GROUPS = List.of("X25519MLKEM768", "x25519", "secp256r1", "secp384r1");
-
-    static {
-        // Read when JSSE initialises, so it must be set before the first SSLContext exists.
-        System.setProperty("jdk.tls.rejectClientInitiatedRenegotiation", "true");
-    }
-
-    private final SSLContext context;
-    private final SSLParameters parameters;
-    /** TLS-ALPN-01 handshakes get their own context, whose key manager presents challenge certificates. */
+    private final TlsEngine engine;
     private final AlpnChallenges challenges;
-    private final SSLContext challengeContext;
-    private final SSLParameters challengeParameters;
     private final SequencedMap<String, ConnectionFactory> protocols;
     private final Predicate<String> hasCertificate;
     final long handshakeTimeoutNanos;
     final long sendTimeoutNanos;
     final BufferPool buffers;
     final int packetBytes;
-    final int applicationBytes;
     final LongAdder handshakes = new LongAdder();
     final LongAdder failedHandshakes = new LongAdder();
 
@@ -87,114 +54,76 @@ public final class TlsConnectionFactory implements ConnectionFactory {
     }
 
     /**
+     * A factory whose handshakes and records the JDK's JSSE runs.
+     *
      * @param challenges the ACME TLS-ALPN-01 certificates to present to hellos offering
      *     {@code acme-tls/1} (which is then offered too), or null to offer no such protocol
      */
     public TlsConnectionFactory(X509ExtendedKeyManager keys, Predicate<String> hasCertificate,
             SequencedMap<String, ConnectionFactory> protocols, Duration handshakeTimeout, Duration sendTimeout,
             AlpnChallenges challenges) {
-        if (protocols.isEmpty()) {
-            throw new IllegalArgumentException("no protocol to offer after the handshake");
-        }
-        context = newContext(keys);
+        this(new JsseEngine(keys, hasCertificate, requireSome(protocols).sequencedKeySet(), challenges), hasCertificate,
+                protocols, handshakeTimeout, sendTimeout, challenges);
+    }
+
+    private TlsConnectionFactory(TlsEngine engine, Predicate<String> hasCertificate,
+            SequencedMap<String, ConnectionFactory> protocols, Duration handshakeTimeout, Duration sendTimeout,
+            AlpnChallenges challenges) {
+        this.engine = engine;
         this.challenges = challenges;
-        challengeContext = challenges == null ? null : newContext(challenges.keyManager());
-        challengeParameters = challenges == null ? null : profile(challengeContext, challenges::has);
         this.protocols = new LinkedHashMap<>(protocols);
         this.hasCertificate = hasCertificate;
         this.handshakeTimeoutNanos = handshakeTimeout.toNanos();
         this.sendTimeoutNanos = sendTimeout.toNanos();
-        this.parameters = profile(context, hasCertificate);
-        SSLEngine probe = newEngine(null);
-        this.packetBytes = probe.getSession().getPacketBufferSize();
-        this.applicationBytes = probe.getSession().getApplicationBufferSize();
-        this.buffers = new BufferPool(packetBytes, applicationBytes);
+        this.packetBytes = engine.packetBytes();
+        this.buffers = new BufferPool(packetBytes, engine.applicationBytes(), engine.nativeBuffers());
     }
 
-    private static SSLContext newContext(X509ExtendedKeyManager keys) {
-        try {
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(new KeyManager[] {keys}, null, null);
-            return context;
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("the JDK has no usable TLS implementation: " + e.getMessage(), e);
-        }
+    /**
+     * A factory whose handshakes and records OpenSSL's libssl runs (loaded at run time through the
+     * foreign-function API), with the certificates of {@code store} chosen by SNI as the JDK engine
+     * chooses them. It offers no {@code acme-tls/1}: TLS-ALPN-01 challenges need the JDK engine.
+     *
+     * @throws IllegalStateException when libssl.so.3 cannot be loaded or is not OpenSSL 3
+     */
+    public static TlsConnectionFactory openSsl(CertificateStore store, SequencedMap<String, ConnectionFactory> protocols,
+            Duration handshakeTimeout, Duration sendTimeout) {
+        return openSsl(store::index, protocols, handshakeTimeout, sendTimeout);
     }
 
-    private static SSLParameters profile(SSLContext context, Predicate<String> hasCertificate) {
-        SSLParameters supported = context.getSupportedSSLParameters();
-        SSLParameters p = context.getDefaultSSLParameters();
-        p.setProtocols(intersect(PROTOCOLS, supported.getProtocols()));
-        p.setCipherSuites(intersect(CIPHER_SUITES, supported.getCipherSuites()));
-        p.setUseCipherSuitesOrder(true);
-        String[] groups = p.getNamedGroups();
-        if (groups != null) {
-            p.setNamedGroups(intersect(NAMED_GROUPS, groups));
-        }
-        p.setSNIMatchers(List.of(new SNIMatcher(StandardConstants.SNI_HOST_NAME) {
-            @Override
-            public boolean matches(SNIServerName name) {
-                return name instanceof SNIHostName host
-                        && hasCertificate.test(host.getAsciiName().toLowerCase(Locale.ROOT));
-            }
-        }));
-        p.setNeedClientAuth(false);
-        p.setWantClientAuth(false);
-        return p;
+    static TlsConnectionFactory openSsl(Supplier<CertificateIndex> index, SequencedMap<String, ConnectionFactory> protocols,
+            Duration handshakeTimeout, Duration sendTimeout) {
+        OpenSslContexts contexts = new OpenSslContexts(index, List.copyOf(requireSome(protocols).sequencedKeySet()));
+        return new TlsConnectionFactory(contexts, name -> index.get().select(name) != null, protocols,
+                handshakeTimeout, sendTimeout, null);
     }
 
-    private static String[] intersect(List<String> wanted, String[] available) {
-        List<String> have = Arrays.asList(available);
-        List<String> result = new ArrayList<>();
-        for (String name : wanted) {
-            if (have.contains(name)) {
-                result.add(name);
-            }
+    private static SequencedMap<String, ConnectionFactory> requireSome(SequencedMap<String, ConnectionFactory> protocols) {
+        if (protocols.isEmpty()) {
+            throw new IllegalArgumentException("no protocol to offer after the handshake");
         }
-        return result.toArray(String[]::new);
+        return protocols;
     }
 
     @Override
     public Connection open(String remoteAddress) {
-        return new TlsConnection(this, remoteAddress);
+        return engine.open(this, remoteAddress);
     }
 
-    /**
-     * An engine for one handshake. The server name the hello asked for is passed as the engine's peer
-     * host, which the key manager falls back to while JSSE restores a session from a ticket: it
-     * chooses the certificate then, before it has read the hello's server_name extension.
-     */
-    SSLEngine newEngine(String serverName) {
-        return newEngine(serverName, false);
-    }
-
-    /**
-     * As {@link #newEngine(String)}; a hello offering {@code acme-tls/1} for a name with a pending
-     * TLS-ALPN-01 challenge gets an engine that presents the challenge certificate and agrees on
-     * nothing else.
-     */
-    SSLEngine newEngine(String serverName, boolean offersAcmeTls) {
-        if (offersAcmeTls && challenges != null && challenges.has(serverName)) {
-            SSLEngine engine = challengeContext.createSSLEngine(serverName, -1);
-            engine.setUseClientMode(false);
-            engine.setSSLParameters(challengeParameters);
-            engine.setHandshakeApplicationProtocolSelector(
-                    (e, offered) -> offered.contains(AlpnChallenges.ACME_TLS_1) ? AlpnChallenges.ACME_TLS_1 : null);
-            return engine;
-        }
-        SSLEngine engine = serverName == null ? context.createSSLEngine() : context.createSSLEngine(serverName, -1);
-        engine.setUseClientMode(false);
-        engine.setSSLParameters(parameters);
-        engine.setHandshakeApplicationProtocolSelector((e, offered) -> selectProtocol(offered));
+    TlsEngine engine() {
         return engine;
     }
 
-    /** The first protocol of ours that the client offers; null (a {@code no_application_protocol} alert) if none. */
-    private String selectProtocol(List<String> offered) {
+    JsseEngine jsse() {
+        return (JsseEngine) engine;
+    }
+
+    /** The first of our protocols that the client offers; "" when it offers none; null (a {@code no_application_protocol} alert) if none of ours. */
+    static String selectProtocol(Collection<String> ours, List<String> offered) {
         if (offered.isEmpty()) {
             return "";
         }
-        for (String protocol : protocols.sequencedKeySet()) {
+        for (String protocol : ours) {
             if (offered.contains(protocol)) {
                 return protocol;
             }
@@ -221,8 +150,7 @@ public final class TlsConnectionFactory implements ConnectionFactory {
 
     /** What the start-up log names: the engine, the protocol versions and the ALPN protocols. */
     public String describe() {
-        return "JDK SSLEngine (" + context.getProvider().getName() + "), " + String.join(" ", parameters.getProtocols())
-                + ", ALPN " + String.join(" ", protocols());
+        return engine.describe() + ", ALPN " + String.join(" ", protocols());
     }
 
     /** Handshakes completed and failed since start (a client that vanishes mid-handshake counts as failed). */

@@ -3,13 +3,18 @@
  *
  * <p>{@link dev.webroot.httpd.tls.TlsConnectionFactory} opens, for each connection of a TLS
  * listener, a {@code TlsConnection}: a {@link dev.webroot.io.Connection} to the transport that runs a
- * JSSE {@code SSLEngine} and, once the handshake is done, drives the protocol ALPN chose (a
- * plaintext {@code Connection}, today HTTP/1.1) exactly as a transport would. It does no I/O and reads
- * no clock, so it works over every I/O model. The first record is inspected before the engine sees
+ * TLS engine and, once the handshake is done, drives the protocol ALPN chose (a plaintext
+ * {@code Connection}: HTTP/1.1 or HTTP/2) exactly as a transport would. It does no I/O and reads no
+ * clock, so it works over every I/O model. The first record is inspected before the engine sees
  * it: cleartext HTTP gets a plain 400, a hello naming no certificate (and no default) gets
  * {@code unrecognized_name}; the server name it read is also what the key manager chooses by when
  * JSSE restores a session from a ticket (that happens before JSSE reads the hello's server_name).
  * Record buffers are pooled and held only while bytes are in flight.
+ *
+ * <p>The engine is JSSE's {@code SSLEngine} ({@code JsseEngine}, {@code JsseConnection}) or
+ * OpenSSL 3's libssl called through the foreign-function API ({@code LibSsl}, the bindings;
+ * {@code OpenSslContexts}, the shared {@code SSL_CTX} objects and the SNI and ALPN callbacks;
+ * {@code OpenSslConnection}, an {@code SSL} object between two memory BIOs).
  *
  * <p>{@link dev.webroot.httpd.tls.CertificateStore} loads a directory
  * of PEM bundles (chain and key per file, HAProxy-style), indexes them by subjectAltName DNS names,

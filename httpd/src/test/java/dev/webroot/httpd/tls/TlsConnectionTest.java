@@ -32,13 +32,17 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The TLS layer driven in memory by a JSSE client engine, over a plaintext echo protocol. */
+/**
+ * The TLS layer driven in memory by a JSSE client engine, over a plaintext echo protocol; the JDK
+ * engine here, the OpenSSL one in {@link OpenSslConnectionTest}, which runs the same tests.
+ */
 class TlsConnectionTest {
     private static final long SECOND = TimeUnit.SECONDS.toNanos(1);
 
     @TempDir
     static Path dir;
     static X509ExtendedKeyManager keys;
+    static KeyStore keyStore;
     static SSLContext clientContext;
 
     final List<EchoConnection> opened = new ArrayList<>();
@@ -56,6 +60,7 @@ class TlsConnectionTest {
         try (InputStream in = Files.newInputStream(store)) {
             ks.load(in, "secret".toCharArray());
         }
+        keyStore = ks;
         KeyManagerFactory kmf = KeyManagerFactory.getInstance("PKIX");
         kmf.init(ks, "secret".toCharArray());
         keys = (X509ExtendedKeyManager) kmf.getKeyManagers()[0];
@@ -68,15 +73,21 @@ class TlsConnectionTest {
         clientContext.init(null, tmf.getTrustManagers(), null);
     }
 
+    /** A factory serving site.test, and with {@code withDefault} any other name with the same certificate. */
     TlsConnectionFactory factory(boolean withDefault) {
+        return new TlsConnectionFactory(keys, name -> "site.test".equals(name) || withDefault, echo(),
+                Duration.ofSeconds(10), Duration.ofSeconds(60));
+    }
+
+    /** HTTP/1.1 as the echo protocol, recording each connection opened. */
+    LinkedHashMap<String, ConnectionFactory> echo() {
         LinkedHashMap<String, ConnectionFactory> protocols = new LinkedHashMap<>();
         protocols.put(TlsConnectionFactory.HTTP_1_1, remote -> {
             EchoConnection c = new EchoConnection();
             opened.add(c);
             return c;
         });
-        return new TlsConnectionFactory(keys, name -> "site.test".equals(name) || withDefault, protocols,
-                Duration.ofSeconds(10), Duration.ofSeconds(60));
+        return protocols;
     }
 
     /** A client engine and the server's layer, with the bytes each sent the other. */
@@ -397,7 +408,7 @@ class TlsConnectionTest {
         return firstFlight(client("site.test", "http/1.1"));
     }
 
-    private static byte[] firstFlight(SSLEngine engine) {
+    static byte[] firstFlight(SSLEngine engine) {
         ByteBuffer out = ByteBuffer.allocate(1 << 16);
         try {
             engine.wrap(ByteBuffer.allocate(0), out);

@@ -1,0 +1,271 @@
+package dev.webroot.httpd.tls;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import javax.net.ssl.SSLException;
+
+/**
+ * The TLS layer of one connection run by OpenSSL: an {@code SSL} object between two memory BIOs.
+ * Ciphertext from the transport is written into the read BIO (at most about a record ahead, so the
+ * transport stops reading when the layer above stops taking), {@code SSL_read} decrypts into the
+ * pooled native plaintext buffer, {@code SSL_write} encrypts what the layer above wants written, and
+ * the write BIO is read into the ciphertext buffer the transport sends. Every call clears the
+ * thread's OpenSSL error queue first, and a failed one clears it again: an error ends this
+ * connection with OpenSSL's alert, and nothing is logged.
+ *
+ * <p>Plaintext to encrypt is first copied into a pooled native buffer, also when it is a mapped
+ * file: a fault in a mapping that shrank is then an error in Java, not a crash in libssl.
+ */
+final class OpenSslConnection extends TlsConnection {
+    private final OpenSslContexts contexts;
+    private MemorySegment ssl = MemorySegment.NULL;
+    private MemorySegment rbio;
+    private MemorySegment wbio;
+    private boolean shutdownSent;
+    /** The last SSL_read found no whole record, and no more ciphertext has arrived since. */
+    private boolean inputExhausted;
+
+    OpenSslConnection(TlsConnectionFactory factory, OpenSslContexts contexts, String remoteAddress) {
+        super(factory, remoteAddress);
+        this.contexts = contexts;
+    }
+
+    @Override
+    void start(String serverName, boolean offersAcmeTls) throws SSLException {
+        // The servername callback chooses the certificate from the hello OpenSSL parses itself; no
+        // acme-tls/1 is ever agreed on (the ALPN callback offers only the factory's protocols).
+        LibSsl.ERR_clear_error();
+        MemorySegment created = contexts.newSsl();
+        if (MemorySegment.NULL.equals(created)) {
+            LibSsl.ERR_clear_error();
+            throw new SSLException("SSL_new failed");
+        }
+        ssl = created;
+        MemorySegment in = LibSsl.BIO_new_mem();
+        MemorySegment out = LibSsl.BIO_new_mem();
+        if (MemorySegment.NULL.equals(in) || MemorySegment.NULL.equals(out)) {
+            freeUnset(in, out);
+            throw new SSLException("BIO_new failed");
+        }
+        // An empty read BIO means "wait for more", not end of input.
+        LibSsl.BIO_ctrl(in, LibSsl.BIO_C_SET_BUF_MEM_EOF_RETURN, -1, MemorySegment.NULL);
+        LibSsl.SSL_set_bio(ssl, in, out);
+        rbio = in;
+        wbio = out;
+        LibSsl.SSL_set_accept_state(ssl);
+    }
+
+    @Override
+    boolean handshake(long now) throws SSLException {
+        if (next != null) {
+            return drain();
+        }
+        boolean progress = feed();
+        LibSsl.ERR_clear_error();
+        int result = LibSsl.SSL_do_handshake(ssl);
+        progress |= drain();
+        if (result == 1) {
+            established(now);
+            return true;
+        }
+        int error = LibSsl.SSL_get_error(ssl, result);
+        LibSsl.ERR_clear_error();
+        if (error == LibSsl.SSL_ERROR_WANT_READ) {
+            return progress;
+        }
+        throw new SSLException("handshake failed (SSL_get_error " + error + ")");
+    }
+
+    @Override
+    boolean decrypt(long now) throws SSLException {
+        if (next == null || closeNotifyReceived) {
+            return false;
+        }
+        ByteBuffer plain = buffers.appIn;
+        boolean progress = feed();
+        while (plain.hasRemaining()) {
+            LibSsl.ERR_clear_error();
+            int n = LibSsl.SSL_read(ssl, BufferPool.Set.span(plain, plain.position(), plain.limit()), plain.remaining());
+            if (n > 0) {
+                plain.position(plain.position() + n);
+                progress = true;
+                continue;
+            }
+            int error = LibSsl.SSL_get_error(ssl, n);
+            LibSsl.ERR_clear_error();
+            if (error == LibSsl.SSL_ERROR_WANT_READ) {
+                if (feed()) {
+                    progress = true;
+                    continue;
+                }
+                inputExhausted = true;
+                break;
+            }
+            if (error == LibSsl.SSL_ERROR_ZERO_RETURN) {
+                closeNotifyReceived = true;
+                peerEnded = true;
+                progress = true;
+                break;
+            }
+            throw new SSLException("record refused (SSL_get_error " + error + ")");
+        }
+        // Reading may have queued an answer: a key update, or the alert of a failure.
+        return drain() | progress;
+    }
+
+    @Override
+    long encrypt(ByteBuffer[] plain, int count) throws SSLException {
+        ByteBuffer staging = buffers.plainOut;
+        int n = 0;
+        for (int i = 0; i < count && n < staging.capacity(); i++) {
+            ByteBuffer from = plain[i];
+            int take = Math.min(from.remaining(), staging.capacity() - n);
+            staging.put(n, from, from.position(), take);
+            n += take;
+        }
+        if (n == 0) {
+            return 0;
+        }
+        LibSsl.ERR_clear_error();
+        int written = LibSsl.SSL_write(ssl, BufferPool.Set.span(staging, 0, n), n);
+        if (written <= 0) {
+            int error = LibSsl.SSL_get_error(ssl, written);
+            LibSsl.ERR_clear_error();
+            throw new SSLException("SSL_write failed (SSL_get_error " + error + ")");
+        }
+        drain();
+        return written;
+    }
+
+    @Override
+    boolean queueCloseNotify() {
+        if (!shutdownSent) {
+            shutdownSent = true;
+            LibSsl.ERR_clear_error();
+            LibSsl.SSL_shutdown(ssl);
+            LibSsl.ERR_clear_error();
+        }
+        // What does not fit now leaves after the next write (handshake() drains the write BIO).
+        drain();
+        outboundClosed = true;
+        return true;
+    }
+
+    @Override
+    void queueAlert() {
+        if (wbio != null) {
+            drain();
+        }
+    }
+
+    @Override
+    String applicationProtocol() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment data = arena.allocate(ADDRESS);
+            MemorySegment length = arena.allocate(JAVA_INT);
+            LibSsl.SSL_get0_alpn_selected(ssl, data, length);
+            int n = length.get(JAVA_INT, 0);
+            if (n == 0) {
+                return null;
+            }
+            return new String(data.get(ADDRESS, 0).reinterpret(n).toArray(JAVA_BYTE), StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    @Override
+    boolean holdsWholeRecord() {
+        return !inputExhausted || LibSsl.SSL_pending(ssl) > 0;
+    }
+
+    /**
+     * A memory BIO keeps its largest buffer until it is freed, so an idle connection trades its two
+     * for empty ones: it then holds no record memory at all (libssl's own buffers go with
+     * {@code SSL_MODE_RELEASE_BUFFERS}).
+     */
+    @Override
+    void idle() {
+        if (next == null || MemorySegment.NULL.equals(ssl)
+                || LibSsl.BIO_pending(rbio) != 0 || LibSsl.BIO_pending(wbio) != 0) {
+            return;
+        }
+        LibSsl.ERR_clear_error();
+        MemorySegment in = LibSsl.BIO_new_mem();
+        MemorySegment out = LibSsl.BIO_new_mem();
+        if (MemorySegment.NULL.equals(in) || MemorySegment.NULL.equals(out)) {
+            // Keep the old ones: the connection works on, only less frugally.
+            freeUnset(in, out);
+            return;
+        }
+        LibSsl.BIO_ctrl(in, LibSsl.BIO_C_SET_BUF_MEM_EOF_RETURN, -1, MemorySegment.NULL);
+        LibSsl.SSL_set_bio(ssl, in, out);
+        rbio = in;
+        wbio = out;
+    }
+
+    private static void freeUnset(MemorySegment in, MemorySegment out) {
+        if (!MemorySegment.NULL.equals(in)) {
+            LibSsl.BIO_free(in);
+        }
+        if (!MemorySegment.NULL.equals(out)) {
+            LibSsl.BIO_free(out);
+        }
+        LibSsl.ERR_clear_error();
+    }
+
+    @Override
+    void release() {
+        if (!MemorySegment.NULL.equals(ssl)) {
+            contexts.free(ssl);
+            ssl = MemorySegment.NULL;
+            rbio = wbio = null;
+        }
+    }
+
+    /** Moves received ciphertext into the read BIO, keeping at most about one record there; whether any moved. */
+    private boolean feed() {
+        ByteBuffer in = buffers.netIn;
+        int held = in.position();
+        if (held == 0) {
+            return false;
+        }
+        long room = factory.packetBytes - LibSsl.BIO_pending(rbio);
+        int n = (int) Math.min(held, room);
+        if (n <= 0) {
+            return false;
+        }
+        int written = LibSsl.BIO_write(rbio, BufferPool.Set.span(in, 0, n), n);
+        if (written <= 0) {
+            LibSsl.ERR_clear_error();
+            return false;
+        }
+        in.limit(held).position(written);
+        in.compact();
+        inputExhausted = false;
+        return true;
+    }
+
+    /** Moves what OpenSSL wrote into the ciphertext buffer, as far as it has room; whether any moved. */
+    private boolean drain() {
+        boolean moved = false;
+        while (LibSsl.BIO_pending(wbio) > 0) {
+            int room = roomAfterOutput();
+            if (room == 0) {
+                break;
+            }
+            int n = LibSsl.BIO_read(wbio, BufferPool.Set.span(buffers.netOut, outEnd, outEnd + room), room);
+            if (n <= 0) {
+                LibSsl.ERR_clear_error();
+                break;
+            }
+            outEnd += n;
+            moved = true;
+        }
+        return moved;
+    }
+}
