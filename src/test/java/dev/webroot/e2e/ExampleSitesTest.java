@@ -6,11 +6,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -24,23 +21,15 @@ import org.junit.jupiter.params.provider.FieldSource;
 @Timeout(120)
 class ExampleSitesTest {
     static final List<String> MODELS = Project.MODELS;
-    private static final Map<String, Server> SERVERS = new ConcurrentHashMap<>();
+    private static final ServersByModel SERVERS = new ServersByModel(false, model -> Server.start(Project.exampleVhosts(), model));
 
     private static int port(String model) throws Exception {
-        Server server = SERVERS.get(model);
-        if (server == null) {
-            server = Server.start(Project.exampleVhosts(), model);
-            SERVERS.put(model, server);
-        }
-        return server.port;
+        return SERVERS.get(model).port;
     }
 
     @AfterAll
     static void stopServers() throws Exception {
-        for (Server server : SERVERS.values()) {
-            assertThat(server.terminate(Duration.ofSeconds(15))).isZero();
-        }
-        SERVERS.clear();
+        SERVERS.stopAll();
     }
 
     private static byte[] source(String site, String path) throws IOException {

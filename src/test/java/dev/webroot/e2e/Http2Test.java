@@ -14,8 +14,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -32,7 +30,9 @@ class Http2Test {
     /** Short, so that the suite's zero-window case sees the connection closed within seconds. */
     private static final int SEND_TIMEOUT_SECONDS = 3;
     private static final String SITE = "vhosts-example/sites/www.example.com";
-    private static final Map<String, Server> SERVERS = new ConcurrentHashMap<>();
+    private static final ServersByModel SERVERS = new ServersByModel(true, model -> Server.start(Project.exampleVhosts(),
+            model, "--listen-tls", "127.0.0.1:0", "--tls-certs", Http2Test.certificates.toString(),
+            "--send-timeout", SEND_TIMEOUT_SECONDS + "s"));
     private static Path certificates;
     private static Path caFile;
     private static TestCertificates.Issued www;
@@ -52,22 +52,12 @@ class Http2Test {
 
     /** One server per model with a cleartext and a TLS listener. */
     private static Server server(String model) throws Exception {
-        Server server = SERVERS.get(model);
-        if (server == null) {
-            server = Server.start(Project.exampleVhosts(), model, "--listen-tls", "127.0.0.1:0", "--tls-certs",
-                    certificates.toString(), "--send-timeout", SEND_TIMEOUT_SECONDS + "s");
-            SERVERS.put(model, server);
-        }
-        return server;
+        return SERVERS.get(model);
     }
 
     @AfterAll
     static void stopServers() throws Exception {
-        for (Server server : SERVERS.values()) {
-            assertThat(server.errorLog()).noneMatch(line -> line.contains("Exception") || line.contains("\tat "));
-            assertThat(server.terminate(Duration.ofSeconds(15))).isZero();
-        }
-        SERVERS.clear();
+        SERVERS.stopAll();
     }
 
     private static byte[] indexHtml() throws Exception {

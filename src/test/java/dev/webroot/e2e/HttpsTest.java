@@ -19,9 +19,7 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SNIHostName;
@@ -41,7 +39,8 @@ import org.junit.jupiter.params.provider.FieldSource;
  */
 class HttpsTest {
     static final List<String> MODELS = Project.MODELS;
-    private static final Map<String, Server> SERVERS = new ConcurrentHashMap<>();
+    private static final ServersByModel SERVERS = new ServersByModel(true, model -> Server.start(Project.exampleVhosts(),
+            model, "--listen-tls", "127.0.0.1:0", "--tls-certs", HttpsTest.certificates.toString(), "--hsts", "31536000"));
     static Authority ca;
     static Path certificates;
     static Path caFile;
@@ -64,22 +63,12 @@ class HttpsTest {
     }
 
     private static Server server(String model) throws Exception {
-        Server server = SERVERS.get(model);
-        if (server == null) {
-            server = Server.start(Project.exampleVhosts(), model, "--listen-tls", "127.0.0.1:0", "--tls-certs",
-                    certificates.toString(), "--hsts", "31536000");
-            SERVERS.put(model, server);
-        }
-        return server;
+        return SERVERS.get(model);
     }
 
     @AfterAll
     static void stopServers() throws Exception {
-        for (Server server : SERVERS.values()) {
-            assertThat(server.errorLog()).noneMatch(line -> line.contains("Exception") || line.contains("\tat "));
-            assertThat(server.terminate(Duration.ofSeconds(15))).isZero();
-        }
-        SERVERS.clear();
+        SERVERS.stopAll();
     }
 
     static Project.Result curl(int port, String host, String... extra) throws Exception {

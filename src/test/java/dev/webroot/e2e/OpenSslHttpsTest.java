@@ -6,8 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -20,7 +18,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * epoll model and the blocking sync one, plus what only this engine has.
  */
 class OpenSslHttpsTest {
-    private static final Map<String, Server> SERVERS = new ConcurrentHashMap<>();
+    private static final ServersByModel SERVERS = new ServersByModel(true, model -> Server.start(Project.exampleVhosts(),
+            model, "--listen-tls", "127.0.0.1:0", "--tls-certs", HttpsTest.certificates.toString(), "--hsts", "31536000",
+            "--tls-engine", "openssl"));
 
     @BeforeAll
     static void certificates() throws Exception {
@@ -28,22 +28,12 @@ class OpenSslHttpsTest {
     }
 
     private static Server server(String model) throws Exception {
-        Server server = SERVERS.get(model);
-        if (server == null) {
-            server = Server.start(Project.exampleVhosts(), model, "--listen-tls", "127.0.0.1:0", "--tls-certs",
-                    HttpsTest.certificates.toString(), "--hsts", "31536000", "--tls-engine", "openssl");
-            SERVERS.put(model, server);
-        }
-        return server;
+        return SERVERS.get(model);
     }
 
     @AfterAll
     static void stopServers() throws Exception {
-        for (Server server : SERVERS.values()) {
-            assertThat(server.errorLog()).noneMatch(line -> line.contains("Exception") || line.contains("\tat "));
-            assertThat(server.terminate(Duration.ofSeconds(15))).isZero();
-        }
-        SERVERS.clear();
+        SERVERS.stopAll();
     }
 
     @ParameterizedTest

@@ -5,10 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
@@ -22,7 +19,7 @@ import org.junit.jupiter.params.provider.FieldSource;
 @Timeout(120)
 class SiteRulesTest {
     static final List<String> MODELS = Project.MODELS;
-    private static final Map<String, Server> SERVERS = new ConcurrentHashMap<>();
+    private static final ServersByModel SERVERS = new ServersByModel(false, model -> Server.start(SiteRulesTest.vhosts, model));
     private static final String SHELL = "<!doctype html><title>app</title>\n" + "<p>single-page app shell</p>\n".repeat(40);
     private static Path vhosts;
 
@@ -55,20 +52,12 @@ class SiteRulesTest {
     }
 
     private static int port(String model) throws Exception {
-        Server server = SERVERS.get(model);
-        if (server == null) {
-            server = Server.start(vhosts, model);
-            SERVERS.put(model, server);
-        }
-        return server.port;
+        return SERVERS.get(model).port;
     }
 
     @AfterAll
     static void stopServers() throws Exception {
-        for (Server server : SERVERS.values()) {
-            assertThat(server.terminate(Duration.ofSeconds(15))).isZero();
-        }
-        SERVERS.clear();
+        SERVERS.stopAll();
     }
 
     @ParameterizedTest
