@@ -5,10 +5,11 @@ import java.io.IOException;
 import java.util.List;
 import picocli.CommandLine.Command;
 
-/** {@code mkroot verify FILE}: validates the index and re-hashes every stored body. */
+/** {@code mkroot verify FILE}: validates the index, re-hashes every stored body and compares every HPACK fragment with its block. */
 @Command(name = "verify", mixinStandardHelpOptions = true,
         description = {"Checks a webroot file: validates its index as httpd does when loading it, then re-hashes "
-                + "every stored body against its SHA-256 and ETag, and every site rule's pattern and placeholders. "
+                + "every stored body against its SHA-256 and ETag, compares every HPACK fragment with what its header block "
+                + "converts to, and checks every site rule's pattern and placeholders. "
                 + "Exits 1 on any problem."})
 final class VerifyCommand extends WebrootFileCommand {
     VerifyCommand(Io io) {

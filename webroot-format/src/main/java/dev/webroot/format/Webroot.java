@@ -43,6 +43,11 @@ public final class Webroot implements AutoCloseable {
     private static final long REPRESENTATION_MASK = (1L << REPRESENTATION_BITS) - 1;
     /** Blocks and fragments up to this length are converted or compared from a copy; the packer's are a few hundred bytes. */
     private static final int HPACK_CHECK_COPY = 16 << 10;
+    /**
+     * Validation line-checks header blocks from copies of this much of the HEADERS section at a time
+     * (a block longer than this is converted in place instead): one copy serves a few hundred blocks.
+     */
+    private static final int BLOCK_WINDOW = 64 << 10;
 
     private final Path file;
     private final Arena arena;
@@ -385,6 +390,88 @@ public final class Webroot implements AutoCloseable {
         MemorySegment.copy(hpack, U8, record + HP_FRAGMENT + from, dst, at, to - from);
     }
 
+    /**
+     * A checker of stored HPACK fragments against their header blocks, for one thread. Opening checks
+     * that every record lies within the HPACK section and every block is well-formed, but not that
+     * the fragment is exactly what the block converts to: that is left to whoever sends fragments.
+     */
+    public HpackCheck hpackCheck() {
+        return new HpackCheck();
+    }
+
+    /**
+     * Compares representations' HPACK fragments and cut points with what their header blocks convert
+     * to (FORMAT.md, "HPACK"), one at a time, without building the fragments. Blocks and fragments of
+     * up to 16 KiB are compared from copies that grow to that size, longer ones in place, so a check
+     * takes bounded memory whatever the file claims. Not for concurrent use.
+     */
+    public final class HpackCheck {
+        private final ByteBuffer index = map.asSlice(0, dataOffset).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        private final HpackFragment.Comparison comparison = new HpackFragment.Comparison();
+        /** Copy buffers for the fragment (0) and the block (1). */
+        private final ByteBuffer[] copies = {ByteBuffer.allocate(512), ByteBuffer.allocate(512)};
+
+        private HpackCheck() {}
+
+        /**
+         * Whether the representation's stored fragment and its cut points are exactly what its header
+         * block converts to. Always true for files before version 3, whose fragments were built from
+         * their blocks on open.
+         */
+        public boolean matches(int representation) {
+            if (builtHpackRecords != null) {
+                return true;
+            }
+            long record = hpackRecord(representation);
+            int fragmentLength = map.get(U32, record + HP_LENGTH);
+            ByteBuffer fragment = copy(0, fragmentLength);
+            int fragmentAt = copied(fragment, record + HP_FRAGMENT, fragmentLength);
+            comparison.expect(fragment == null ? index : fragment, fragmentAt, fragmentLength);
+            long block = headerOffset(representation);
+            int blockLength = headerLength(representation);
+            ByteBuffer source = copy(1, blockLength);
+            int blockAt = copied(source, block, blockLength);
+            try {
+                HpackFragment.convert(source == null ? index : source, blockAt, blockLength, notModifiedEnd(representation),
+                        commonEnd(representation), contentTypeEnd(representation), comparison);
+            } catch (IllegalArgumentException e) {
+                // Open refuses such blocks; a fragment can match no block that is not well-formed.
+                return false;
+            }
+            return comparison.matches(map.get(U32, record + HP_NOT_MODIFIED_END), map.get(U32, record + HP_COMMON_END),
+                    map.get(U32, record + HP_CONTENT_TYPE_END), map.get(U32, record + HP_ETAG_END));
+        }
+
+        /** Copy buffer {@code which}, grown to hold {@code n} bytes; null when n is too long to copy. */
+        private ByteBuffer copy(int which, int n) {
+            if (n > HPACK_CHECK_COPY) {
+                return null;
+            }
+            if (n > copies[which].capacity()) {
+                copies[which] = ByteBuffer.allocate(Math.min(HPACK_CHECK_COPY, 2 * n));
+            }
+            return copies[which];
+        }
+
+        /** Copies the index bytes {@code [at, at + n)} to the start of {@code copy} and returns 0, or, without a copy, returns {@code at}. */
+        private int copied(ByteBuffer copy, long at, int n) {
+            if (copy == null) {
+                return (int) at;
+            }
+            index.get((int) at, copy.array(), 0, n);
+            return 0;
+        }
+    }
+
+    /**
+     * The representation's header block converted to HPACK, as the packer converts it: what HTTP/2
+     * responses carry when the stored fragment does not match ({@link HpackCheck}). Allocates the fragment.
+     */
+    public HpackFragment convertedHpack(int representation) {
+        byte[] block = map.asSlice(headerOffset(representation), headerLength(representation)).toArray(U8);
+        return HpackFragment.of(block, notModifiedEnd(representation), commonEnd(representation), contentTypeEnd(representation));
+    }
+
     public byte[] sha256(int representation) {
         return map.asSlice(representationBase(representation) + R_SHA256, SHA256_LENGTH).toArray(U8);
     }
@@ -533,14 +620,16 @@ public final class Webroot implements AutoCloseable {
     // ---- verification
 
     /**
-     * Re-hashes every stored body and compares it with the recorded SHA-256 and ETag, and checks that
-     * the DATA bytes outside every body (alignment padding) are zero. Returns one message per problem;
+     * Re-hashes every stored body and compares it with the recorded SHA-256 and ETag, checks every
+     * HPACK fragment against its header block ({@link HpackCheck}), and checks that the DATA bytes
+     * outside every body (alignment padding) are zero. Returns one message per problem;
      * an empty list means the data is intact.
      */
     public List<String> verify() {
         List<String> problems = new ArrayList<>();
         record Span(long offset, long length) {}
         java.util.Map<Span, byte[]> digestsBySpan = new java.util.HashMap<>();
+        HpackCheck fragments = hpackCheck();
         for (int r = 0; r < representationCount; r++) {
             long offset = dataOffset(r);
             long length = length(r);
@@ -551,6 +640,9 @@ public final class Webroot implements AutoCloseable {
             }
             if (etagLength(r) > 0 && !etag(r).equals(Digests.etag(expected))) {
                 problems.add("ETag of " + describe(r) + " does not match its content hash");
+            }
+            if (!fragments.matches(r)) {
+                problems.add("HPACK fragment of " + describe(r) + " differs from what its header block converts to");
             }
         }
         checkDataPadding(problems);
@@ -629,14 +721,18 @@ public final class Webroot implements AutoCloseable {
         private int sectionCount;
         /** The index, a view of the mapping: validation allocates nothing in proportion to the file. */
         private ByteBuffer idx;
-        /** Checks each stored HPACK fragment against its block without building it. */
-        private final HpackFragment.Comparison comparison = new HpackFragment.Comparison();
         /**
-         * Copies of a block and its fragment when they fit: reading the mapping byte by byte costs
-         * a bounds and a liveness check per byte, which dominated opening. Longer ones are read in place.
+         * A copy of the HEADERS bytes {@code [windowStart, windowEnd)} (absolute offsets), which holds
+         * the blocks being checked: reading the mapping byte by byte costs a bounds and a liveness check
+         * per byte, and each copy out of it a session check, which dominated opening.
          */
+        private final byte[] blockWindow = new byte[BLOCK_WINDOW];
+        private long windowStart;
+        private long windowEnd;
+        /** Where a block too long for the window is converted to, counting only (as the line check). */
+        private final HpackFragment.Output counting = new HpackFragment.Output();
+        /** Versions 1 and 2: a copy of a block being converted when it fits, else the block is converted in place. */
         private final ByteBuffer blockCopy = ByteBuffer.allocate(HPACK_CHECK_COPY);
-        private final ByteBuffer fragmentCopy = ByteBuffer.allocate(HPACK_CHECK_COPY);
 
         Validator(Path file, MemorySegment map) {
             this.file = file;
@@ -1011,10 +1107,11 @@ public final class Webroot implements AutoCloseable {
                 throw fail("representation " + r + " header block cut points are out of order or out of bounds");
             }
             long block = offset[SECTION_HEADERS] + header;
-            // The block's lines are checked by converting it: here against the stored fragment (version 3),
-            // or when the fragments of an older file are built, once every representation has been checked.
+            // The block's lines are checked here (version 3), or by converting it when the fragments of an
+            // older file are built, once every representation has been checked.
             if (version == VERSION) {
-                checkHpack(r, at, block, headerLength, notModified, common, contentType);
+                checkLines(r, block, headerLength, notModified, common, contentType);
+                checkHpackRecord(r, at);
             }
             if (etagLength > 0 && (etag != ETAG_PREFIX.length || !startsWith(block, headerLength, ETAG_PREFIX)
                     || etag + etagLength + 2 > headerLength || u8(block + etag + etagLength) != '\r')) {
@@ -1026,12 +1123,36 @@ public final class Webroot implements AutoCloseable {
         }
 
         /**
-         * Version 3: the representation's HPACK record lies within the HPACK section, its cut points
-         * are ordered within the fragment, and the fragment is exactly what the header block converts
-         * to, so HTTP/1 and HTTP/2 responses carry the same fields.
+         * The block is whole field lines with token names, its cut points at line boundaries and an
+         * ETag first line within the first group: exactly the blocks the HPACK conversion accepts.
          */
-        private void checkHpack(int r, long rep, long block, long blockLength, long notModified, long common, long contentType)
+        private void checkLines(int r, long block, long blockLength, long notModified, long common, long contentType)
                 throws WebrootFormatException {
+            try {
+                if (blockLength > BLOCK_WINDOW) {
+                    HpackFragment.convert(idx, (int) block, (int) blockLength, (int) notModified, (int) common, (int) contentType,
+                            counting);
+                    return;
+                }
+                if (block < windowStart || block + blockLength > windowEnd) {
+                    windowStart = block;
+                    windowEnd = Math.min(block + BLOCK_WINDOW, offset[SECTION_HEADERS] + length[SECTION_HEADERS]);
+                    idx.get((int) windowStart, blockWindow, 0, (int) (windowEnd - windowStart));
+                }
+                HpackFragment.checkLines(blockWindow, (int) (block - windowStart), (int) blockLength, (int) notModified, (int) common,
+                        (int) contentType);
+            } catch (IllegalArgumentException e) {
+                throw fail("representation " + r + " header block is not well-formed field lines: " + e.getMessage());
+            }
+        }
+
+        /**
+         * Version 3: the representation's HPACK record lies within the HPACK section and its cut points
+         * are ordered within the fragment, so no accessor reads outside it. Whether the fragment is what
+         * the block converts to is not checked here ({@link HpackCheck}): a wrong one is in bounds and
+         * the block it was made from is at hand.
+         */
+        private void checkHpackRecord(int r, long rep) throws WebrootFormatException {
             long record = u64(rep + R_HPACK_OFFSET);
             long section = length[SECTION_HPACK];
             if (record < 0 || record % HPACK_RECORD_ALIGNMENT != 0 || record > section || HP_FRAGMENT > section - record) {
@@ -1051,13 +1172,6 @@ public final class Webroot implements AutoCloseable {
             if (fragmentNotModified > fragmentCommon || fragmentCommon > fragmentContentType
                     || fragmentContentType > fragmentLength || fragmentEtag > fragmentNotModified) {
                 throw fail("representation " + r + " HPACK cut points are out of order or beyond its fragment");
-            }
-            ByteBuffer fragment = inPlaceOrCopied(at + HP_FRAGMENT, fragmentLength, fragmentCopy);
-            comparison.expect(fragment, fragment == idx ? (int) (at + HP_FRAGMENT) : 0, (int) fragmentLength);
-            ByteBuffer source = inPlaceOrCopied(block, blockLength, blockCopy);
-            convert(r, source, source == idx ? block : 0, blockLength, notModified, common, contentType, comparison);
-            if (!comparison.matches((int) fragmentNotModified, (int) fragmentCommon, (int) fragmentContentType, (int) fragmentEtag)) {
-                throw fail("representation " + r + " HPACK fragment or its cut points differ from what its header block converts to");
             }
         }
 

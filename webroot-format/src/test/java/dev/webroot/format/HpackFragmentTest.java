@@ -203,4 +203,51 @@ class HpackFragmentTest {
         assertThatThrownBy(() -> of("A: b\r\n", 6, 0, 6)).hasMessageContaining("out of order");
         assertThatThrownBy(() -> of("A: b\r\n", 0, 0, 7)).hasMessageContaining("beyond the block's 6 bytes");
     }
+
+    /** What the converter makes of a block: null when it accepts it, else its message. */
+    private static String conversionProblem(byte[] block, int notModifiedEnd, int commonEnd, int contentTypeEnd) {
+        try {
+            HpackFragment.of(block, notModifiedEnd, commonEnd, contentTypeEnd);
+            return null;
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+    }
+
+    @Test
+    void theLineCheckAcceptsAndRefusesExactlyWhatTheConverterDoesWithItsMessage() {
+        String[] blocks = {TYPICAL, "ETag: \"e\"\r\nno colon here\r\n", ": empty name\r\n", "Bad Name: x\r\n", "A: b\r\nC: d",
+            "A: b\nC: d\r\n", "A: b\r\nC: d\r\n", "ETag: \"x\"\r\nContent-Length: 0\r\n", "etag:\t\"x\"\t\r\nX-\u00e9: caf\u00e9\r\n",
+            "A: b\r", "A: b\r\r\n", "A: \u007f\r\n", "A\r\n", "\r\n", "A:\r\n", "Cache-Control: no-cache\r\nETag: \"x\"\r\n", ""};
+        int checked = 0;
+        for (String text : blocks) {
+            byte[] block = text.getBytes(StandardCharsets.ISO_8859_1);
+            // Every cut triple over the line starts, the end, and one position inside a line.
+            java.util.List<Integer> cuts = new java.util.ArrayList<>(java.util.List.of(0, block.length, Math.min(3, block.length)));
+            for (int i = 0; i + 1 < block.length; i++) {
+                if (block[i] == '\r' && block[i + 1] == '\n') {
+                    cuts.add(i + 2);
+                }
+            }
+            for (int a : cuts) {
+                for (int b : cuts) {
+                    for (int c : cuts) {
+                        String expected = conversionProblem(block, a, b, c);
+                        byte[] padded = new byte[block.length + 5];
+                        System.arraycopy(block, 0, padded, 2, block.length);
+                        String actual;
+                        try {
+                            HpackFragment.checkLines(padded, 2, block.length, a, b, c);
+                            actual = null;
+                        } catch (IllegalArgumentException e) {
+                            actual = e.getMessage();
+                        }
+                        assertThat(actual).as("%s with cuts %d, %d, %d", text, a, b, c).isEqualTo(expected);
+                        checked += expected == null ? 1 : 0;
+                    }
+                }
+            }
+        }
+        assertThat(checked).as("accepted cases among them").isGreaterThan(10);
+    }
 }

@@ -11,7 +11,9 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.zip.CRC32C;
@@ -222,11 +224,52 @@ class WebrootHpackTest {
                 "representation 0 HPACK cut points are out of order or beyond its fragment");
         refused(resealed(good, b -> b.putInt(record + Layout.HP_CONTENT_TYPE_END, length + 1)), "HPACK cut points are out of order");
         refused(resealed(good, b -> b.putInt(record + Layout.HP_ETAG_END, notModified + 1)), "HPACK cut points are out of order");
-        refused(resealed(good, b -> b.putInt(record + Layout.HP_COMMON_END, notModified)),
-                "representation 0 HPACK fragment or its cut points differ from what its header block converts to");
-        refused(resealed(good, b -> b.putInt(record + Layout.HP_LENGTH, length - 1)), "differ from what its header block converts to");
-        refused(resealed(good, b -> b.put(record + Layout.HP_FRAGMENT + length - 1, (byte) (b.get(record + Layout.HP_FRAGMENT + length - 1) ^ 1))), "differ from what its header block");
         refused(resealed(good, b -> b.put(rep + Layout.R_RESERVED_TAIL, (byte) 1)), "representation 0 has non-zero reserved fields");
+    }
+
+    /** Opens a file and returns, per representation, whether its fragment matches its block. */
+    private boolean[] matchingFragments(byte[] bytes, List<String> verifyProblems) throws IOException {
+        Path p = dir.resolve("lying-fragment.webroot");
+        Files.write(p, bytes);
+        try (Webroot w = Webroot.open(p)) {
+            Webroot.HpackCheck check = w.hpackCheck();
+            boolean[] matches = new boolean[w.representationCount()];
+            for (int r = 0; r < matches.length; r++) {
+                matches[r] = check.matches(r);
+            }
+            verifyProblems.addAll(w.verify());
+            return matches;
+        }
+    }
+
+    @Test
+    void aFragmentThatLiesWithinItsSectionOpensAndOnlyTheCheckAndVerifyFindIt() throws IOException {
+        byte[] good = Files.readAllBytes(WebrootFiles.sampleSite(dir));
+        int rep = (int) section(good, Layout.SECTION_REPRESENTATIONS);
+        int record = (int) (section(good, Layout.SECTION_HPACK) + le(good).getLong(rep + Layout.R_HPACK_OFFSET));
+        int length = le(good).getInt(record + Layout.HP_LENGTH);
+        int notModified = le(good).getInt(record + Layout.HP_NOT_MODIFIED_END);
+        List<String> none = new ArrayList<>();
+        boolean[] intact = matchingFragments(good, none);
+        assertThat(intact).as("every fragment of the packed file").doesNotContain(false);
+        assertThat(none).isEmpty();
+        List<Consumer<ByteBuffer>> lies = List.of(
+                b -> b.putInt(record + Layout.HP_COMMON_END, notModified),
+                b -> b.putInt(record + Layout.HP_LENGTH, length - 1),
+                b -> b.put(record + Layout.HP_FRAGMENT + length - 1, (byte) (b.get(record + Layout.HP_FRAGMENT + length - 1) ^ 1)));
+        for (Consumer<ByteBuffer> lie : lies) {
+            List<String> problems = new ArrayList<>();
+            boolean[] matches = matchingFragments(resealed(good, lie), problems);
+            assertThat(matches[0]).as("representation 0, whose record was changed").isFalse();
+            // Records are shared by representations with the same block: those lie too, no others.
+            for (int r = 1; r < matches.length; r++) {
+                boolean shared = le(good).getLong(rep + r * Layout.REPRESENTATION_SIZE + Layout.R_HPACK_OFFSET)
+                        == le(good).getLong(rep + Layout.R_HPACK_OFFSET);
+                assertThat(matches[r]).as("representation %d", r).isEqualTo(!shared);
+            }
+            assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("HPACK fragment of ")
+                    .endsWith(" differs from what its header block converts to"));
+        }
     }
 
     @Test
@@ -263,5 +306,52 @@ class WebrootHpackTest {
             });
             refused(sharedWithOtherCuts, "share a header block but not its length or cut points");
         }
+    }
+
+    /** Replaces the first occurrence of {@code marker} in the file's HEADERS section by {@code replacement} (same length). */
+    private static byte[] withBlockBytes(byte[] good, String marker, String replacement) {
+        byte[] target = marker.getBytes(StandardCharsets.ISO_8859_1);
+        int from = (int) section(good, Layout.SECTION_HEADERS);
+        int to = from + (int) sectionLength(good, Layout.SECTION_HEADERS);
+        for (int at = from; at + target.length <= to; at++) {
+            if (java.util.Arrays.equals(good, at, at + target.length, target, 0, target.length)) {
+                byte[] bytes = replacement.getBytes(StandardCharsets.ISO_8859_1);
+                int found = at;
+                return resealed(good, b -> b.put(found, bytes));
+            }
+        }
+        throw new AssertionError("no " + marker + " in the header section");
+    }
+
+    @Test
+    void blocksAreLineCheckedOnOpenAcrossCopiesOfTheSectionAndInPlaceWhenLong() throws IOException {
+        WebrootWriter writer = new WebrootWriter();
+        for (int i = 0; i < 1000; i++) {
+            byte[] body = ("file " + i).getBytes(StandardCharsets.UTF_8);
+            writer.addFile("/f/" + i + ".txt", "text/plain", 0, null,
+                    List.of(new WebrootWriter.Representation(Encoding.IDENTITY, Content.ofBytes(body, "f" + i))),
+                    new WebrootWriter.SiteFields(true, List.of(), List.of(new WebrootWriter.Field("X-Marker", "m" + (100_000 + i)))));
+        }
+        String longValue = "v".repeat(70_000);
+        writer.addFile("/long.txt", "text/plain", 0, null,
+                List.of(new WebrootWriter.Representation(Encoding.IDENTITY, Content.ofBytes(new byte[] {1}, "long"))),
+                new WebrootWriter.SiteFields(true, List.of(), List.of(new WebrootWriter.Field("X-Long", "L" + longValue))));
+        Path file = dir.resolve("many-blocks.webroot");
+        writer.write(file);
+        try (Webroot w = Webroot.open(file)) {
+            assertThat(w.headerLength(w.representation(w.lookup("/long.txt"), 0))).isGreaterThan(64 << 10);
+            Webroot.HpackCheck check = w.hpackCheck();
+            for (int r = 0; r < w.representationCount(); r++) {
+                assertThat(check.matches(r)).as("representation %d", r).isTrue();
+            }
+        }
+        byte[] good = Files.readAllBytes(file);
+        assertThat(sectionLength(good, Layout.SECTION_HEADERS)).as("several 64 KiB copies").isGreaterThan(3 * (64 << 10));
+        // A control byte in the block of the last file, in the long block, and in the first one.
+        for (String marker : new String[] {"m100999", "L" + longValue.substring(0, 10), "m100000"}) {
+            refused(withBlockBytes(good, marker, marker.charAt(0) + "\u0001" + marker.substring(2)),
+                    "header block is not well-formed field lines: line 5 contains a control character");
+        }
+        refused(withBlockBytes(good, "X-Marker: m100500", "X Marker: m100500"), "line 5 has a field name that is not a token");
     }
 }

@@ -1,5 +1,6 @@
 package dev.webroot.httpd.core;
 
+import dev.webroot.format.HpackFragment;
 import dev.webroot.format.Webroot;
 
 /**
@@ -25,6 +26,18 @@ public interface Generation {
      */
     default boolean bodyIntact(int representation) {
         return true;
+    }
+
+    /**
+     * What HTTP/2 responses carry of a representation's precomputed fields instead of its stored
+     * HPACK fragment: null while that fragment is exactly what its header block converts to (the
+     * file's checksum does not cover this: a packer could have written a wrong one), else that
+     * conversion, so an HTTP/2 response never carries fields its HTTP/1.1 form does not. A generation
+     * whose fragments are still being checked in the background checks an unchecked one the first
+     * time it is asked; later calls only read a flag and never allocate.
+     */
+    default HpackFragment hpackFromBlock(int representation) {
+        return null;
     }
 
     /** A generation that is never replaced, for one fixed webroot served without a registry. */

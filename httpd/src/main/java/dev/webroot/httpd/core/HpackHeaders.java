@@ -1,6 +1,7 @@
 package dev.webroot.httpd.core;
 
 import dev.webroot.format.Hpack;
+import dev.webroot.format.HpackFragment;
 import dev.webroot.format.Webroot;
 
 /**
@@ -8,7 +9,8 @@ import dev.webroot.format.Webroot;
  * representation's HPACK fragment stored by the packer and the few fields composed per response.
  * Only static-table references and literals without indexing are written, so no response touches
  * the connection's dynamic table and nothing is encoded per response but the status, the date and
- * composed values.
+ * composed values. A representation whose stored fragment is not what its header block converts to
+ * gets that conversion instead ({@link Generation#hpackFromBlock}).
  */
 final class HpackHeaders implements HeaderEncoder {
     private static final int STATUS = 8;
@@ -81,6 +83,17 @@ final class HpackHeaders implements HeaderEncoder {
 
     @Override
     public void block(Exchange x, Webroot w, int representation, int cut) {
+        HpackFragment fromBlock = x.generation.hpackFromBlock(representation);
+        if (fromBlock != null) {
+            int length = switch (cut) {
+                case NOT_MODIFIED -> fromBlock.notModifiedEnd();
+                case COMMON -> fromBlock.commonEnd();
+                case CONTENT_TYPE -> fromBlock.contentTypeEnd();
+                default -> fromBlock.length();
+            };
+            copy(x, fromBlock, 0, length);
+            return;
+        }
         int length = switch (cut) {
             case NOT_MODIFIED -> w.hpackNotModifiedEnd(representation);
             case COMMON -> w.hpackCommonEnd(representation);
@@ -92,12 +105,23 @@ final class HpackHeaders implements HeaderEncoder {
 
     @Override
     public void blockWithoutEtag(Exchange x, Webroot w, int representation) {
-        copy(x, w, representation, w.hpackEtagEnd(representation), w.hpackLength(representation));
+        HpackFragment fromBlock = x.generation.hpackFromBlock(representation);
+        if (fromBlock != null) {
+            copy(x, fromBlock, fromBlock.etagEnd(), fromBlock.length());
+        } else {
+            copy(x, w, representation, w.hpackEtagEnd(representation), w.hpackLength(representation));
+        }
     }
 
     private static void copy(Exchange x, Webroot w, int representation, int from, int to) {
         x.reserveHeader(to - from);
         w.copyHpack(representation, from, to, x.header, x.headerLength);
+        x.headerLength += to - from;
+    }
+
+    private static void copy(Exchange x, HpackFragment fragment, int from, int to) {
+        x.reserveHeader(to - from);
+        fragment.copy(from, to, x.header, x.headerLength);
         x.headerLength += to - from;
     }
 

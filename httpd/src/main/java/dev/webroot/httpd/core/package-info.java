@@ -43,7 +43,9 @@
  *       place) is 503 with {@code Retry-After: 5}, and so is a representation whose body does not match
  *       its hash ({@link dev.webroot.httpd.core.Generation#bodyIntact}), checked before preconditions and
  *       Range so its ETag is never confirmed; a damaged not-found page gives the built-in 404. 503 keeps
- *       the connection.</li>
+ *       the connection. A representation whose stored HPACK fragment is not what its header block
+ *       converts to is answered over HTTP/2 with that conversion ({@link
+ *       dev.webroot.httpd.core.Generation#hpackFromBlock}): the same fields as over HTTP/1.1.</li>
  *   <li>Accept-Encoding: when nothing is acceptable the identity form is sent (no 406). Preconditions
  *       compare the selected representation's ETag only. A date field present twice is ignored.</li>
  *   <li>Range: bad syntax, other units, an empty representation, more specifiers than

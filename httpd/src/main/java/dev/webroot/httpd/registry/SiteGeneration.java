@@ -1,6 +1,7 @@
 package dev.webroot.httpd.registry;
 
 import dev.webroot.format.Digests;
+import dev.webroot.format.HpackFragment;
 import dev.webroot.format.Webroot;
 import dev.webroot.httpd.core.Generation;
 import java.nio.file.Path;
@@ -20,6 +21,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * asks for it, while a background pass checks the rest; a damaged body is never sent. The states
  * are plain bytes: every value written is true of the immutable mapping, so a stale read only
  * costs a repeated hash.
+ *
+ * <p>Each representation's HPACK fragment is likewise unchecked, intact (exactly what its header
+ * block converts to) or damaged, checked by the same background pass or on its first use over
+ * HTTP/2. A damaged one is never sent: HTTP/2 responses carry the block's conversion instead.
  */
 final class SiteGeneration implements Generation {
     private static final byte UNCHECKED = 0;
@@ -33,6 +38,9 @@ final class SiteGeneration implements Generation {
 
         /** A body was found not to match its SHA-256 (reported once per representation). */
         void damaged(SiteGeneration generation, int representation, String problem);
+
+        /** An HPACK fragment was found not to be what its header block converts to (reported once per representation). */
+        void hpackDamaged(SiteGeneration generation, int representation, String problem);
     }
 
     private final String vhost;
@@ -42,6 +50,9 @@ final class SiteGeneration implements Generation {
     private final AtomicInteger holds = new AtomicInteger(1);
     private final Listener listener;
     private final byte[] bodies;
+    private final byte[] fragments;
+    /** The header blocks' conversions that replace damaged fragments, by representation; null until one is damaged. */
+    private volatile HpackFragment[] fromBlock;
     private volatile boolean retired;
     /** The descriptor holding a read lease on the file, or -1. */
     private final AtomicInteger leaseFd = new AtomicInteger(-1);
@@ -60,6 +71,7 @@ final class SiteGeneration implements Generation {
         this.identity = identity;
         this.listener = listener;
         this.bodies = webroot == null ? new byte[0] : new byte[webroot.representationCount()];
+        this.fragments = new byte[bodies.length];
     }
 
     /**
@@ -123,6 +135,56 @@ final class SiteGeneration implements Generation {
         return state == INTACT;
     }
 
+    @Override
+    public HpackFragment hpackFromBlock(int representation) {
+        byte state = fragments[representation];
+        if (state == UNCHECKED) {
+            state = checkFragment(representation, webroot.hpackCheck());
+        }
+        return state == INTACT ? null : converted(representation);
+    }
+
+    /** Compares one representation's fragment with its block; a damaged one is recorded and reported once. */
+    private byte checkFragment(int representation, Webroot.HpackCheck check) {
+        if (check.matches(representation)) {
+            fragments[representation] = INTACT;
+            return INTACT;
+        }
+        String problem = "HPACK fragment of " + webroot.describe(representation) + " differs from what its header block converts to";
+        if (markFragmentDamaged(representation, problem)) {
+            listener.hpackDamaged(this, representation, problem);
+        }
+        return DAMAGED;
+    }
+
+    private HpackFragment converted(int representation) {
+        HpackFragment[] all = fromBlock;
+        HpackFragment fragment = all == null ? null : all[representation];
+        return fragment != null ? fragment : convert(representation);
+    }
+
+    /** Converts a damaged fragment's block once; its fields are final, so other threads may read it without the lock. */
+    private synchronized HpackFragment convert(int representation) {
+        if (fromBlock == null) {
+            fromBlock = new HpackFragment[fragments.length];
+        }
+        HpackFragment fragment = fromBlock[representation];
+        if (fragment == null) {
+            fragment = webroot.convertedHpack(representation);
+            fromBlock[representation] = fragment;
+        }
+        return fragment;
+    }
+
+    private synchronized boolean markFragmentDamaged(int representation, String problem) {
+        boolean first = fragments[representation] != DAMAGED;
+        fragments[representation] = DAMAGED;
+        if (firstDamage == null) {
+            firstDamage = problem;
+        }
+        return first;
+    }
+
     /** Hashes one body (through {@code digestBySpan} when given, so a body shared by several representations is read once). */
     private byte check(int representation, Map<Span, byte[]> digestBySpan) {
         boolean intact;
@@ -168,24 +230,27 @@ final class SiteGeneration implements Generation {
         return first;
     }
 
-    /** The first damaged body found, or null. */
+    /** The first damaged body or fragment found, or null. */
     synchronized String firstDamage() {
         return firstDamage;
     }
 
     /**
-     * Checks every unchecked body, hashing a body shared by several representations once; stops early
-     * when the generation is retired. Returns the number of damaged bodies, or -1 if stopped.
+     * Checks every unchecked body, hashing a body shared by several representations once, and every
+     * unchecked HPACK fragment; stops early when the generation is retired. Returns the number of
+     * representations with a damaged body or fragment, or -1 if stopped.
      */
-    int verifyBodies() {
+    int verifyRepresentations() {
         Map<Span, byte[]> digestBySpan = new HashMap<>();
+        Webroot.HpackCheck fragmentCheck = webroot.hpackCheck();
         int damaged = 0;
         for (int r = 0; r < bodies.length; r++) {
             if (retired) {
                 return -1;
             }
             byte state = bodies[r] == UNCHECKED ? check(r, digestBySpan) : bodies[r];
-            damaged += state == DAMAGED ? 1 : 0;
+            byte fragment = fragments[r] == UNCHECKED ? checkFragment(r, fragmentCheck) : fragments[r];
+            damaged += state == DAMAGED || fragment == DAMAGED ? 1 : 0;
         }
         return damaged;
     }

@@ -51,7 +51,10 @@ import java.util.function.LongPredicate;
  * thread, while the old generation keeps serving); a vhost that has nothing to serve yet (start-up,
  * a new entry) is published after the index check and its bodies are verified in the background,
  * a body being hashed on its first request if the background pass has not reached it, so a damaged
- * body is never sent (the core answers 503 for it).
+ * body is never sent (the core answers 503 for it). HPACK fragments are checked against their
+ * header blocks alongside (and on first use over HTTP/2): a replacement with a wrong one is refused,
+ * and a live generation's wrong one is logged once and replaced in HTTP/2 responses by the block's
+ * conversion.
  *
  * <p>Ahead of a switch: an entry {@code .next.NAME} names the file NAME is about to be switched to.
  * Its file is opened and verified in the background while NAME keeps serving; when NAME then leads
@@ -124,6 +127,14 @@ public final class VhostRegistry implements Sites, AutoCloseable {
         @Override
         public void damaged(SiteGeneration generation, int representation, String problem) {
             bodyDamaged(generation, problem);
+        }
+
+        @Override
+        public void hpackDamaged(SiteGeneration generation, int representation, String problem) {
+            if (table.byName().get(generation.site()) == generation) {
+                log.log("vhost " + generation.site() + ": " + generation.file() + ": " + problem
+                        + "; HTTP/2 responses carry the fields converted from the header block instead");
+            }
         }
     };
     /** Null until set up off the start-up path (loading JNA takes about 0.2 s), and when read leases cannot be used here. */
@@ -690,18 +701,21 @@ public final class VhostRegistry implements Sites, AutoCloseable {
         }
     }
 
-    /** Checks the remaining bodies of a live generation in the background; each damaged one is logged (once) and answered 503. */
+    /**
+     * Checks the remaining bodies and HPACK fragments of a live generation in the background; each damaged body is logged
+     * (once) and answered 503, each wrong fragment logged (once) and replaced by its block's conversion.
+     */
     private void verifyInBackground(SiteGeneration generation) {
         submit(() -> verifyHolding(generation));
     }
 
-    /** Verifies every body while holding the generation, so it stays mapped; -1 if it was retired (or unmapped) meanwhile. */
+    /** Verifies every body and HPACK fragment while holding the generation, so it stays mapped; -1 if it was retired (or unmapped) meanwhile. */
     private static int verifyHolding(SiteGeneration generation) {
         if (!generation.tryRetain()) {
             return -1;
         }
         try {
-            return generation.verifyBodies();
+            return generation.verifyRepresentations();
         } catch (RuntimeException | Error e) {
             // Unmapped under it, the file shrank under the mapping (which the next rescan sees), or
             // anything else: the generation is then refused rather than left pending for good.

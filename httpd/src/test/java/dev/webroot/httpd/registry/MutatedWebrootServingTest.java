@@ -115,6 +115,9 @@ class MutatedWebrootServingTest {
 
                 @Override
                 public void damaged(SiteGeneration g, int representation, String problem) {}
+
+                @Override
+                public void hpackDamaged(SiteGeneration g, int representation, String problem) {}
             });
             Sites sites = (host, offset, length) -> generation.tryRetain() ? generation : null;
             WorkspacePool pool = new WorkspacePool(sites, Limits.defaults(), DATES, AccessLog.DISABLED);
