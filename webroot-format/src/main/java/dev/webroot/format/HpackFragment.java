@@ -124,10 +124,7 @@ public final class HpackFragment {
      */
     static void convert(ByteBuffer source, int start, int length, int notModifiedEnd, int commonEnd, int contentTypeEnd,
                         Output out) {
-        if (notModifiedEnd < 0 || notModifiedEnd > commonEnd || commonEnd > contentTypeEnd || contentTypeEnd > length) {
-            throw new IllegalArgumentException("cut points " + notModifiedEnd + ", " + commonEnd + ", " + contentTypeEnd
-                    + " are out of order or beyond the block's " + length + " bytes");
-        }
+        checkCutPoints(length, notModifiedEnd, commonEnd, contentTypeEnd);
         out.reset();
         int end = start + length;
         int matchedCuts = 0;
@@ -192,16 +189,20 @@ public final class HpackFragment {
         }
     }
 
+    private static void checkCutPoints(int length, int notModifiedEnd, int commonEnd, int contentTypeEnd) {
+        if (notModifiedEnd < 0 || notModifiedEnd > commonEnd || commonEnd > contentTypeEnd || contentTypeEnd > length) {
+            throw new IllegalArgumentException("cut points " + notModifiedEnd + ", " + commonEnd + ", " + contentTypeEnd
+                    + " are out of order or beyond the block's " + length + " bytes");
+        }
+    }
+
     /**
      * Checks that {@code b[start, start + length)} is a block {@link #convert} accepts, with the same
      * message for the same first problem, without converting it. Opening a webroot checks every block
      * this way: over a byte array, the loop is a fraction of the conversion's cost on a cold JVM.
      */
     static void checkLines(byte[] b, int start, int length, int notModifiedEnd, int commonEnd, int contentTypeEnd) {
-        if (notModifiedEnd < 0 || notModifiedEnd > commonEnd || commonEnd > contentTypeEnd || contentTypeEnd > length) {
-            throw new IllegalArgumentException("cut points " + notModifiedEnd + ", " + commonEnd + ", " + contentTypeEnd
-                    + " are out of order or beyond the block's " + length + " bytes");
-        }
+        checkCutPoints(length, notModifiedEnd, commonEnd, contentTypeEnd);
         int end = start + length;
         int matchedCuts = 0;
         int line = 1;

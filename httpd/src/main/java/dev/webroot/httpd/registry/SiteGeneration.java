@@ -151,7 +151,7 @@ final class SiteGeneration implements Generation {
             return INTACT;
         }
         String problem = "HPACK fragment of " + webroot.describe(representation) + " differs from what its header block converts to";
-        if (markFragmentDamaged(representation, problem)) {
+        if (markDamaged(fragments, representation, problem)) {
             listener.hpackDamaged(this, representation, problem);
         }
         return DAMAGED;
@@ -174,15 +174,6 @@ final class SiteGeneration implements Generation {
             fromBlock[representation] = fragment;
         }
         return fragment;
-    }
-
-    private synchronized boolean markFragmentDamaged(int representation, String problem) {
-        boolean first = fragments[representation] != DAMAGED;
-        fragments[representation] = DAMAGED;
-        if (firstDamage == null) {
-            firstDamage = problem;
-        }
-        return first;
     }
 
     /** Hashes one body (through {@code digestBySpan} when given, so a body shared by several representations is read once). */
@@ -213,7 +204,7 @@ final class SiteGeneration implements Generation {
             bodies[representation] = INTACT;
             return INTACT;
         }
-        if (markDamaged(representation, problem)) {
+        if (markDamaged(bodies, representation, problem)) {
             listener.damaged(this, representation, problem);
         }
         return DAMAGED;
@@ -221,9 +212,10 @@ final class SiteGeneration implements Generation {
 
     private record Span(long offset, long length) {}
 
-    private synchronized boolean markDamaged(int representation, String problem) {
-        boolean first = bodies[representation] != DAMAGED;
-        bodies[representation] = DAMAGED;
+    /** Records a damaged body or fragment ({@code states} is {@link #bodies} or {@link #fragments}); true the first time. */
+    private synchronized boolean markDamaged(byte[] states, int representation, String problem) {
+        boolean first = states[representation] != DAMAGED;
+        states[representation] = DAMAGED;
         if (firstDamage == null) {
             firstDamage = problem;
         }
