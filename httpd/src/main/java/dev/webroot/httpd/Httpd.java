@@ -30,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import sun.misc.Signal;
 
@@ -40,6 +41,8 @@ import sun.misc.Signal;
 public final class Httpd {
     static final int EXIT_RUNTIME = 1;
     static final int EXIT_USAGE = 2;
+    /** What closing the connections may take beyond {@code --shutdown-grace}. */
+    private static final long STOP_MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(900);
 
     private final Settings settings;
     private final CountDownLatch stopRequested = new CountDownLatch(1);
@@ -355,7 +358,13 @@ public final class Httpd {
         errors.log("received " + stopReason.get() + ": no longer accepting; finishing " + model.openConnections()
                 + " open connections within " + settings.shutdownGrace().toMillis() + " ms");
         long started = System.nanoTime();
+        // The stop ends at the grace period plus one second whatever hangs, with a non-zero status.
+        Thread deadline = StopDeadline.start(settings.shutdownGrace().toNanos() + STOP_MARGIN_NANOS, line -> {
+            errors.log(line);
+            Runtime.getRuntime().halt(EXIT_RUNTIME);
+        });
         model.shutdown();
+        deadline.interrupt();
         errors.log("stopped after " + (System.nanoTime() - started) / 1_000_000 + " ms");
         return 0;
     }
