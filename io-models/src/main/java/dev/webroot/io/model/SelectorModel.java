@@ -65,8 +65,9 @@ public final class SelectorModel extends AbstractIoModel {
         }
         try {
             return SocketQueues.awaitDrained(listenerPorts, deadlineNanos) == 0;
-        } catch (IOException e) {
-            IoLog.warn(name() + " model: cannot read the socket queues (" + e.getMessage() + ")");
+        } catch (IOException | RuntimeException e) {
+            // RuntimeException: a /proc line this parser does not understand; the writer must still go on.
+            IoLog.warn(name() + " model: cannot read the socket queues (" + e + ")");
             return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
