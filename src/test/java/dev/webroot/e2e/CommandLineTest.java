@@ -54,6 +54,15 @@ class CommandLineTest {
     }
 
     @Test
+    void aHangupIgnoredAtStartIsSaidToStayIgnored() throws Exception {
+        try (Server server = Server.startIgnoringHangup(Project.exampleVhosts(), "epoll")) {
+            server.awaitLog(line -> line.equals("httpd: SIGHUP was ignored when httpd started (nohup?) and stays ignored:"
+                    + " it does not reopen the log files"), Duration.ofSeconds(5));
+            assertThat(Http.get(server.port, "www.example.com", "/").status()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void sighupReopensTheAccessLogForLogrotate() throws Exception {
         try (Server server = Server.start(Project.exampleVhosts(), "sendfile")) {
             Path log = server.accessLog();

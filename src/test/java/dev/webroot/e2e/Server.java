@@ -52,6 +52,11 @@ final class Server implements AutoCloseable {
         return start(List.of("bash", "-c", "ulimit -n " + limit + " && exec \"$@\"", "httpd"), vhosts, model, options);
     }
 
+    /** Like {@link #start}, in a process that inherits SIGHUP ignored, as under nohup. */
+    static Server startIgnoringHangup(Path vhosts, String model) throws Exception {
+        return start(List.of("bash", "-c", "trap '' HUP && exec \"$@\"", "httpd"), vhosts, model);
+    }
+
     /** Starts httpd through a prefix that ends by exec'ing the rest of the command (empty: none). */
     private static Server start(List<String> prefix, Path vhosts, String model, String... options) throws Exception {
         Path accessLog = Project.work("logs").resolve("access-" + model + "-" + System.nanoTime() + ".log");

@@ -459,7 +459,11 @@ public final class Httpd {
 
     private static void handle(String name, ErrorLog errors, sun.misc.SignalHandler handler) {
         try {
-            Signal.handle(new Signal(name), handler);
+            // The JVM keeps a signal the parent ignored (nohup ignores SIGHUP) ignored, whatever the handler.
+            if (Signal.handle(new Signal(name), handler) == sun.misc.SignalHandler.SIG_IGN) {
+                errors.log("SIG" + name + " was ignored when httpd started (nohup?) and stays ignored: "
+                        + ("HUP".equals(name) ? "it does not reopen the log files" : "it does not stop the server"));
+            }
         } catch (IllegalArgumentException e) {
             errors.log("cannot handle SIG" + name + " (" + e.getMessage() + "); the JVM's default applies");
         }
