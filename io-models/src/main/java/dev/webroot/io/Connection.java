@@ -49,6 +49,16 @@ public interface Connection {
     /** The peer closed its sending side. */
     void readEof(long now);
 
+    /**
+     * Whether the peer may still send after the connection asked to close: bytes received and not
+     * consumed, or a request that may still be followed (a body, pipelined requests). When false
+     * and the socket holds no unread byte, a model may close at once instead of lingering, since
+     * the kernel then answers with a FIN, not a reset. The default always lingers.
+     */
+    default boolean peerMaySend() {
+        return true;
+    }
+
     Operation nextWrite();
 
     /** What to write now, in order; valid until the next call to {@link #written}. */

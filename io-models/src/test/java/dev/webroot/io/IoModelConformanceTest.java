@@ -333,6 +333,33 @@ class IoModelConformanceTest {
         }
     }
 
+    @Test
+    void epollClosesAtOnceWhenThePeerSaysItSendsNothingMore() throws Exception {
+        try (TestServer server = server("epoll"); LineClient client = new LineClient(server.address)) {
+            client.send("GET 10 0\nCLOSE\n");
+            assertAnswer(client, 10, 0);
+            assertThat(client.drainToEnd()).isZero();
+            // The client keeps its socket open: a lingering server would hold the connection for seconds.
+            long start = System.nanoTime();
+            awaitTrue(() -> server.model.openConnections() == 0, "the connection closed without lingering");
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("lingering lasts 2 s").isLessThan(Duration.ofSeconds(1));
+        }
+    }
+
+    @ParameterizedTest
+    @FieldSource("MODELS")
+    void aPeerThatSaysItIsDoneButLeftInputUnreadStillGetsItsWholeAnswer(String model) throws Exception {
+        int length = 1 << 20;
+        try (TestServer server = server(model); LineClient client = new LineClient(server.address, 16 * 1024)) {
+            // Input the server never reads as requests sits in the socket when it closes: closing outright
+            // would make the kernel reset the connection under the answer.
+            client.send("GET " + length + " 0\nCLOSE\n" + "NOP\n".repeat(16 * 1024));
+            assertThat(client.readLine()).isEqualTo("OK " + length);
+            assertThat(client.readDigest(length, 64 * 1024, 5)).isEqualTo(file.sha256(0, length));
+            assertThat(client.socket.getInputStream().read()).as("an end of stream, not a reset").isEqualTo(-1);
+        }
+    }
+
     @ParameterizedTest
     @FieldSource("MODELS")
     void closesIdleConnectionOnTimeWhileServingOthers(String model) throws Exception {

@@ -10,7 +10,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A test protocol with no I/O of its own: each line {@code GET <length> <offset>} is answered with
- * {@code OK <length>\n} (or another word than OK) and that span of the test file. An idle connection past its deadline gets
+ * {@code OK <length>\n} (or another word than OK) and that span of the test file; {@code CLOSE} asks
+ * to close, saying the peer sends nothing more, and any other line closes. An idle connection past its deadline gets
  * {@code TIMEOUT\n} and is closed; one whose output stalls past its deadline is closed. All times
  * come from the driver's {@code now}, so deadlines are a pure function of the calls made.
  */
@@ -47,6 +48,8 @@ final class LineConnection implements Connection {
     private final ArrayDeque<long[]> requests = new ArrayDeque<>();
     private final SpanOutput output = new SpanOutput();
     private boolean closing;
+    /** The peer sent {@code CLOSE}: it says it sends nothing more (whatever else it sent is ignored). */
+    private boolean peerDone;
     private long lastActivity;
     private long lastProgress;
 
@@ -115,6 +118,7 @@ final class LineConnection implements Connection {
             requests.add(new long[] {Long.parseLong(words[1]), words.length > 2 ? Long.parseLong(words[2]) : 0});
         } else {
             closing = true;
+            peerDone |= words[0].equals("CLOSE");
         }
     }
 
@@ -123,6 +127,11 @@ final class LineConnection implements Connection {
         enter();
         closing = true;
         exit();
+    }
+
+    @Override
+    public boolean peerMaySend() {
+        return !peerDone;
     }
 
     @Override

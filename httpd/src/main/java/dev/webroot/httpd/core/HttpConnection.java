@@ -43,6 +43,8 @@ public final class HttpConnection implements Connection {
     private boolean closed;
     private boolean eof;
     private boolean servedAny;
+    /** The last request asked to close the connection and was answered without an error. */
+    private boolean peerDone;
     private long openedNanos;
     private long headStartNanos;
     private long idleSinceNanos;
@@ -136,6 +138,11 @@ public final class HttpConnection implements Connection {
         }
         eof = true;
         advance(now);
+    }
+
+    @Override
+    public boolean peerMaySend() {
+        return http2 != null || !peerDone || start != end;
     }
 
     @Override
@@ -298,6 +305,8 @@ public final class HttpConnection implements Connection {
             } else {
                 requests++;
                 closing = ws.planner.plan(head, x, requests >= pool.limits.maxRequestsPerConnection());
+                // A client that asked to close sends nothing more; one refused (a body, say) may still be sending.
+                peerDone = closing && !ResponsePlanner.persistent(head) && x.status() < 400;
                 start += result;
                 headStartNanos = now;
             }

@@ -168,7 +168,7 @@ final class ResponsePlanner {
     }
 
     /** HTTP/1.1 persists unless {@code close}; HTTP/1.0 only with {@code keep-alive} (RFC 9112 §9.3). */
-    private static boolean persistent(RequestHead head) {
+    static boolean persistent(RequestHead head) {
         boolean close = false;
         boolean keepAlive = false;
         byte[] b = head.buffer;

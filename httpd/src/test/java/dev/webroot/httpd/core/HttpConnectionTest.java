@@ -191,6 +191,29 @@ class HttpConnectionTest {
                 PLAIN_200 + "Connection: close\r\n\r\nhello world\n");
         assertThat(d.closeRequested).isTrue();
         assertThat(d.connection.nextRead()).isEqualTo(Operation.CLOSE);
+        assertThat(d.connection.peerMaySend()).as("the request after it is unread").isTrue();
+        sites.assertBalanced();
+    }
+
+    @Test
+    void aClientThatAskedToCloseAndWasAnsweredSendsNothingMore() {
+        Driver done = answers("GET /plain.txt HTTP/1.1\r\nHost: site.test\r\nConnection: close\r\n\r\n",
+                PLAIN_200 + "Connection: close\r\n\r\nhello world\n");
+        assertThat(done.closeRequested).isTrue();
+        assertThat(done.connection.peerMaySend()).isFalse();
+
+        // Refused for its body, which may still be on its way.
+        Driver http10 = answers("GET /plain.txt HTTP/1.0\r\n\r\n", PLAIN_200 + "Connection: close\r\n\r\nhello world\n");
+        assertThat(http10.connection.peerMaySend()).isFalse();
+
+        Driver refused = driver().feed("GET /plain.txt HTTP/1.1\r\nHost: site.test\r\nContent-Length: 9\r\n"
+                + "Connection: close\r\n\r\n");
+        assertThat(refused.output()).startsWith("HTTP/1.1 413 ");
+        assertThat(refused.closeRequested).isTrue();
+        assertThat(refused.connection.peerMaySend()).isTrue();
+
+        Driver keptOpen = answers(GET_PLAIN, PLAIN_200 + "\r\nhello world\n");
+        assertThat(keptOpen.connection.peerMaySend()).isTrue();
         sites.assertBalanced();
     }
 
@@ -214,6 +237,7 @@ class HttpConnectionTest {
         Driver d = new Driver(connection(limits)).feed(GET_PLAIN + GET_PLAIN + GET_PLAIN);
         assertThat(d.output()).isEqualTo(PLAIN_200 + "\r\nhello world\n" + PLAIN_200 + "Connection: close\r\n\r\nhello world\n");
         assertThat(d.closeRequested).isTrue();
+        assertThat(d.connection.peerMaySend()).as("closed by the server's limit, with a request pipelined").isTrue();
         sites.assertBalanced();
     }
 

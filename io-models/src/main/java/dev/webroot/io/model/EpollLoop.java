@@ -321,7 +321,6 @@ final class EpollLoop implements Runnable {
         Connection connection;
         String remote = "unknown";
         try {
-            os.noDelay(fd);
             remote = os.acceptedPeer();
             connection = factory.open(remote);
         } catch (Throwable e) {
@@ -442,9 +441,14 @@ final class EpollLoop implements Runnable {
         }
     }
 
-    /** The connection asked to close: at once if the peer's input has ended, else by lingering (see {@link Driver}). */
+    /**
+     * The connection asked to close: at once if the peer's input has ended, or if the peer will send
+     * nothing more and nothing unread waits (as nginx skips its lingering close then), else by
+     * lingering (see {@link Driver}), which costs a shutdown, a wakeup and two reads more.
+     */
     private void closeGracefully(Client s, long now) {
-        if (s.inputEnded || os.shutdownOutput(s.fd) < 0) {
+        if (s.inputEnded || (!s.connection.peerMaySend() && os.peek(s.fd, readScratch) <= 0)
+                || os.shutdownOutput(s.fd) < 0) {
             close(s);
             return;
         }

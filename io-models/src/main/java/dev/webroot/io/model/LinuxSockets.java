@@ -69,6 +69,8 @@ final class LinuxSockets implements AutoCloseable {
     private static final int EPOLL_CTL_ADD = 1;
     private static final int EPOLL_CTL_DEL = 2;
     private static final int MSG_NOSIGNAL = 0x4000;
+    private static final int MSG_PEEK = 0x2;
+    private static final int MSG_DONTWAIT = 0x40;
     private static final int SHUT_WR = 1;
     private static final int SOCKADDR_BYTES = 28;
     /** struct msghdr on 64-bit Linux: name, namelen (padded), iov, iovlen, control, controllen, flags (padded). */
@@ -110,6 +112,7 @@ final class LinuxSockets implements AutoCloseable {
     private static final MemorySegment READ = function("read");
     private static final MemorySegment WRITE = function("write");
     private static final MemorySegment SENDMSG = function("sendmsg");
+    private static final MemorySegment RECV = function("recv");
     private static final MemorySegment CLOSE = function("close");
     private static final MemorySegment SHUTDOWN = function("shutdown");
     private static final MemorySegment EPOLL_CREATE1 = function("epoll_create1");
@@ -192,7 +195,7 @@ final class LinuxSockets implements AutoCloseable {
         return MemorySegment.ofAddress(callFromAnyThread(STRERROR, errno, 0, 0)).reinterpret(1024).getString(0);
     }
 
-    /** A non-blocking listening socket bound to {@code at} with SO_REUSEADDR; returns its descriptor. */
+    /** A non-blocking listening socket bound to {@code at} with SO_REUSEADDR, TCP_NODELAY and the unsent-bytes cap; returns its descriptor. */
     int listen(InetSocketAddress at, int backlog) throws IOException {
         byte[] ip = at.getAddress().getAddress();
         int family = ip.length == 4 ? AF_INET : AF_INET6;
@@ -206,6 +209,10 @@ final class LinuxSockets implements AutoCloseable {
             }
             if (setOption(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, NOT_SENT_LOW_WATER) < 0) {
                 throw failure("setsockopt(TCP_NOTSENT_LOWAT)");
+            }
+            // Accepted sockets inherit it, which saves a call per connection.
+            if (setOption(fd, IPPROTO_TCP, TCP_NODELAY, 1) < 0) {
+                throw failure("setsockopt(TCP_NODELAY)");
             }
             address.fill((byte) 0);
             address.set(ValueLayout.JAVA_SHORT, 0, (short) family);
@@ -242,8 +249,9 @@ final class LinuxSockets implements AutoCloseable {
                 || (int) call(FCNTL, fd, F_SETFD, FD_CLOEXEC, 0, 0) < 0) {
             throw failure("fcntl on descriptor " + fd);
         }
-        // A Unix socket refuses the option: it is left uncapped.
+        // A Unix socket refuses both options: it is left uncapped, and has no Nagle's algorithm to turn off.
         setOption(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, NOT_SENT_LOW_WATER);
+        setOption(fd, IPPROTO_TCP, TCP_NODELAY, 1);
     }
 
     private int intOption(int fd, int name, String what) throws IOException {
@@ -288,10 +296,6 @@ final class LinuxSockets implements AutoCloseable {
         }
     }
 
-    /** Turns Nagle's algorithm off: responses leave whole, at once. */
-    int noDelay(int fd) {
-        return setOption(fd, IPPROTO_TCP, TCP_NODELAY, 1);
-    }
 
     private int setOption(int fd, int level, int name, int value) {
         option.set(I, 0, value);
@@ -301,6 +305,11 @@ final class LinuxSockets implements AutoCloseable {
     /** Reads into native memory: bytes read, 0 at end of input, or {@code -errno}. */
     long read(int fd, MemorySegment into, long max) {
         return orErrno(nonBlockingCall(READ, fd, into.address(), max, 0, 0));
+    }
+
+    /** Looks at the next input byte without taking it: 1 if one waits, 0 at end of input, or {@code -errno} ({@code EAGAIN}: none yet). */
+    long peek(int fd, MemorySegment into) {
+        return orErrno(nonBlockingCall(RECV, fd, into.address(), 1, MSG_PEEK | MSG_DONTWAIT, 0));
     }
 
     /**
