@@ -13,7 +13,8 @@ import java.nio.ByteBuffer;
  * {@link #nextRead}: on {@code PROCEED} read into {@link #readBuffer()} and report with {@link #read} or
  * {@link #readEof}. {@code CLOSE} from either means close the socket: if the peer has not ended its
  * input, the model closes it lingering (output shut down, input discarded for a bounded time), so
- * that unread input cannot make the kernel reset the connection under its last response. Enforce
+ * that unread input cannot make the kernel reset the connection under its last response, unless
+ * {@link #peerMaySend} says the peer is done and the socket holds nothing unread. Enforce
  * {@link #deadline()} by calling {@link #timedOut} once it has passed.
  *
  * <p>Whatever a call raises (an {@link InternalError} from a mapped file that faults included) closes
