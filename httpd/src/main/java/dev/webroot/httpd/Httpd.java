@@ -358,7 +358,7 @@ public final class Httpd {
         errors.log("received " + stopReason.get() + ": no longer accepting; finishing " + model.openConnections()
                 + " open connections within " + settings.shutdownGrace().toMillis() + " ms");
         long started = System.nanoTime();
-        // The stop ends at the grace period plus one second whatever hangs, with a non-zero status.
+        // Whatever hangs, the stop ends 0.9 s after the grace period, with a non-zero status.
         Thread deadline = StopDeadline.start(settings.shutdownGrace().toNanos() + STOP_MARGIN_NANOS, line -> {
             errors.log(line);
             Runtime.getRuntime().halt(EXIT_RUNTIME);

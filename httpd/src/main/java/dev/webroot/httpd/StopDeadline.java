@@ -22,8 +22,15 @@ final class StopDeadline {
             } catch (InterruptedException e) {
                 return;
             }
+            String running;
+            try {
+                running = busyThreads();
+            } catch (Throwable e) {
+                // The process must end even if the threads cannot be listed (out of memory, say).
+                running = "threads not listed: " + e;
+            }
             onExpiry.accept("the orderly stop did not finish within " + TimeUnit.NANOSECONDS.toMillis(nanos)
-                    + " ms (still running: " + busyThreads() + "); exiting now");
+                    + " ms (still running: " + running + "); exiting now");
         });
     }
 

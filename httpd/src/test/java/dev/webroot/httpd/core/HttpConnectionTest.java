@@ -202,10 +202,10 @@ class HttpConnectionTest {
         assertThat(done.closeRequested).isTrue();
         assertThat(done.connection.peerMaySend()).isFalse();
 
-        // Refused for its body, which may still be on its way.
         Driver http10 = answers("GET /plain.txt HTTP/1.0\r\n\r\n", PLAIN_200 + "Connection: close\r\n\r\nhello world\n");
         assertThat(http10.connection.peerMaySend()).isFalse();
 
+        // Refused for its body, which may still be on its way.
         Driver refused = driver().feed("GET /plain.txt HTTP/1.1\r\nHost: site.test\r\nContent-Length: 9\r\n"
                 + "Connection: close\r\n\r\n");
         assertThat(refused.output()).startsWith("HTTP/1.1 413 ");
