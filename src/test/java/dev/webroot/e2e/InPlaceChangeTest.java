@@ -232,9 +232,9 @@ class InPlaceChangeTest {
      * /proc/locks and the clients have loaded that generation for 200 ms; no 200 may carry bytes
      * other than its ETag's, and no response may be cut or stalled. Then without one (the test
      * holds the file open for writing before httpd starts, so no lease can be taken) with 50 rounds
-     * 30 ms apart and GNU {@code truncate}: wrong bodies, cut responses and the time SIGTERM takes
-     * are reported, not failed, as the README says responses running in the moment of a write can
-     * then read changed bytes; but no request may be left unanswered (async model excepted, below).
+     * 30 ms apart and GNU {@code truncate}: wrong bodies and cut responses are reported, not
+     * failed, as the README says responses running in the moment of a write can then read changed
+     * bytes; but no request may be left unanswered, and SIGTERM must then end httpd with status 0.
      */
     @ParameterizedTest
     @FieldSource("MODELS")
@@ -321,12 +321,9 @@ class InPlaceChangeTest {
                     stopped ? "exited " + server.process.exitValue() + " after "
                             + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stopping) + " ms" : "did not end it within 11 s");
             assertThat(unleased.ok.get()).isPositive();
-            // The async model is left out: in about one run in four one request there is left unanswered
-            // and SIGTERM does not end the process (a channel's close waits for a lock that is never
-            // released), which the README reports as not yet fixed.
-            if (!model.equals("async")) {
-                assertThat(unleased.stalled.get()).as("requests left unanswered: a response cut by the truncation must end its connection").isZero();
-            }
+            assertThat(unleased.stalled.get()).as("requests left unanswered: a response cut by the truncation must end its connection").isZero();
+            assertThat(stopped).as("SIGTERM ended httpd; log: %s", server.errorLog()).isTrue();
+            assertThat(server.process.exitValue()).as("exit status after SIGTERM; log: %s", server.errorLog()).isZero();
         }
     }
 

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousSocketChannel;
 import java.nio.channels.CompletionHandler;
+import java.nio.channels.FileChannel;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -18,6 +19,13 @@ import java.util.concurrent.TimeUnit;
  * arena acquired for good, so a webroot mapping could never be unmapped. Output with direct
  * buffers is therefore copied into a pooled staging buffer (heap buffers go as they are), and a
  * direct read buffer is filled through a small heap buffer.
+ *
+ * <p>File spans are staged with a positional read of the file, not copied from its mapping. A copy
+ * from a mapping whose file was truncated faults, and HotSpot raises that fault's
+ * {@link InternalError} at the thread's next safepoint poll, which can fall inside the channel's
+ * {@code write} after it has taken its close lock: the channel could then never be closed, and the
+ * thread would hang in {@code close}. A read past the file's new end is only short, and ends the
+ * connection like any I/O error.
  */
 final class AsyncDriver extends ThreadedDriver {
     static final int GATHER_BUFFERS = 16;
@@ -97,9 +105,11 @@ final class AsyncDriver extends ThreadedDriver {
             switch (next()) {
                 case WRITE -> {
                     Output output = connection.output();
-                    gathered = gather.fill(output, GatheringWrite.firstPending(output), output.segmentCount());
+                    int from = GatheringWrite.firstPending(output);
+                    gathered = gather.fill(output, from, output.segmentCount());
                     if (holdsDirect(gather.buffers(), gathered)) {
-                        gathered = stage(gather.buffers(), gathered);
+                        gather.clear(gathered);
+                        gathered = stage(output, from);
                     }
                     enter(Phase.WRITING);
                     socket.write(gather.buffers(), 0, gathered, 0, TimeUnit.MILLISECONDS, this, onWrite);
@@ -153,8 +163,11 @@ final class AsyncDriver extends ThreadedDriver {
         return false;
     }
 
-    /** Copies as much of the gathered buffers as fits into the staging buffer; it becomes the only one. */
-    private int stage(ByteBuffer[] buffers, int n) {
+    /**
+     * Copies as much of the output from segment {@code from} on as fits into the staging buffer, file
+     * spans by reading the file; the staging buffer becomes the only buffer to write.
+     */
+    private int stage(Output output, int from) throws IOException {
         if (writeStaging == null) {
             writeStaging = stagingPool.acquire();
             writeStagingPooled = writeStaging != null;
@@ -163,15 +176,31 @@ final class AsyncDriver extends ThreadedDriver {
             }
         }
         ByteBuffer staging = writeStaging.clear();
-        for (int i = 0; i < n && staging.hasRemaining(); i++) {
-            ByteBuffer buffer = buffers[i];
-            int length = Math.min(staging.remaining(), buffer.remaining());
-            staging.put(staging.position(), buffer, buffer.position(), length);
-            staging.position(staging.position() + length);
+        for (int i = from; i < output.segmentCount() && staging.hasRemaining(); i++) {
+            int length = (int) Math.min(staging.remaining(), output.remaining(i));
+            if (output.isFileSpan(i)) {
+                readSpan(output.channel(i), output.filePosition(i), staging.limit(staging.position() + length));
+                staging.limit(staging.capacity());
+            } else {
+                ByteBuffer buffer = output.buffer(i);
+                staging.put(staging.position(), buffer, buffer.position(), length);
+                staging.position(staging.position() + length);
+            }
         }
-        gather.clear(n);
-        buffers[0] = staging.flip();
+        gather.buffers()[0] = staging.flip();
         return 1;
+    }
+
+    /** Fills {@code into} from the file at {@code position}; a file that ends first was truncated under the response. */
+    private static void readSpan(FileChannel file, long position, ByteBuffer into) throws IOException {
+        long at = position;
+        while (into.hasRemaining()) {
+            int n = file.read(into, at);
+            if (n <= 0) {
+                throw new TruncatedFileException(at);
+            }
+            at += n;
+        }
     }
 
     private void unstage(int n) {

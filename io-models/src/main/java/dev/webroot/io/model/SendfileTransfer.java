@@ -2,6 +2,7 @@ package dev.webroot.io.model;
 
 import dev.webroot.io.Output;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.channels.SocketChannel;
 
 /**
@@ -28,7 +29,14 @@ final class SendfileTransfer implements BodyTransfer, BodyTransfer.Sender {
             return gather.write(output, first, large, socket);
         }
         long count = Math.min(output.remaining(first), MAX_CHUNK);
-        return output.channel(first).transferTo(output.filePosition(first), count, socket);
+        long position = output.filePosition(first);
+        FileChannel file = output.channel(first);
+        long sent = file.transferTo(position, count, socket);
+        // transferTo sends nothing both to a full socket and from past the file's end.
+        if (sent == 0 && file.size() <= position) {
+            throw new TruncatedFileException(position);
+        }
+        return sent;
     }
 
     @Override
