@@ -185,6 +185,25 @@ abstract class AbstractIoModel implements IoModel {
      */
     static final long ACCEPT_RETRY_MILLIS = 100;
 
+    /**
+     * Caps the unsent bytes of a listener a JDK channel opened, as the epoll model caps its own, so
+     * that a peer that reads nothing costs a bounded copy; where that fails, says so and serves on.
+     */
+    static InetSocketAddress capUnsentBytes(InetSocketAddress bound) {
+        try {
+            LinuxSockets.requireSupported();
+            try (LinuxSockets os = new LinuxSockets()) {
+                if (!os.capUnsentBytesOfListener(bound)) {
+                    IoLog.warn("no listening socket bound to " + bound + " among this process's descriptors:"
+                            + " its unsent bytes are not capped");
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            IoLog.warn("cannot cap the unsent bytes of the listener on " + bound + " (" + e.getMessage() + ")");
+        }
+        return bound;
+    }
+
     static <C extends NetworkChannel> C reuseAddress(C channel) throws IOException {
         channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
         return channel;

@@ -16,9 +16,13 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
- * The Linux socket and epoll calls of the {@code epoll} model, made through the FFM linker with no
+ * The Linux socket and epoll calls of the {@code epoll} model (and the one socket option the other
+ * models set on their listeners that the JDK does not offer), made through the FFM linker with no
  * JDK channel in between. Each instance is used by one thread at a time: it owns the memory that
  * records {@code errno} and the scratch space for addresses, options and messages. Calls that may fail with an
  * expected error ({@code EAGAIN}, a reset peer) return {@code -errno} instead of throwing.
@@ -51,6 +55,7 @@ final class LinuxSockets implements AutoCloseable {
     private static final int SO_REUSEADDR = 2;
     private static final int SO_TYPE = 3;
     private static final int SO_ACCEPTCONN = 30;
+    private static final int SO_DOMAIN = 39;
     private static final int F_GETFL = 3;
     private static final int F_SETFL = 4;
     private static final int F_SETFD = 2;
@@ -252,6 +257,39 @@ final class LinuxSockets implements AutoCloseable {
         // A Unix socket refuses both options: it is left uncapped, and has no Nagle's algorithm to turn off.
         setOption(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, NOT_SENT_LOW_WATER);
         setOption(fd, IPPROTO_TCP, TCP_NODELAY, 1);
+    }
+
+    /**
+     * Caps the unsent bytes of this process's listening socket bound to {@code bound}, one that a
+     * JDK channel opened: the JDK has no such option and does not show a channel's descriptor, so it
+     * is found among the process's descriptors by what it is bound to. Returns false if none is.
+     */
+    boolean capUnsentBytesOfListener(InetSocketAddress bound) throws IOException {
+        try (DirectoryStream<Path> descriptors = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
+            for (Path descriptor : descriptors) {
+                int fd = Integer.parseInt(descriptor.getFileName().toString());
+                if (isListenerBoundTo(descriptor, fd, bound)) {
+                    if (setOption(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, NOT_SENT_LOW_WATER) < 0) {
+                        throw failure("setsockopt(TCP_NOTSENT_LOWAT)");
+                    }
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private boolean isListenerBoundTo(Path descriptor, int fd, InetSocketAddress bound) {
+        try {
+            if (!Files.readSymbolicLink(descriptor).toString().startsWith("socket:")) {
+                return false;
+            }
+            int domain = intOption(fd, SO_DOMAIN, "SO_DOMAIN");
+            return (domain == AF_INET || domain == AF_INET6) && intOption(fd, SO_ACCEPTCONN, "SO_ACCEPTCONN") == 1
+                    && bound.equals(localAddress(fd));
+        } catch (IOException closedMeanwhile) {
+            return false;
+        }
     }
 
     private int intOption(int fd, int name, String what) throws IOException {

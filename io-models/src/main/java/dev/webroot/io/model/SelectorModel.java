@@ -53,8 +53,8 @@ public final class SelectorModel extends AbstractIoModel {
     SocketAddress openListener(InetSocketAddress address, int backlog, ConnectionFactory factory) throws IOException {
         ServerSocketChannel listener = ServerSocketChannel.open();
         listeners.add(new Listener<>(listener, factory));
-        SocketAddress bound = reuseAddress(listener).bind(address, backlog).getLocalAddress();
-        listenerPorts.add(((InetSocketAddress) bound).getPort());
+        InetSocketAddress bound = capUnsentBytes((InetSocketAddress) reuseAddress(listener).bind(address, backlog).getLocalAddress());
+        listenerPorts.add(bound.getPort());
         return bound;
     }
 
