@@ -188,8 +188,12 @@ abstract class AbstractIoModel implements IoModel {
     /**
      * Caps the unsent bytes of a listener a JDK channel opened, as the epoll model caps its own, so
      * that a peer that reads nothing costs a bounded copy; where that fails, says so and serves on.
+     * The option and {@code /proc/self/fd} are Linux's: elsewhere the listener stays uncapped.
      */
     static InetSocketAddress capUnsentBytes(InetSocketAddress bound) {
+        if (!System.getProperty("os.name").startsWith("Linux")) {
+            return bound;
+        }
         try {
             LinuxSockets.requireSupported();
             try (LinuxSockets os = new LinuxSockets()) {
