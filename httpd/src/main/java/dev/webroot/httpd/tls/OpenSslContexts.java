@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -73,13 +74,16 @@ final class OpenSslContexts implements TlsEngine {
     private final AtomicLong liveConnections = new AtomicLong();
     private volatile SessionContext session;
     private volatile CertificateIndex prunedFor;
+    /** Nanoseconds, as {@link System#nanoTime}: when ticket keys and retired contexts are due. */
+    private final LongSupplier clock;
 
     /**
      * @param index     the certificates to serve, read at each handshake
      * @param protocols the ALPN protocols on offer, in order of preference
+     * @param clock     nanoseconds, as {@link System#nanoTime}
      * @throws IllegalStateException when libssl.so.3 cannot be loaded or refuses the profile
      */
-    OpenSslContexts(Supplier<CertificateIndex> index, List<String> protocols) {
+    OpenSslContexts(Supplier<CertificateIndex> index, List<String> protocols, LongSupplier clock) {
         try {
             LibSsl.load();
         } catch (ExceptionInInitializerError e) {
@@ -91,6 +95,7 @@ final class OpenSslContexts implements TlsEngine {
         this.callbackArgument = MemorySegment.ofAddress(id);
         this.index = index;
         this.protocols = List.copyOf(protocols);
+        this.clock = clock;
         String full = LibSsl.OpenSSL_version();
         String[] words = full.split(" ");
         this.version = words.length >= 2 ? words[0] + " " + words[1] : full;
@@ -100,7 +105,7 @@ final class OpenSslContexts implements TlsEngine {
             BY_ID.remove(id);
             throw new IllegalStateException(LibSsl.LIBSSL + " (" + full + ") refused the TLS profile: " + drainErrors());
         }
-        session = new SessionContext(ctx, System.nanoTime());
+        session = new SessionContext(ctx, clock.getAsLong());
     }
 
     @Override
@@ -130,7 +135,7 @@ final class OpenSslContexts implements TlsEngine {
 
     private SessionContext sessionContext() {
         SessionContext current = session;
-        long now = System.nanoTime();
+        long now = clock.getAsLong();
         if (now - current.createdAt() < TICKET_KEY_LIFETIME) {
             return current;
         }
@@ -213,7 +218,7 @@ final class OpenSslContexts implements TlsEngine {
         if (prunedFor == current) {
             return;
         }
-        long now = System.nanoTime();
+        long now = clock.getAsLong();
         for (Iterator<Map.Entry<String, MemorySegment>> entries = byAlias.entrySet().iterator(); entries.hasNext(); ) {
             Map.Entry<String, MemorySegment> entry = entries.next();
             if (current.byAlias(entry.getKey()) == null) {

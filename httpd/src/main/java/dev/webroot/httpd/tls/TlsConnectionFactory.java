@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.SequencedMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import javax.net.ssl.X509ExtendedKeyManager;
@@ -93,7 +94,13 @@ public final class TlsConnectionFactory implements ConnectionFactory {
 
     static TlsConnectionFactory openSsl(Supplier<CertificateIndex> index, SequencedMap<String, ConnectionFactory> protocols,
             Duration handshakeTimeout, Duration sendTimeout) {
-        OpenSslContexts contexts = new OpenSslContexts(index, List.copyOf(requireSome(protocols).sequencedKeySet()));
+        return openSsl(index, protocols, handshakeTimeout, sendTimeout, System::nanoTime);
+    }
+
+    /** @param clock nanoseconds, as {@link System#nanoTime}: when session ticket keys are renewed */
+    static TlsConnectionFactory openSsl(Supplier<CertificateIndex> index, SequencedMap<String, ConnectionFactory> protocols,
+            Duration handshakeTimeout, Duration sendTimeout, LongSupplier clock) {
+        OpenSslContexts contexts = new OpenSslContexts(index, List.copyOf(requireSome(protocols).sequencedKeySet()), clock);
         return new TlsConnectionFactory(contexts, name -> index.get().select(name) != null, protocols,
                 handshakeTimeout, sendTimeout, null);
     }

@@ -18,7 +18,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
@@ -34,6 +37,10 @@ class OpenSslConnectionTest extends TlsConnectionTest {
 
     @Override
     TlsConnectionFactory factory(boolean withDefault) {
+        return factory(withDefault, System::nanoTime);
+    }
+
+    TlsConnectionFactory factory(boolean withDefault, LongSupplier clock) {
         try {
             X509Certificate leaf = (X509Certificate) keyStore.getCertificate("site");
             PrivateKey key = (PrivateKey) keyStore.getKey("site", "secret".toCharArray());
@@ -46,7 +53,7 @@ class OpenSslConnectionTest extends TlsConnectionTest {
         } catch (Exception e) {
             throw new AssertionError(e);
         }
-        return TlsConnectionFactory.openSsl(index::get, echo(), Duration.ofSeconds(10), Duration.ofSeconds(60));
+        return TlsConnectionFactory.openSsl(index::get, echo(), Duration.ofSeconds(10), Duration.ofSeconds(60), clock);
     }
 
     private static LoadedCertificate loaded(String fileName, X509Certificate[] chain, PrivateKey key) throws Exception {
@@ -89,6 +96,60 @@ class OpenSslConnectionTest extends TlsConnectionTest {
         }
         assertThat(contexts.liveConnections()).isEqualTo(before);
         assertThat(f.completedHandshakes()).isEqualTo(300);
+    }
+
+    /**
+     * Tickets resume while their keys are under an hour old; after that a client offering one gets
+     * a full handshake, and the new ticket it is then given resumes. A resumed handshake is told
+     * by its size: the server sends no certificate and no CertificateVerify.
+     */
+    @Test
+    void ticketsResumeUntilTheirKeysAreAnHourOldThenAFullHandshakeGivesNewOnes() throws Exception {
+        AtomicLong now = new AtomicLong(System.nanoTime());
+        TlsConnectionFactory f = factory(false, now::get);
+        KeyStore trusted = KeyStore.getInstance("PKCS12");
+        trusted.load(null, null);
+        trusted.setCertificateEntry("site", keyStore.getCertificate("site"));
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
+        tmf.init(trusted);
+        // A context of its own: its session cache holds only this test's tickets.
+        SSLContext resuming = SSLContext.getInstance("TLS");
+        resuming.init(null, tmf.getTrustManagers(), null);
+        byte[] certificate = keyStore.getCertificate("site").getEncoded();
+
+        Pair first = handshake(f, resuming);
+        assertThat(first.rawFromServer.size()).as("a full handshake carries the certificate").isGreaterThan(certificate.length);
+        Pair resumed = handshake(f, resuming);
+        assertThat(resumed.rawFromServer.size()).as("resumed").isLessThan(first.rawFromServer.size() - certificate.length);
+
+        now.addAndGet(OpenSslContexts.TICKET_KEY_LIFETIME - TimeUnit.SECONDS.toNanos(1));
+        assertThat(handshake(f, resuming).rawFromServer.size()).as("resumed with keys just under an hour old")
+                .isLessThan(first.rawFromServer.size() - certificate.length);
+
+        now.addAndGet(TimeUnit.SECONDS.toNanos(2));
+        Pair afterRenewal = handshake(f, resuming);
+        assertThat(afterRenewal.rawFromServer.size()).as("full: the ticket's keys were renewed")
+                .isGreaterThan(resumed.rawFromServer.size() + certificate.length);
+        assertThat(handshake(f, resuming).rawFromServer.size()).as("the new ticket resumes")
+                .isLessThan(afterRenewal.rawFromServer.size() - certificate.length);
+    }
+
+    /** One exchange over TLS 1.3 to site.test:443 from {@code context}, which offers a ticket it holds for it. */
+    private Pair handshake(TlsConnectionFactory f, SSLContext context) {
+        SSLEngine engine = context.createSSLEngine("site.test", 443);
+        engine.setUseClientMode(true);
+        SSLParameters p = engine.getSSLParameters();
+        p.setServerNames(List.of(new SNIHostName("site.test")));
+        p.setProtocols(new String[] {"TLSv1.3"});
+        p.setApplicationProtocols(new String[] {"http/1.1"});
+        engine.setSSLParameters(p);
+        Pair pair = new Pair(engine, f.open("r"));
+        pair.send("hi\n");
+        pair.run();
+        assertThat(pair.clientFailure).isNull();
+        assertThat(pair.text()).isEqualTo("HI\n");
+        pair.server.closed();
+        return pair;
     }
 
     @Test
