@@ -63,8 +63,7 @@ final class CommandLine {
             new Option("--tls-handshake-timeout", "DURATION", "10s",
                     "Time a client has to complete the TLS handshake."),
             new Option("--tls-engine", "jdk|openssl", "jdk",
-                    "What runs TLS: the JDK's SSLEngine, or the system's OpenSSL 3 (libssl.so.3, loaded at start; "
-                            + "no TLS-ALPN-01 ACME challenges)."),
+                    "What runs TLS: the JDK's SSLEngine, or the system's OpenSSL 3 (libssl.so.3, loaded at start)."),
             new Option("--redirect-to-https", null, null,
                     "Answer every cleartext request with 308 to the same host and target on the first "
                             + "--listen-tls port (except /.well-known/acme-challenge/).", Arity.FLAG),

@@ -200,18 +200,17 @@ public final class Httpd {
                 protocols.put(TlsConnectionFactory.H2, remote -> new Http2Connection(secure, remote));
             }
             protocols.put(TlsConnectionFactory.HTTP_1_1, remote -> new HttpConnection(secure, remote));
+            alpnChallenges = tls.acme() == null ? null : new AlpnChallenges();
             if (tls.openSsl()) {
                 try {
                     tlsFactory = TlsConnectionFactory.openSsl(certificates, protocols, tls.handshakeTimeout(),
-                            settings.sendTimeout());
+                            settings.sendTimeout(), alpnChallenges);
                 } catch (IllegalStateException e) {
                     errors.log("--tls-engine openssl: " + e.getMessage());
                     model.shutdown();
                     return EXIT_RUNTIME;
                 }
             } else {
-                // TLS-ALPN-01 answers come from the JDK engine's challenge context only.
-                alpnChallenges = tls.acme() == null ? null : new AlpnChallenges();
                 tlsFactory = new TlsConnectionFactory(certificates.keyManager(), certificates::hasCertificateFor,
                         protocols, tls.handshakeTimeout(), settings.sendTimeout(), alpnChallenges);
             }

@@ -61,7 +61,7 @@ final class AcmeClient {
     /**
      * @param trust PEM trust anchors for the CA's HTTPS certificate, or null for the JDK's
      * @param http where HTTP-01 answers are published, or null when there is no cleartext listener
-     * @param alpn where TLS-ALPN-01 certificates are published, or null when TLS-ALPN-01 cannot be answered
+     * @param alpn where TLS-ALPN-01 certificates are published
      */
     AcmeClient(URI directory, Path trust, KeyPair accountKey, String email, ChallengeResponder http,
             AlpnChallenges alpn) throws IOException, GeneralSecurityException {
@@ -202,11 +202,6 @@ final class AcmeClient {
             challenge = httpChallenge;
             withdraw = () -> http.withdraw(httpChallenge.getToken());
         } else {
-            if (alpn == null) {
-                throw new AcmeException("no challenge for " + name + " can be answered: http-01 "
-                        + (http == null ? "needs a cleartext listener" : "is not offered by the CA")
-                        + ", and tls-alpn-01 needs --tls-engine jdk");
-            }
             TlsAlpn01Challenge alpnChallenge = authorization.findChallenge(TlsAlpn01Challenge.class)
                     .orElseThrow(() -> new AcmeException("the CA offers neither http-01"
                             + (http == null ? " (and there is no cleartext listener for it)" : "")

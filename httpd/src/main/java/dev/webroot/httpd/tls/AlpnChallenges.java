@@ -17,7 +17,8 @@ import javax.net.ssl.X509ExtendedKeyManager;
 public final class AlpnChallenges {
     public static final String ACME_TLS_1 = "acme-tls/1";
 
-    private record Pending(X509Certificate certificate, PrivateKey key) {}
+    /** A challenge certificate (self-signed, with the acmeIdentifier extension) and its key. */
+    record Pending(X509Certificate certificate, PrivateKey key) {}
 
     private final Map<String, Pending> pending = new ConcurrentHashMap<>();
     private final X509ExtendedKeyManager keyManager = new ChallengeKeyManager();
@@ -33,6 +34,11 @@ public final class AlpnChallenges {
 
     boolean has(String name) {
         return name != null && pending.containsKey(name);
+    }
+
+    /** The challenge pending for {@code name}, or null. */
+    Pending pending(String name) {
+        return name == null ? null : pending.get(name);
     }
 
     X509ExtendedKeyManager keyManager() {

@@ -38,10 +38,10 @@ final class OpenSslConnection extends TlsConnection {
 
     @Override
     void start(String serverName, boolean offersAcmeTls) throws SSLException {
-        // The servername callback chooses the certificate from the hello OpenSSL parses itself; no
-        // acme-tls/1 is ever agreed on (the ALPN callback offers only the factory's protocols).
+        // The servername callback chooses the certificate from the hello OpenSSL parses itself,
+        // except for a TLS-ALPN-01 challenge, whose context the pre-check's reading chooses.
         LibSsl.ERR_clear_error();
-        MemorySegment created = contexts.newSsl();
+        MemorySegment created = contexts.newSsl(serverName, offersAcmeTls);
         if (MemorySegment.NULL.equals(created)) {
             LibSsl.ERR_clear_error();
             throw new SSLException("SSL_new failed");

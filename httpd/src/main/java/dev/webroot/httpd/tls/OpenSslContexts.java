@@ -11,6 +11,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -36,7 +37,10 @@ import java.util.function.Supplier;
  * per-certificate contexts are built from the store's parsed chain and key (DER, so OpenSSL sees
  * exactly what the store checked) on first use of each loaded version; a version the store no
  * longer resolves is dropped, and freed a minute later (SSL objects that use it hold their own
- * reference). The ALPN callback picks as the JDK engine does.
+ * reference). The ALPN callback picks as the JDK engine does. A hello offering {@code acme-tls/1}
+ * for a name with a pending TLS-ALPN-01 challenge starts instead in a context made for that
+ * handshake from the challenge certificate, whose callbacks (told apart by their argument) keep it
+ * and agree on {@code acme-tls/1} only.
  *
  * <p>Resumption is by stateless tickets only (no server-side session cache). OpenSSL makes the
  * ticket keys at random when a context is created and keeps them in memory; the session context is
@@ -58,6 +62,8 @@ final class OpenSslContexts implements TlsEngine {
 
     /** Callbacks find their contexts by the id passed as their argument. */
     private static final Map<Long, OpenSslContexts> BY_ID = new ConcurrentHashMap<>();
+    /** The same for the contexts of TLS-ALPN-01 handshakes, whose ids differ from their engine's. */
+    private static final Map<Long, OpenSslContexts> BY_CHALLENGE_ID = new ConcurrentHashMap<>();
     private static final AtomicLong IDS = new AtomicLong();
 
     private record Retired(MemorySegment ctx, long at) {}
@@ -66,6 +72,8 @@ final class OpenSslContexts implements TlsEngine {
 
     private final long id;
     private final MemorySegment callbackArgument;
+    private final MemorySegment challengeArgument;
+    private final AlpnChallenges challenges;
     private final Supplier<CertificateIndex> index;
     private final List<String> protocols;
     private final String version;
@@ -81,9 +89,12 @@ final class OpenSslContexts implements TlsEngine {
      * @param index     the certificates to serve, read at each handshake
      * @param protocols the ALPN protocols on offer, in order of preference
      * @param clock     nanoseconds, as {@link System#nanoTime}
+     * @param challenges the TLS-ALPN-01 certificates to present to hellos offering {@code acme-tls/1},
+     *     or null
      * @throws IllegalStateException when libssl.so.3 cannot be loaded or refuses the profile
      */
-    OpenSslContexts(Supplier<CertificateIndex> index, List<String> protocols, LongSupplier clock) {
+    OpenSslContexts(Supplier<CertificateIndex> index, List<String> protocols, LongSupplier clock,
+            AlpnChallenges challenges) {
         try {
             LibSsl.load();
         } catch (ExceptionInInitializerError e) {
@@ -93,6 +104,9 @@ final class OpenSslContexts implements TlsEngine {
         }
         this.id = IDS.incrementAndGet();
         this.callbackArgument = MemorySegment.ofAddress(id);
+        long challengeId = IDS.incrementAndGet();
+        this.challengeArgument = MemorySegment.ofAddress(challengeId);
+        this.challenges = challenges;
         this.index = index;
         this.protocols = List.copyOf(protocols);
         this.clock = clock;
@@ -100,9 +114,11 @@ final class OpenSslContexts implements TlsEngine {
         String[] words = full.split(" ");
         this.version = words.length >= 2 ? words[0] + " " + words[1] : full;
         BY_ID.put(id, this);
-        MemorySegment ctx = newContext();
+        BY_CHALLENGE_ID.put(challengeId, this);
+        MemorySegment ctx = newContext(callbackArgument);
         if (ctx == null) {
             BY_ID.remove(id);
+            BY_CHALLENGE_ID.remove(challengeId);
             throw new IllegalStateException(LibSsl.LIBSSL + " (" + full + ") refused the TLS profile: " + drainErrors());
         }
         session = new SessionContext(ctx, clock.getAsLong());
@@ -113,9 +129,25 @@ final class OpenSslContexts implements TlsEngine {
         return new OpenSslConnection(factory, this, remoteAddress);
     }
 
-    /** A new server-side SSL object in the current session context, or NULL when OpenSSL has no memory for one. */
-    MemorySegment newSsl() {
-        MemorySegment ssl = LibSsl.SSL_new(sessionContext().ctx());
+    /**
+     * A new server-side SSL object, or NULL when OpenSSL has no memory for one (or refuses a
+     * challenge certificate). It starts in the current session context; a hello offering
+     * {@code acme-tls/1} for a name with a pending TLS-ALPN-01 challenge gets a context of its own
+     * that presents the challenge certificate and agrees on that protocol only.
+     */
+    MemorySegment newSsl(String serverName, boolean offersAcmeTls) {
+        AlpnChallenges.Pending challenge = offersAcmeTls && challenges != null ? challenges.pending(serverName) : null;
+        MemorySegment ssl;
+        if (challenge != null) {
+            MemorySegment ctx = build(new X509Certificate[] {challenge.certificate()}, challenge.key(), challengeArgument);
+            if (ctx == null) {
+                return MemorySegment.NULL;
+            }
+            ssl = LibSsl.SSL_new(ctx);
+            LibSsl.SSL_CTX_free(ctx); // the SSL object holds its own reference
+        } else {
+            ssl = LibSsl.SSL_new(sessionContext().ctx());
+        }
         if (!MemorySegment.NULL.equals(ssl)) {
             liveConnections.incrementAndGet();
         }
@@ -142,7 +174,7 @@ final class OpenSslContexts implements TlsEngine {
         synchronized (this) {
             current = session;
             if (now - current.createdAt() >= TICKET_KEY_LIFETIME) {
-                MemorySegment ctx = newContext();
+                MemorySegment ctx = newContext(callbackArgument);
                 if (ctx == null) {
                     // Keep the old keys rather than fail handshakes; the next handshake tries again.
                     LibSsl.ERR_clear_error();
@@ -156,8 +188,11 @@ final class OpenSslContexts implements TlsEngine {
         }
     }
 
-    /** A context with the profile and the callbacks, without a certificate; null if OpenSSL refuses. */
-    private MemorySegment newContext() {
+    /**
+     * A context with the profile and the callbacks, without a certificate; null if OpenSSL refuses.
+     * The callbacks get {@code argument}: the engine's id, or its id for challenge handshakes.
+     */
+    private MemorySegment newContext(MemorySegment argument) {
         LibSsl.ERR_clear_error();
         MemorySegment ctx = LibSsl.SSL_CTX_new_server();
         if (MemorySegment.NULL.equals(ctx)) {
@@ -174,8 +209,8 @@ final class OpenSslContexts implements TlsEngine {
             ok &= LibSsl.SSL_CTX_set_ciphersuites(ctx, arena.allocateFrom(TLS13_SUITES)) == 1;
             ok &= LibSsl.SSL_CTX_ctrl(ctx, LibSsl.SSL_CTRL_SET_GROUPS_LIST, 0, arena.allocateFrom(GROUPS)) == 1;
             ok &= LibSsl.SSL_CTX_callback_ctrl(ctx, LibSsl.SSL_CTRL_SET_TLSEXT_SERVERNAME_CB, Callbacks.SERVER_NAME) == 1;
-            LibSsl.SSL_CTX_ctrl(ctx, LibSsl.SSL_CTRL_SET_TLSEXT_SERVERNAME_ARG, 0, callbackArgument);
-            LibSsl.SSL_CTX_set_alpn_select_cb(ctx, Callbacks.ALPN, callbackArgument);
+            LibSsl.SSL_CTX_ctrl(ctx, LibSsl.SSL_CTRL_SET_TLSEXT_SERVERNAME_ARG, 0, argument);
+            LibSsl.SSL_CTX_set_alpn_select_cb(ctx, Callbacks.ALPN, argument);
             if (!ok) {
                 LibSsl.SSL_CTX_free(ctx);
                 return null;
@@ -242,13 +277,17 @@ final class OpenSslContexts implements TlsEngine {
     }
 
     private MemorySegment build(LoadedCertificate certificate) {
-        MemorySegment ctx = newContext();
+        return build(certificate.bundle().chain(), certificate.bundle().key(), callbackArgument);
+    }
+
+    /** A context presenting {@code chain} with {@code key}; null if OpenSSL refuses them. */
+    private MemorySegment build(X509Certificate[] chain, PrivateKey privateKey, MemorySegment argument) {
+        MemorySegment ctx = newContext(argument);
         if (ctx == null) {
             LibSsl.ERR_clear_error();
             return null;
         }
         try (Arena arena = Arena.ofConfined()) {
-            X509Certificate[] chain = certificate.bundle().chain();
             boolean ok = true;
             for (int i = 0; i < chain.length && ok; i++) {
                 byte[] der = chain[i].getEncoded();
@@ -262,7 +301,7 @@ final class OpenSslContexts implements TlsEngine {
                         : LibSsl.SSL_CTX_ctrl(ctx, LibSsl.SSL_CTRL_CHAIN_CERT, 1, x509) == 1;
                 LibSsl.X509_free(x509);
             }
-            byte[] pkcs8 = certificate.bundle().key().getEncoded();
+            byte[] pkcs8 = privateKey.getEncoded();
             MemorySegment key = ok ? LibSsl.d2i_AutoPrivateKey(pointerTo(arena, pkcs8), pkcs8.length) : MemorySegment.NULL;
             ok &= !MemorySegment.NULL.equals(key);
             if (ok) {
@@ -286,8 +325,8 @@ final class OpenSslContexts implements TlsEngine {
         return arena.allocateFrom(ADDRESS, arena.allocateFrom(JAVA_BYTE, der));
     }
 
-    /** The ALPN callback's work: the first of our protocols in the client's list, pointed to in that list. */
-    private int chooseProtocol(MemorySegment out, MemorySegment outLength, MemorySegment offered) {
+    /** The ALPN callback's work: the first of {@code ours} in the client's list, pointed to in that list. */
+    private static int chooseProtocol(List<String> ours, MemorySegment out, MemorySegment outLength, MemorySegment offered) {
         List<String> names = new ArrayList<>();
         List<Long> offsets = new ArrayList<>();
         long at = 0;
@@ -300,7 +339,7 @@ final class OpenSslContexts implements TlsEngine {
             offsets.add(at);
             at += 1 + length;
         }
-        String chosen = names.isEmpty() ? null : TlsConnectionFactory.selectProtocol(protocols, names);
+        String chosen = names.isEmpty() ? null : TlsConnectionFactory.selectProtocol(ours, names);
         if (chosen == null) {
             return LibSsl.SSL_TLSEXT_ERR_ALERT_FATAL; // OpenSSL sends no_application_protocol
         }
@@ -370,6 +409,10 @@ final class OpenSslContexts implements TlsEngine {
                 if (contexts != null) {
                     return contexts.chooseCertificate(ssl, alertCode);
                 }
+                if (BY_CHALLENGE_ID.containsKey(arg.address())) {
+                    // The challenge certificate was chosen for the name the hello's pre-check read.
+                    return LibSsl.SSL_TLSEXT_ERR_OK;
+                }
             } catch (Throwable t) {
                 // Falls through to the alert.
             }
@@ -382,8 +425,10 @@ final class OpenSslContexts implements TlsEngine {
                 int inLength, MemorySegment arg) {
             try {
                 OpenSslContexts contexts = BY_ID.get(arg.address());
-                if (contexts != null) {
-                    return contexts.chooseProtocol(out.reinterpret(ADDRESS.byteSize()), outLength.reinterpret(1),
+                List<String> ours = contexts != null ? contexts.protocols
+                        : BY_CHALLENGE_ID.containsKey(arg.address()) ? List.of(AlpnChallenges.ACME_TLS_1) : null;
+                if (ours != null) {
+                    return chooseProtocol(ours, out.reinterpret(ADDRESS.byteSize()), outLength.reinterpret(1),
                             in.reinterpret(Integer.toUnsignedLong(inLength)));
                 }
             } catch (Throwable t) {

@@ -83,26 +83,24 @@ public final class TlsConnectionFactory implements ConnectionFactory {
     /**
      * A factory whose handshakes and records OpenSSL's libssl runs (loaded at run time through the
      * foreign-function API), with the certificates of {@code store} chosen by SNI as the JDK engine
-     * chooses them. It offers no {@code acme-tls/1}: TLS-ALPN-01 challenges need the JDK engine.
+     * chooses them.
      *
+     * @param challenges the ACME TLS-ALPN-01 certificates to present to hellos offering
+     *     {@code acme-tls/1} (which is then offered too), or null to offer no such protocol
      * @throws IllegalStateException when libssl.so.3 cannot be loaded or is not OpenSSL 3
      */
     public static TlsConnectionFactory openSsl(CertificateStore store, SequencedMap<String, ConnectionFactory> protocols,
-            Duration handshakeTimeout, Duration sendTimeout) {
-        return openSsl(store::index, protocols, handshakeTimeout, sendTimeout);
-    }
-
-    static TlsConnectionFactory openSsl(Supplier<CertificateIndex> index, SequencedMap<String, ConnectionFactory> protocols,
-            Duration handshakeTimeout, Duration sendTimeout) {
-        return openSsl(index, protocols, handshakeTimeout, sendTimeout, System::nanoTime);
+            Duration handshakeTimeout, Duration sendTimeout, AlpnChallenges challenges) {
+        return openSsl(store::index, protocols, handshakeTimeout, sendTimeout, System::nanoTime, challenges);
     }
 
     /** @param clock nanoseconds, as {@link System#nanoTime}: when session ticket keys are renewed */
     static TlsConnectionFactory openSsl(Supplier<CertificateIndex> index, SequencedMap<String, ConnectionFactory> protocols,
-            Duration handshakeTimeout, Duration sendTimeout, LongSupplier clock) {
-        OpenSslContexts contexts = new OpenSslContexts(index, List.copyOf(requireSome(protocols).sequencedKeySet()), clock);
+            Duration handshakeTimeout, Duration sendTimeout, LongSupplier clock, AlpnChallenges challenges) {
+        OpenSslContexts contexts = new OpenSslContexts(index, List.copyOf(requireSome(protocols).sequencedKeySet()), clock,
+                challenges);
         return new TlsConnectionFactory(contexts, name -> index.get().select(name) != null, protocols,
-                handshakeTimeout, sendTimeout, null);
+                handshakeTimeout, sendTimeout, challenges);
     }
 
     private static SequencedMap<String, ConnectionFactory> requireSome(SequencedMap<String, ConnectionFactory> protocols) {

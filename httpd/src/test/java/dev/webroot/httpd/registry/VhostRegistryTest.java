@@ -413,8 +413,9 @@ class VhostRegistryTest {
         writer.close();
         awaitTrue(Duration.ofSeconds(5), () -> outOfService("site"));
         assertThat(logText()).contains("vhost site: " + live.toRealPath() + " was changed in place (modified, ");
-        awaitTrue(Duration.ofSeconds(5), () -> logText().contains("does not match its SHA-256"));
-        assertThat(logText()).contains("vhost site: refused: " + live.toRealPath() + ": data of /index.html (identity) does not match");
+        // The first generation's background pass may say first that the body no longer matches.
+        String refused = "vhost site: refused: " + live.toRealPath() + ": data of /index.html (identity) does not match";
+        awaitTrue(Duration.ofSeconds(5), () -> logText().contains(refused));
         assertThat(outOfService("site")).isTrue();
         assertThat(served("other")).isEqualTo("other");
 

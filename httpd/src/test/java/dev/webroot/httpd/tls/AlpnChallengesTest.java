@@ -21,23 +21,26 @@ import org.junit.jupiter.api.Test;
 /**
  * TLS-ALPN-01 on the TLS layer: a hello offering {@code acme-tls/1} for a name with a pending
  * challenge gets the challenge certificate (even for a name with no certificate of its own) and the
- * connection closes after the handshake; every other hello is served as before.
+ * connection closes after the handshake; every other hello is served as before. The JDK engine here,
+ * the OpenSSL one in {@link OpenSslAlpnChallengesTest}.
  */
 class AlpnChallengesTest {
     private static TestCertificates.Authority ca;
     private static SSLContext trustingAnything;
     private static SiteKeys site;
+    static TestCertificates.Issued siteIssued;
 
     /** The site certificate for site.test, as a key manager. */
     private record SiteKeys(javax.net.ssl.X509ExtendedKeyManager keys, X509Certificate leaf) {}
 
-    private final AlpnChallenges challenges = new AlpnChallenges();
+    final AlpnChallenges challenges = new AlpnChallenges();
     private int opened;
 
     @BeforeAll
     static void certificates() throws Exception {
         ca = TestCertificates.createAuthority("alpn test CA");
         TestCertificates.Issued issued = ca.issue(KeyType.EC, "site.test");
+        siteIssued = issued;
         java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
         store.load(null, null);
         store.setKeyEntry("site", issued.keys().getPrivate(), "x".toCharArray(), issued.chain());
@@ -60,14 +63,20 @@ class AlpnChallengesTest {
         }}, null);
     }
 
-    private TlsConnectionFactory factory() {
+    /** A factory with the JDK engine serving site.test; {@link OpenSslAlpnChallengesTest} makes an OpenSSL one. */
+    TlsConnectionFactory factory() {
+        return new TlsConnectionFactory(site.keys(), "site.test"::equals, protocols(), Duration.ofSeconds(10),
+                Duration.ofSeconds(60), challenges);
+    }
+
+    /** HTTP/1.1 as an echo protocol, counting the connections opened. */
+    LinkedHashMap<String, ConnectionFactory> protocols() {
         LinkedHashMap<String, ConnectionFactory> protocols = new LinkedHashMap<>();
         protocols.put(TlsConnectionFactory.HTTP_1_1, remote -> {
             opened++;
             return new EchoConnection();
         });
-        return new TlsConnectionFactory(site.keys(), "site.test"::equals, protocols, Duration.ofSeconds(10),
-                Duration.ofSeconds(60), challenges);
+        return protocols;
     }
 
     private static SSLEngine client(String serverName, String... protocols) {

@@ -16,12 +16,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.SequencedMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
@@ -53,10 +55,16 @@ class OpenSslConnectionTest extends TlsConnectionTest {
         } catch (Exception e) {
             throw new AssertionError(e);
         }
-        return TlsConnectionFactory.openSsl(index::get, echo(), Duration.ofSeconds(10), Duration.ofSeconds(60), clock);
+        return TlsConnectionFactory.openSsl(index::get, echo(), Duration.ofSeconds(10), Duration.ofSeconds(60), clock, null);
     }
 
-    private static LoadedCertificate loaded(String fileName, X509Certificate[] chain, PrivateKey key) throws Exception {
+    private static TlsConnectionFactory openSsl(Supplier<CertificateIndex> index,
+            SequencedMap<String, ConnectionFactory> protocols, AlpnChallenges challenges) {
+        return TlsConnectionFactory.openSsl(index, protocols, Duration.ofSeconds(10), Duration.ofSeconds(60),
+                System::nanoTime, challenges);
+    }
+
+    static LoadedCertificate loaded(String fileName, X509Certificate[] chain, PrivateKey key) throws Exception {
         PemBundle bundle = PemBundle.parse(TestCertificates.bundle(chain, key, KeyForm.PKCS8)
                 .getBytes(StandardCharsets.US_ASCII), Instant.now());
         return new LoadedCertificate(fileName, fileName + "#" + ++versions, new Identity(null, 0, 0), bundle, Instant.now());
@@ -170,7 +178,7 @@ class OpenSslConnectionTest extends TlsConnectionTest {
         files.put("a.pem", loaded("a.pem", withIssuer(a, authority), a.keys().getPrivate()));
         files.put("b.pem", loaded("b.pem", withIssuer(b, authority), b.keys().getPrivate()));
         index.set(new CertificateIndex(files, List.of()));
-        TlsConnectionFactory f = TlsConnectionFactory.openSsl(index::get, echo(), Duration.ofSeconds(10), Duration.ofSeconds(60));
+        TlsConnectionFactory f = openSsl(index::get, echo(), null);
 
         assertThat(servedTo(f, trusting, "a.test")).isEqualTo(a.chain()[0]);
         assertThat(servedTo(f, trusting, "www.b.test")).isEqualTo(b.chain()[0]);
@@ -219,9 +227,7 @@ class OpenSslConnectionTest extends TlsConnectionTest {
         CertificateIndex loaded = index.get();
         // The hello check still sees the certificate; by the time OpenSSL asks, it is gone.
         java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
-        TlsConnectionFactory f = TlsConnectionFactory.openSsl(
-                () -> reads.getAndIncrement() == 0 ? loaded : CertificateIndex.EMPTY, echo(),
-                Duration.ofSeconds(10), Duration.ofSeconds(60));
+        TlsConnectionFactory f = openSsl(() -> reads.getAndIncrement() == 0 ? loaded : CertificateIndex.EMPTY, echo(), null);
         Pair pair = new Pair(client("site.test", "http/1.1"), f.open("r"));
         pair.send("x\n");
         pair.run();
@@ -242,7 +248,7 @@ class OpenSslConnectionTest extends TlsConnectionTest {
             return new EchoConnection();
         });
         protocols.putAll(echo());
-        TlsConnectionFactory f = TlsConnectionFactory.openSsl(index::get, protocols, Duration.ofSeconds(10), Duration.ofSeconds(60));
+        TlsConnectionFactory f = openSsl(index::get, protocols, null);
         Pair h2 = new Pair(client("site.test", "http/1.1", "h2"), f.open("r"));
         h2.send("two\n");
         h2.run();
