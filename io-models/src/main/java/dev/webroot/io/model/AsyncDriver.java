@@ -106,11 +106,8 @@ final class AsyncDriver extends ThreadedDriver {
                 case WRITE -> {
                     Output output = connection.output();
                     int from = GatheringWrite.firstPending(output);
-                    gathered = gather.fill(output, from, output.segmentCount());
-                    if (holdsDirect(gather.buffers(), gathered)) {
-                        gather.clear(gathered);
-                        gathered = stage(output, from);
-                    }
+                    gathered = needsStaging(output, from) ? stage(output, from)
+                            : gather.fill(output, from, output.segmentCount());
                     enter(Phase.WRITING);
                     socket.write(gather.buffers(), 0, gathered, 0, TimeUnit.MILLISECONDS, this, onWrite);
                 }
@@ -154,10 +151,14 @@ final class AsyncDriver extends ThreadedDriver {
         }
     }
 
-    private static boolean holdsDirect(ByteBuffer[] buffers, int n) {
-        for (int i = 0; i < n; i++) {
-            if (buffers[i].isDirect()) {
-                return true;
+    /** Whether the segments one write would gather hold a file span or a direct buffer, which go staged. */
+    private static boolean needsStaging(Output output, int from) {
+        for (int i = from, n = 0; i < output.segmentCount() && n < GATHER_BUFFERS; i++) {
+            if (output.remaining(i) > 0) {
+                n++;
+                if (output.isFileSpan(i) || output.buffer(i).isDirect()) {
+                    return true;
+                }
             }
         }
         return false;
