@@ -18,6 +18,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -62,8 +63,8 @@ final class OpenSslContexts implements TlsEngine {
 
     /** Callbacks find their contexts by the id passed as their argument. */
     private static final Map<Long, OpenSslContexts> BY_ID = new ConcurrentHashMap<>();
-    /** The same for the contexts of TLS-ALPN-01 handshakes, whose ids differ from their engine's. */
-    private static final Map<Long, OpenSslContexts> BY_CHALLENGE_ID = new ConcurrentHashMap<>();
+    /** The ids the contexts of TLS-ALPN-01 handshakes pass instead (one per engine). */
+    private static final Set<Long> CHALLENGE_IDS = ConcurrentHashMap.newKeySet();
     private static final AtomicLong IDS = new AtomicLong();
 
     private record Retired(MemorySegment ctx, long at) {}
@@ -114,11 +115,11 @@ final class OpenSslContexts implements TlsEngine {
         String[] words = full.split(" ");
         this.version = words.length >= 2 ? words[0] + " " + words[1] : full;
         BY_ID.put(id, this);
-        BY_CHALLENGE_ID.put(challengeId, this);
+        CHALLENGE_IDS.add(challengeId);
         MemorySegment ctx = newContext(callbackArgument);
         if (ctx == null) {
             BY_ID.remove(id);
-            BY_CHALLENGE_ID.remove(challengeId);
+            CHALLENGE_IDS.remove(challengeId);
             throw new IllegalStateException(LibSsl.LIBSSL + " (" + full + ") refused the TLS profile: " + drainErrors());
         }
         session = new SessionContext(ctx, clock.getAsLong());
@@ -409,7 +410,7 @@ final class OpenSslContexts implements TlsEngine {
                 if (contexts != null) {
                     return contexts.chooseCertificate(ssl, alertCode);
                 }
-                if (BY_CHALLENGE_ID.containsKey(arg.address())) {
+                if (CHALLENGE_IDS.contains(arg.address())) {
                     // The challenge certificate was chosen for the name the hello's pre-check read.
                     return LibSsl.SSL_TLSEXT_ERR_OK;
                 }
@@ -426,7 +427,7 @@ final class OpenSslContexts implements TlsEngine {
             try {
                 OpenSslContexts contexts = BY_ID.get(arg.address());
                 List<String> ours = contexts != null ? contexts.protocols
-                        : BY_CHALLENGE_ID.containsKey(arg.address()) ? List.of(AlpnChallenges.ACME_TLS_1) : null;
+                        : CHALLENGE_IDS.contains(arg.address()) ? List.of(AlpnChallenges.ACME_TLS_1) : null;
                 if (ours != null) {
                     return chooseProtocol(ours, out.reinterpret(ADDRESS.byteSize()), outLength.reinterpret(1),
                             in.reinterpret(Integer.toUnsignedLong(inLength)));

@@ -202,8 +202,9 @@ abstract class AbstractIoModel implements IoModel {
                             + " its unsent bytes are not capped");
                 }
             }
-        } catch (IOException | RuntimeException e) {
-            IoLog.warn("cannot cap the unsent bytes of the listener on " + bound + " (" + e.getMessage() + ")");
+        } catch (IOException | RuntimeException | LinkageError e) {
+            // LinkageError: a C library without one of the calls the native bindings link at once.
+            IoLog.warn("cannot cap the unsent bytes of the listener on " + bound + " (" + e + ")");
         }
         return bound;
     }
