@@ -15,21 +15,33 @@ import javax.net.ssl.SSLException;
  * Ciphertext from the transport is written into the read BIO (at most about a record ahead, so the
  * transport stops reading when the layer above stops taking), {@code SSL_read} decrypts into the
  * pooled native plaintext buffer, {@code SSL_write} encrypts what the layer above wants written, and
- * the write BIO is read into the ciphertext buffer the transport sends. Every call clears the
- * thread's OpenSSL error queue first, and a failed one clears it again: an error ends this
- * connection with OpenSSL's alert, and nothing is logged.
+ * the write BIO is read into the ciphertext buffer the transport sends. A failed call clears the
+ * thread's OpenSSL error queue, so the queue is empty before every call (as {@code SSL_get_error}
+ * needs) without a clearing call on the record path; handshakes, which run callbacks, also clear
+ * it before they start. An error ends this connection with OpenSSL's alert, and nothing is logged.
  *
  * <p>Plaintext to encrypt is first copied into a pooled native buffer, also when it is a mapped
  * file: a fault in a mapping that shrank is then an error in Java, not a crash in libssl.
  */
 final class OpenSslConnection extends TlsConnection {
+    /**
+     * The most the two memory BIOs may have held for an idle connection to keep them: a BIO keeps
+     * its largest buffer (about 4/3 of the most it held), and replacing both costs two allocations,
+     * two cleared frees and the locks of OpenSSL's ex-data, which small keep-alive exchanges would
+     * pay on every request.
+     */
+    static final int IDLE_BIO_BYTES = 4096;
     private final OpenSslContexts contexts;
     private MemorySegment ssl = MemorySegment.NULL;
-    private MemorySegment rbio;
-    private MemorySegment wbio;
+    /** The memory BIOs, read by tests of what an idle connection keeps. */
+    MemorySegment rbio;
+    MemorySegment wbio;
     private boolean shutdownSent;
     /** The last SSL_read found no whole record, and no more ciphertext has arrived since. */
     private boolean inputExhausted;
+    /** The most the current read and write BIOs have held. */
+    private long readBioPeak;
+    private long writeBioPeak;
 
     OpenSslConnection(TlsConnectionFactory factory, OpenSslContexts contexts, String remoteAddress) {
         super(factory, remoteAddress);
@@ -71,6 +83,8 @@ final class OpenSslConnection extends TlsConnection {
         int result = LibSsl.SSL_do_handshake(ssl);
         progress |= drain();
         if (result == 1) {
+            // What a callback or a tolerated failure left must not reach the record path.
+            LibSsl.ERR_clear_error();
             established(now);
             return true;
         }
@@ -90,11 +104,18 @@ final class OpenSslConnection extends TlsConnection {
         ByteBuffer plain = buffers.appIn;
         boolean progress = feed();
         while (plain.hasRemaining()) {
-            LibSsl.ERR_clear_error();
-            int n = LibSsl.SSL_read(ssl, BufferPool.Set.span(plain, plain.position(), plain.limit()), plain.remaining());
+            int wanted = plain.remaining();
+            int n = LibSsl.SSL_read(ssl, BufferPool.Set.span(plain, plain.position(), plain.limit()), wanted);
             if (n > 0) {
                 plain.position(plain.position() + n);
                 progress = true;
+                if (n < wanted && buffers.netIn.position() == 0 && LibSsl.BIO_pending(rbio) == 0) {
+                    // The record is taken whole and no ciphertext is left (OpenSSL reads no
+                    // further ahead than the record it returns): another SSL_read would only
+                    // say so, at the cost of a call and of an error-queue entry to clear.
+                    inputExhausted = true;
+                    break;
+                }
                 continue;
             }
             int error = LibSsl.SSL_get_error(ssl, n);
@@ -132,7 +153,6 @@ final class OpenSslConnection extends TlsConnection {
         if (n == 0) {
             return 0;
         }
-        LibSsl.ERR_clear_error();
         int written = LibSsl.SSL_write(ssl, BufferPool.Set.span(staging, 0, n), n);
         if (written <= 0) {
             int error = LibSsl.SSL_get_error(ssl, written);
@@ -190,7 +210,7 @@ final class OpenSslConnection extends TlsConnection {
      */
     @Override
     void idle() {
-        if (next == null || MemorySegment.NULL.equals(ssl)
+        if (next == null || MemorySegment.NULL.equals(ssl) || readBioPeak + writeBioPeak <= IDLE_BIO_BYTES
                 || LibSsl.BIO_pending(rbio) != 0 || LibSsl.BIO_pending(wbio) != 0) {
             return;
         }
@@ -206,6 +226,7 @@ final class OpenSslConnection extends TlsConnection {
         LibSsl.SSL_set_bio(ssl, in, out);
         rbio = in;
         wbio = out;
+        readBioPeak = writeBioPeak = 0;
     }
 
     private static void freeUnset(MemorySegment in, MemorySegment out) {
@@ -234,7 +255,8 @@ final class OpenSslConnection extends TlsConnection {
         if (held == 0) {
             return false;
         }
-        long room = factory.packetBytes - LibSsl.BIO_pending(rbio);
+        long pending = LibSsl.BIO_pending(rbio);
+        long room = factory.packetBytes - pending;
         int n = (int) Math.min(held, room);
         if (n <= 0) {
             return false;
@@ -247,13 +269,16 @@ final class OpenSslConnection extends TlsConnection {
         in.limit(held).position(written);
         in.compact();
         inputExhausted = false;
+        readBioPeak = Math.max(readBioPeak, pending + written);
         return true;
     }
 
     /** Moves what OpenSSL wrote into the ciphertext buffer, as far as it has room; whether any moved. */
     private boolean drain() {
         boolean moved = false;
-        while (LibSsl.BIO_pending(wbio) > 0) {
+        long pending;
+        while ((pending = LibSsl.BIO_pending(wbio)) > 0) {
+            writeBioPeak = Math.max(writeBioPeak, pending);
             int room = roomAfterOutput();
             if (room == 0) {
                 break;

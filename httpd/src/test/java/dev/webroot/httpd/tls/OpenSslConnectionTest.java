@@ -8,6 +8,9 @@ import dev.webroot.httpd.tls.TestCertificates.KeyForm;
 import dev.webroot.httpd.tls.TestCertificates.KeyType;
 import dev.webroot.io.Connection;
 import dev.webroot.io.ConnectionFactory;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyStore;
 import java.security.PrivateKey;
@@ -275,4 +278,46 @@ class OpenSslConnectionTest extends TlsConnectionTest {
         server.closed();
         assertThat(contexts(f).liveConnections()).isEqualTo(live - 1);
     }
+
+    /**
+     * Small keep-alive exchanges leave the memory BIOs in place (replacing them would cost more
+     * than the few KiB they keep); after a large answer an idle connection trades them for empty
+     * ones, so it holds no record memory while it waits.
+     */
+    @Test
+    void anIdleConnectionKeepsItsSmallBiosAndTradesLargeOnes() {
+        Pair pair = new Pair(client("site.test", "http/1.1"), factory(false).open("r"));
+        OpenSslConnection server = (OpenSslConnection) pair.server;
+        pair.send("first\n");
+        pair.run();
+        MemorySegment rbio = server.rbio;
+        MemorySegment wbio = server.wbio;
+        for (int i = 0; i < 20; i++) {
+            pair.send("line " + i + "\n");
+            pair.run();
+            assertThat(server.holdsBuffers()).isFalse();
+        }
+        assertThat(pair.text()).endsWith("LINE 19\n");
+        assertThat(server.rbio).isEqualTo(rbio);
+        assertThat(server.wbio).isEqualTo(wbio);
+        assertThat(bufferBytes(wbio)).isPositive().isLessThanOrEqualTo(OpenSslConnection.IDLE_BIO_BYTES * 2);
+
+        pair.send("big 100000\n");
+        pair.run();
+        assertThat(server.holdsBuffers()).isFalse();
+        assertThat(server.wbio).isNotEqualTo(wbio);
+        assertThat(bufferBytes(server.rbio)).isZero();
+        assertThat(bufferBytes(server.wbio)).isZero();
+    }
+
+    /** The size of a memory BIO's buffer (BIO_get_mem_ptr, then the BUF_MEM's max). */
+    private static long bufferBytes(MemorySegment bio) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment pointer = arena.allocate(ValueLayout.ADDRESS);
+            LibSsl.BIO_ctrl(bio, BIO_C_GET_BUF_MEM_PTR, 0, pointer);
+            return pointer.get(ValueLayout.ADDRESS, 0).reinterpret(24).get(ValueLayout.JAVA_LONG, 16);
+        }
+    }
+
+    private static final int BIO_C_GET_BUF_MEM_PTR = 115;
 }
