@@ -13,11 +13,31 @@ stop_server() {
 # Waits until the server on PORT answers PATH (default /1k.html) with a 2xx, for at most 30 s.
 wait_http() {
   local port="$1" path="${2:-/1k.html}" tries=0
+  # A port some other process already holds would answer for a server that failed to bind it
+  # (checked at once: a server just started has not bound its port yet).
+  if [ -n "${SERVER_PID:-}" ] && ss -ltnH "( sport = :$port )" | grep -q . && ! port_held_by_server "$port"; then
+    echo "error: port $port is already in use by another process: $(ss -ltnpH "( sport = :$port )")" >&2
+    exit 1
+  fi
   until curl -sfk -o /dev/null "$SCHEME://127.0.0.1:$port$path"; do
     tries=$((tries + 1))
+    if [ -n "${SERVER_PID:-}" ] && ! kill -0 "$SERVER_PID" 2>/dev/null; then
+      echo "error: the server on port $port exited before answering" >&2
+      exit 1
+    fi
     [ "$tries" -lt 3000 ] || { echo "error: server on port $port did not answer" >&2; exit 1; }
     sleep 0.01
   done
+}
+
+# port_held_by_server PORT: whether $SERVER_PID or one of its children listens on PORT.
+port_held_by_server() {
+  local holders pid
+  holders="$(ss -ltnpH "( sport = :$1 )")"
+  for pid in "$SERVER_PID" $(pgrep -P "$SERVER_PID" || true); do
+    case "$holders" in *"pid=$pid,"*) return 0 ;; esac
+  done
+  return 1
 }
 
 # CPU ticks (user + system) of a process and its children threads/workers.
