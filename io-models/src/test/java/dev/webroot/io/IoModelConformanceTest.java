@@ -394,6 +394,30 @@ class IoModelConformanceTest {
         }
     }
 
+    /**
+     * A connection is accepted with its first bytes, so a peer that connects and sends nothing
+     * holds no connection of the server's; the kernel hands it over anyway about a second later,
+     * and the idle limit then applies.
+     */
+    @ParameterizedTest
+    @FieldSource("MODELS")
+    void aConnectionIsAcceptedWithItsFirstBytes(String model) throws Exception {
+        try (TestServer server = new TestServer(model, settings(100), file, Duration.ofMillis(400), SEND);
+                LineClient silent = new LineClient(server.address);
+                LineClient speaking = new LineClient(server.address)) {
+            Thread.sleep(300);
+            assertThat(server.connections()).as("connected, nothing sent: not accepted yet").isEmpty();
+            speaking.send("GET 5 0\n");
+            assertThat(speaking.readLine()).isEqualTo("OK 5");
+            assertThat(server.connections()).hasSize(1);
+            long start = System.nanoTime();
+            assertThat(silent.readLine()).isEqualTo("TIMEOUT");
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).as("handed over, then timed out")
+                    .isLessThan(5_000);
+            assertThat(server.connections()).hasSize(2);
+        }
+    }
+
     @ParameterizedTest
     @FieldSource("MODELS")
     void closesIdleConnectionOnTimeWhileServingOthers(String model) throws Exception {
@@ -403,6 +427,9 @@ class IoModelConformanceTest {
             long start = System.nanoTime();
             try (LineClient idler = new LineClient(server.address);
                     LineClient busy = new LineClient(server.address)) {
+                // A first byte, so that the connection is accepted at once (accepts are deferred
+                // until a connection's first bytes); then nothing more.
+                idler.send("G");
                 AtomicLong closedAt = new AtomicLong();
                 Future<String> idlerEnd = Executors.newVirtualThreadPerTaskExecutor().submit(() -> {
                     String line = idler.readLine();

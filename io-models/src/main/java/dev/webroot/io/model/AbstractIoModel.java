@@ -186,25 +186,26 @@ abstract class AbstractIoModel implements IoModel {
     static final long ACCEPT_RETRY_MILLIS = 100;
 
     /**
-     * Caps the unsent bytes of a listener a JDK channel opened, as the epoll model caps its own, so
-     * that a peer that reads nothing costs a bounded copy; where that fails, says so and serves on.
-     * The option and {@code /proc/self/fd} are Linux's: elsewhere the listener stays uncapped.
+     * Gives a listener a JDK channel opened what the epoll model gives its own: a cap on unsent
+     * bytes, so that a peer that reads nothing costs a bounded copy, and deferred accepts, so that
+     * a new connection is accepted with its first bytes; where that fails, says so and serves on.
+     * The options and {@code /proc/self/fd} are Linux's: elsewhere the listener stays as the JDK made it.
      */
-    static InetSocketAddress capUnsentBytes(InetSocketAddress bound) {
+    static InetSocketAddress tuneListener(InetSocketAddress bound) {
         if (!System.getProperty("os.name").startsWith("Linux")) {
             return bound;
         }
         try {
             LinuxSockets.requireSupported();
             try (LinuxSockets os = new LinuxSockets()) {
-                if (!os.capUnsentBytesOfListener(bound)) {
+                if (!os.tuneListenerBoundTo(bound)) {
                     IoLog.warn("no listening socket bound to " + bound + " among this process's descriptors:"
-                            + " its unsent bytes are not capped");
+                            + " its unsent bytes are not capped and its accepts not deferred");
                 }
             }
         } catch (IOException | RuntimeException | LinkageError e) {
             // LinkageError: a C library without one of the calls the native bindings link at once.
-            IoLog.warn("cannot cap the unsent bytes of the listener on " + bound + " (" + e + ")");
+            IoLog.warn("cannot cap the unsent bytes of the listener on " + bound + " or defer its accepts (" + e + ")");
         }
         return bound;
     }

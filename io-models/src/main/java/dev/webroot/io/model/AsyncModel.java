@@ -85,7 +85,7 @@ public final class AsyncModel extends ThreadedModel {
         }
         AsynchronousServerSocketChannel listener = AsynchronousServerSocketChannel.open(group);
         acceptors.add(new Acceptor(listener, factory));
-        return capUnsentBytes((InetSocketAddress) reuseAddress(listener).bind(address, backlog).getLocalAddress());
+        return tuneListener((InetSocketAddress) reuseAddress(listener).bind(address, backlog).getLocalAddress());
     }
 
     @Override

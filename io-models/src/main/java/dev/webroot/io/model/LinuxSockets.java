@@ -63,7 +63,17 @@ final class LinuxSockets implements AutoCloseable {
     private static final int O_NONBLOCK = 0x800;
     private static final int IPPROTO_TCP = 6;
     private static final int TCP_NODELAY = 1;
+    private static final int TCP_DEFER_ACCEPT = 9;
     private static final int TCP_NOTSENT_LOWAT = 25;
+    /**
+     * A connection becomes acceptable when its first bytes arrive, not at the end of its handshake
+     * (at the latest after this many seconds, when the kernel hands it over anyway). So a new
+     * connection costs one wake-up and one turn, accept, read and answer together, rather than a
+     * wake-up for the accept, a read that finds nothing and another wake-up for the request; and
+     * a peer that connects and sends nothing holds no connection of ours. nginx's {@code deferred}
+     * uses the same second.
+     */
+    private static final int DEFER_ACCEPT_SECONDS = 1;
     /**
      * Unsent bytes a socket may queue before it stops taking more (inherited by accepted sockets).
      * Without a cap a loopback socket's buffer grows to megabytes at once, so every slow reader of a
@@ -200,7 +210,10 @@ final class LinuxSockets implements AutoCloseable {
         return MemorySegment.ofAddress(callFromAnyThread(STRERROR, errno, 0, 0)).reinterpret(1024).getString(0);
     }
 
-    /** A non-blocking listening socket bound to {@code at} with SO_REUSEADDR, TCP_NODELAY and the unsent-bytes cap; returns its descriptor. */
+    /**
+     * A non-blocking listening socket bound to {@code at} with SO_REUSEADDR, TCP_NODELAY, the
+     * unsent-bytes cap and deferred accepts; returns its descriptor.
+     */
     int listen(InetSocketAddress at, int backlog) throws IOException {
         byte[] ip = at.getAddress().getAddress();
         int family = ip.length == 4 ? AF_INET : AF_INET6;
@@ -212,9 +225,7 @@ final class LinuxSockets implements AutoCloseable {
             if (setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1) < 0) {
                 throw failure("setsockopt(SO_REUSEADDR)");
             }
-            if (setOption(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, NOT_SENT_LOW_WATER) < 0) {
-                throw failure("setsockopt(TCP_NOTSENT_LOWAT)");
-            }
+            tune(fd);
             // Accepted sockets inherit it, which saves a call per connection.
             if (setOption(fd, IPPROTO_TCP, TCP_NODELAY, 1) < 0) {
                 throw failure("setsockopt(TCP_NODELAY)");
@@ -254,24 +265,35 @@ final class LinuxSockets implements AutoCloseable {
                 || (int) call(FCNTL, fd, F_SETFD, FD_CLOEXEC, 0, 0) < 0) {
             throw failure("fcntl on descriptor " + fd);
         }
-        // A Unix socket refuses both options: it is left uncapped, and has no Nagle's algorithm to turn off.
+        // A Unix socket refuses these options: it is left uncapped, accepts at once, and has no
+        // Nagle's algorithm to turn off.
         setOption(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, NOT_SENT_LOW_WATER);
+        setOption(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, DEFER_ACCEPT_SECONDS);
         setOption(fd, IPPROTO_TCP, TCP_NODELAY, 1);
     }
 
+    /** The unsent-bytes cap and deferred accepts on a listening TCP socket this process opened. */
+    private void tune(int fd) throws IOException {
+        if (setOption(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, NOT_SENT_LOW_WATER) < 0) {
+            throw failure("setsockopt(TCP_NOTSENT_LOWAT)");
+        }
+        if (setOption(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, DEFER_ACCEPT_SECONDS) < 0) {
+            throw failure("setsockopt(TCP_DEFER_ACCEPT)");
+        }
+    }
+
     /**
-     * Caps the unsent bytes of this process's listening socket bound to {@code bound}, one that a
-     * JDK channel opened: the JDK has no such option and does not show a channel's descriptor, so it
-     * is found among the process's descriptors by what it is bound to. Returns false if none is.
+     * Gives this process's listening socket bound to {@code bound}, one that a JDK channel opened,
+     * the unsent-bytes cap and deferred accepts of the epoll model's own: the JDK has neither option
+     * and does not show a channel's descriptor, so it is found among the process's descriptors by
+     * what it is bound to. Returns false if none is.
      */
-    boolean capUnsentBytesOfListener(InetSocketAddress bound) throws IOException {
+    boolean tuneListenerBoundTo(InetSocketAddress bound) throws IOException {
         try (DirectoryStream<Path> descriptors = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
             for (Path descriptor : descriptors) {
                 int fd = Integer.parseInt(descriptor.getFileName().toString());
                 if (isListenerBoundTo(descriptor, fd, bound)) {
-                    if (setOption(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, NOT_SENT_LOW_WATER) < 0) {
-                        throw failure("setsockopt(TCP_NOTSENT_LOWAT)");
-                    }
+                    tune(fd);
                     return true;
                 }
             }

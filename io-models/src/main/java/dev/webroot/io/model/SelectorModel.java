@@ -53,7 +53,7 @@ public final class SelectorModel extends AbstractIoModel {
     SocketAddress openListener(InetSocketAddress address, int backlog, ConnectionFactory factory) throws IOException {
         ServerSocketChannel listener = ServerSocketChannel.open();
         listeners.add(new Listener<>(listener, factory));
-        InetSocketAddress bound = capUnsentBytes((InetSocketAddress) reuseAddress(listener).bind(address, backlog).getLocalAddress());
+        InetSocketAddress bound = tuneListener((InetSocketAddress) reuseAddress(listener).bind(address, backlog).getLocalAddress());
         listenerPorts.add(bound.getPort());
         return bound;
     }

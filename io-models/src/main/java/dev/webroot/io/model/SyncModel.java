@@ -32,7 +32,7 @@ public final class SyncModel extends ThreadedModel {
     SocketAddress openListener(InetSocketAddress address, int backlog, ConnectionFactory factory) throws IOException {
         ServerSocketChannel listener = ServerSocketChannel.open();
         listeners.add(new Listener<>(listener, factory));
-        return capUnsentBytes((InetSocketAddress) reuseAddress(listener).bind(address, backlog).getLocalAddress());
+        return tuneListener((InetSocketAddress) reuseAddress(listener).bind(address, backlog).getLocalAddress());
     }
 
     @Override
