@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -89,15 +90,47 @@ class OpenSslHttpsTest {
 
     @Test
     void aLibsslThatCannotBeLoadedIsAStartUpErrorNamingIt() throws Exception {
-        Path fake = Project.freshDirectory("openssl-missing");
-        for (String library : List.of("libssl.so.3", "libcrypto.so.3")) {
-            Files.writeString(fake.resolve(library), "not a shared object\n");
-        }
-        Project.Result result = Project.run(List.of("env", "LD_LIBRARY_PATH=" + fake, Project.java().toString(),
-                "-jar", Project.httpdJar().toString(), Project.exampleVhosts().toString(), "--listen-tls",
-                "127.0.0.1:0", "--tls-certs", HttpsTest.certificates.toString(), "--tls-engine", "openssl"), 30);
+        Project.Result result = Project.run(withUnloadableLibssl("openssl-missing", "--tls-engine", "openssl"), 30);
         assertThat(result.exitCode()).isEqualTo(1);
         assertThat(result.output()).contains("--tls-engine openssl: cannot load libssl.so.3 (OpenSSL 3)")
                 .doesNotContain("listening on");
+    }
+
+    /** The default engine is OpenSSL where libssl.so.3 loads, and the JDK's, with a line saying why, where it does not. */
+    @Test
+    void theDefaultEngineIsOpenSslAndTheJdksWhereLibsslCannotBeLoaded() throws Exception {
+        try (Server server = Server.start(Project.exampleVhosts(), "epoll", "--listen-tls", "127.0.0.1:0",
+                "--tls-certs", HttpsTest.certificates.toString())) {
+            server.awaitLog(line -> line.contains("TLS: OpenSSL 3"), Duration.ofSeconds(10));
+        }
+        List<String> command = new ArrayList<>(withUnloadableLibssl("openssl-missing-auto"));
+        Path log = Project.freshDirectory("openssl-missing-auto-log").resolve("httpd.log");
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (!Files.readString(log).contains("TLS: JDK SSLEngine") && process.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            String output = Files.readString(log);
+            assertThat(output).contains("TLS: OpenSSL is not available (cannot load libssl.so.3 (OpenSSL 3)",
+                    "using the JDK's SSLEngine", "TLS: JDK SSLEngine");
+            assertThat(process.isAlive()).as("serving").isTrue();
+        } finally {
+            process.destroy();
+            process.waitFor();
+        }
+    }
+
+    /** httpd on the example sites with a TLS listener, where libssl.so.3 and libcrypto.so.3 are files that are not libraries. */
+    private static List<String> withUnloadableLibssl(String name, String... options) throws Exception {
+        Path fake = Project.freshDirectory(name);
+        for (String library : List.of("libssl.so.3", "libcrypto.so.3")) {
+            Files.writeString(fake.resolve(library), "not a shared object\n");
+        }
+        List<String> command = new ArrayList<>(List.of("env", "LD_LIBRARY_PATH=" + fake, Project.java().toString(),
+                "-jar", Project.httpdJar().toString(), Project.exampleVhosts().toString(), "--listen-tls",
+                "127.0.0.1:0", "--tls-certs", HttpsTest.certificates.toString()));
+        command.addAll(List.of(options));
+        return command;
     }
 }

@@ -201,16 +201,20 @@ public final class Httpd {
             }
             protocols.put(TlsConnectionFactory.HTTP_1_1, remote -> new HttpConnection(secure, remote));
             alpnChallenges = tls.acme() == null ? null : new AlpnChallenges();
-            if (tls.openSsl()) {
+            if (tls.engine() != Settings.TlsEngineChoice.JDK) {
                 try {
                     tlsFactory = TlsConnectionFactory.openSsl(certificates, protocols, tls.handshakeTimeout(),
                             settings.sendTimeout(), alpnChallenges);
                 } catch (IllegalStateException e) {
-                    errors.log("--tls-engine openssl: " + e.getMessage());
-                    model.shutdown();
-                    return EXIT_RUNTIME;
+                    if (tls.engine() == Settings.TlsEngineChoice.OPENSSL) {
+                        errors.log("--tls-engine openssl: " + e.getMessage());
+                        model.shutdown();
+                        return EXIT_RUNTIME;
+                    }
+                    errors.log("TLS: OpenSSL is not available (" + e.getMessage() + "); using the JDK's SSLEngine");
                 }
-            } else {
+            }
+            if (tlsFactory == null) {
                 tlsFactory = new TlsConnectionFactory(certificates.keyManager(), certificates::hasCertificateFor,
                         protocols, tls.handshakeTimeout(), settings.sendTimeout(), alpnChallenges);
             }

@@ -42,9 +42,12 @@ record Settings(
      * the handshake timeout, whether OpenSSL rather than the JDK runs TLS, whether cleartext listeners
      * redirect to it, and the HSTS max-age (-1: none).
      */
-    record Tls(List<InetSocketAddress> listen, Path certificates, Duration handshakeTimeout, boolean openSsl,
+    record Tls(List<InetSocketAddress> listen, Path certificates, Duration handshakeTimeout, TlsEngineChoice engine,
             boolean redirectToHttps,
             long hstsSeconds, Acme acme) {}
+
+    /** What runs TLS: OpenSSL where libssl.so.3 loads, else the JDK (AUTO), or one of them only. */
+    enum TlsEngineChoice { AUTO, JDK, OPENSSL }
 
     /**
      * Automatic certificates, or null when --acme is not given: the CA's ACME directory, the account's

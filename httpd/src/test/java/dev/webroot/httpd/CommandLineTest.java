@@ -43,16 +43,17 @@ class CommandLineTest {
 
     @Test
     void theTlsEngineIsTheJdksUnlessOpenSslIsAskedFor() throws Exception {
-        assertThat(parse("vhosts", "--listen-tls", "127.0.0.1:8443", "--tls-certs", "certs").tls().openSsl()).isFalse();
+        assertThat(parse("vhosts", "--listen-tls", "127.0.0.1:8443", "--tls-certs", "certs").tls().engine())
+                .isEqualTo(Settings.TlsEngineChoice.AUTO);
         assertThat(parse("vhosts", "--listen-tls", "127.0.0.1:8443", "--tls-certs", "certs", "--tls-engine", "openssl")
-                .tls().openSsl()).isTrue();
+                .tls().engine()).isEqualTo(Settings.TlsEngineChoice.OPENSSL);
         assertThat(parse("vhosts", "--listen-tls", "127.0.0.1:8443", "--tls-certs", "certs", "--tls-engine=jdk")
-                .tls().openSsl()).isFalse();
+                .tls().engine()).isEqualTo(Settings.TlsEngineChoice.JDK);
         assertThatThrownBy(() -> parse("vhosts", "--listen-tls", "127.0.0.1:8443", "--tls-certs", "certs",
-                "--tls-engine", "boringssl")).hasMessage("--tls-engine: 'boringssl' is not one of jdk, openssl");
+                "--tls-engine", "boringssl")).hasMessage("--tls-engine: 'boringssl' is not one of auto, openssl, jdk");
         assertThatThrownBy(() -> parse("vhosts", "--tls-engine", "openssl"))
                 .hasMessage("--tls-engine needs a --listen-tls address");
-        assertThat(CommandLine.help()).contains("--tls-engine=jdk|openssl", "libssl.so.3");
+        assertThat(CommandLine.help()).contains("--tls-engine=auto|openssl|jdk", "libssl.so.3");
     }
 
     @Test
