@@ -33,16 +33,14 @@ import org.junit.jupiter.params.provider.FieldSource;
 
 /**
  * HTTPS end to end with real clients (curl, openssl s_client, Python's ssl module, a JSSE client)
- * against the real httpd on every I/O model, with certificates from a test CA made here, run by the
- * JDK's engine (the default engine where libssl.so.3 loads is OpenSSL, which the other HTTPS tests
- * run). The checks that concern the TLS engine are static, so {@link OpenSslHttpsTest} runs them
- * against the OpenSSL engine too.
+ * against the real httpd on every I/O model, with certificates from a test CA made here. The
+ * checks that concern the TLS engine are static, so {@link OpenSslHttpsTest} runs them against the
+ * OpenSSL engine too.
  */
 class HttpsTest {
     static final List<String> MODELS = Project.MODELS;
     private static final ServersByModel SERVERS = new ServersByModel(true, model -> Server.start(Project.exampleVhosts(),
-            model, "--listen-tls", "127.0.0.1:0", "--tls-certs", HttpsTest.certificates.toString(), "--hsts", "31536000",
-            "--tls-engine", "jdk"));
+            model, "--listen-tls", "127.0.0.1:0", "--tls-certs", HttpsTest.certificates.toString(), "--hsts", "31536000"));
     static Authority ca;
     static Path certificates;
     static Path caFile;
@@ -308,7 +306,7 @@ class HttpsTest {
 
     @Test
     void aCertificateReplacedUnderLoadIsPickedUpWithoutAFailedHandshake() throws Exception {
-        replacedCertificateIsPickedUp("epoll", "--tls-engine", "jdk");
+        replacedCertificateIsPickedUp("epoll");
     }
 
     static void replacedCertificateIsPickedUp(String model, String... engine) throws Exception {

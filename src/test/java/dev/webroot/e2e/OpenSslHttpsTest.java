@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -96,25 +98,31 @@ class OpenSslHttpsTest {
                 .doesNotContain("listening on");
     }
 
-    /** The default engine is OpenSSL where libssl.so.3 loads, and the JDK's, with a line saying why, where it does not. */
+    /** {@code --tls-engine auto} is OpenSSL where libssl.so.3 loads, and the JDK's, with a line saying why, where it does not. */
     @Test
-    void theDefaultEngineIsOpenSslAndTheJdksWhereLibsslCannotBeLoaded() throws Exception {
+    void autoIsOpenSslWhereLibsslLoadsAndTheJdksWhereItCannot() throws Exception {
         try (Server server = Server.start(Project.exampleVhosts(), "epoll", "--listen-tls", "127.0.0.1:0",
-                "--tls-certs", HttpsTest.certificates.toString())) {
+                "--tls-certs", HttpsTest.certificates.toString(), "--tls-engine", "auto")) {
             server.awaitLog(line -> line.contains("TLS: OpenSSL 3"), Duration.ofSeconds(10));
         }
-        List<String> command = new ArrayList<>(withUnloadableLibssl("openssl-missing-auto"));
+        List<String> command = new ArrayList<>(withUnloadableLibssl("openssl-missing-auto", "--tls-engine", "auto"));
         Path log = Project.freshDirectory("openssl-missing-auto-log").resolve("httpd.log");
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (!Files.readString(log).contains("TLS: JDK SSLEngine") && process.isAlive() && System.nanoTime() < deadline) {
+            Pattern listening = Pattern.compile("listening on https://127\\.0\\.0\\.1:(\\d+) ");
+            Matcher port = listening.matcher("");
+            while (!port.reset(Files.readString(log)).find() && process.isAlive() && System.nanoTime() < deadline) {
                 Thread.sleep(50);
             }
             String output = Files.readString(log);
             assertThat(output).contains("TLS: OpenSSL is not available (cannot load libssl.so.3 (OpenSSL 3)",
                     "using the JDK's SSLEngine", "TLS: JDK SSLEngine");
-            assertThat(process.isAlive()).as("serving").isTrue();
+            assertThat(port.reset(output).find()).as("listening").isTrue();
+            Project.Result served = Project.run(List.of("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
+                    "--max-time", "10", "--cacert", HttpsTest.caFile.toString(), "--resolve",
+                    "www.example.com:" + port.group(1) + ":127.0.0.1", "https://www.example.com:" + port.group(1) + "/"), 20);
+            assertThat(served.output()).isEqualTo("200");
         } finally {
             process.destroy();
             process.waitFor();

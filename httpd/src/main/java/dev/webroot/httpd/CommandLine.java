@@ -63,9 +63,9 @@ final class CommandLine {
                             + "certificates' DNS names (__default__.pem otherwise); reloaded when files change."),
             new Option("--tls-handshake-timeout", "DURATION", "10s",
                     "Time a client has to complete the TLS handshake."),
-            new Option("--tls-engine", "auto|openssl|jdk", "auto",
-                    "What runs TLS: the system's OpenSSL 3 (libssl.so.3, loaded at start) or the JDK's "
-                            + "SSLEngine; auto: OpenSSL where libssl.so.3 loads, else the JDK's."),
+            new Option("--tls-engine", "jdk|openssl|auto", "jdk",
+                    "What runs TLS: the JDK's SSLEngine, or the system's OpenSSL 3 (libssl.so.3, loaded at "
+                            + "start); auto: OpenSSL where libssl.so.3 loads, else the JDK's."),
             new Option("--redirect-to-https", null, null,
                     "Answer every cleartext request with 308 to the same host and target on the first "
                             + "--listen-tls port (except /.well-known/acme-challenge/).", Arity.FLAG),
@@ -248,7 +248,7 @@ final class CommandLine {
             throw new UsageException("--redirect-to-https needs a cleartext --listen address to redirect from");
         }
         return new Settings.Tls(listenTls, Path.of(certificates), values.positiveDuration("--tls-handshake-timeout"),
-                Settings.TlsEngineChoice.valueOf(values.choice("--tls-engine", List.of("auto", "openssl", "jdk"))
+                Settings.TlsEngineChoice.valueOf(values.choice("--tls-engine", List.of("jdk", "openssl", "auto"))
                         .toUpperCase(Locale.ROOT)),
                 redirect, hsts == null ? -1 : values.number("--hsts", 0), acme(values));
     }

@@ -46,8 +46,8 @@ record Settings(
             boolean redirectToHttps,
             long hstsSeconds, Acme acme) {}
 
-    /** What runs TLS: OpenSSL where libssl.so.3 loads, else the JDK (AUTO), or one of them only. */
-    enum TlsEngineChoice { AUTO, JDK, OPENSSL }
+    /** What runs TLS: the JDK's engine, OpenSSL, or OpenSSL where libssl.so.3 loads and else the JDK's (AUTO). */
+    enum TlsEngineChoice { JDK, OPENSSL, AUTO }
 
     /**
      * Automatic certificates, or null when --acme is not given: the CA's ACME directory, the account's

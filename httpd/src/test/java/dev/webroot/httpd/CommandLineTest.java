@@ -42,18 +42,20 @@ class CommandLineTest {
     }
 
     @Test
-    void theTlsEngineIsTheJdksUnlessOpenSslIsAskedFor() throws Exception {
+    void theTlsEngineIsTheJdksUnlessAnotherIsAskedFor() throws Exception {
         assertThat(parse("vhosts", "--listen-tls", "127.0.0.1:8443", "--tls-certs", "certs").tls().engine())
-                .isEqualTo(Settings.TlsEngineChoice.AUTO);
+                .isEqualTo(Settings.TlsEngineChoice.JDK);
+        assertThat(parse("vhosts", "--listen-tls", "127.0.0.1:8443", "--tls-certs", "certs", "--tls-engine", "auto")
+                .tls().engine()).isEqualTo(Settings.TlsEngineChoice.AUTO);
         assertThat(parse("vhosts", "--listen-tls", "127.0.0.1:8443", "--tls-certs", "certs", "--tls-engine", "openssl")
                 .tls().engine()).isEqualTo(Settings.TlsEngineChoice.OPENSSL);
         assertThat(parse("vhosts", "--listen-tls", "127.0.0.1:8443", "--tls-certs", "certs", "--tls-engine=jdk")
                 .tls().engine()).isEqualTo(Settings.TlsEngineChoice.JDK);
         assertThatThrownBy(() -> parse("vhosts", "--listen-tls", "127.0.0.1:8443", "--tls-certs", "certs",
-                "--tls-engine", "boringssl")).hasMessage("--tls-engine: 'boringssl' is not one of auto, openssl, jdk");
+                "--tls-engine", "boringssl")).hasMessage("--tls-engine: 'boringssl' is not one of jdk, openssl, auto");
         assertThatThrownBy(() -> parse("vhosts", "--tls-engine", "openssl"))
                 .hasMessage("--tls-engine needs a --listen-tls address");
-        assertThat(CommandLine.help()).contains("--tls-engine=auto|openssl|jdk", "libssl.so.3");
+        assertThat(CommandLine.help()).contains("--tls-engine=jdk|openssl|auto", "libssl.so.3");
     }
 
     @Test

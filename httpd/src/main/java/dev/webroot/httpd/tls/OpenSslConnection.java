@@ -42,6 +42,8 @@ final class OpenSslConnection extends TlsConnection {
     /** The most the current read and write BIOs have held. */
     private long readBioPeak;
     private long writeBioPeak;
+    /** The BIOs hold the handshake's flights, which no later exchange reuses: trade them when idle whatever their size. */
+    private boolean handshakeBiosHeld;
 
     OpenSslConnection(TlsConnectionFactory factory, OpenSslContexts contexts, String remoteAddress) {
         super(factory, remoteAddress);
@@ -85,6 +87,7 @@ final class OpenSslConnection extends TlsConnection {
         if (result == 1) {
             // What a callback or a tolerated failure left must not reach the record path.
             LibSsl.ERR_clear_error();
+            handshakeBiosHeld = true;
             established(now);
             return true;
         }
@@ -210,7 +213,8 @@ final class OpenSslConnection extends TlsConnection {
      */
     @Override
     void idle() {
-        if (next == null || MemorySegment.NULL.equals(ssl) || readBioPeak + writeBioPeak <= IDLE_BIO_BYTES
+        if (next == null || MemorySegment.NULL.equals(ssl)
+                || (!handshakeBiosHeld && readBioPeak + writeBioPeak <= IDLE_BIO_BYTES)
                 || LibSsl.BIO_pending(rbio) != 0 || LibSsl.BIO_pending(wbio) != 0) {
             return;
         }
@@ -227,6 +231,7 @@ final class OpenSslConnection extends TlsConnection {
         rbio = in;
         wbio = out;
         readBioPeak = writeBioPeak = 0;
+        handshakeBiosHeld = false;
     }
 
     private static void freeUnset(MemorySegment in, MemorySegment out) {

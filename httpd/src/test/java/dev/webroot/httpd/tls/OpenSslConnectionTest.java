@@ -281,8 +281,8 @@ class OpenSslConnectionTest extends TlsConnectionTest {
 
     /**
      * Small keep-alive exchanges leave the memory BIOs in place (replacing them would cost more
-     * than the few KiB they keep); after a large answer an idle connection trades them for empty
-     * ones, so it holds no record memory while it waits.
+     * than the few KiB they keep); after the handshake and after a large answer an idle connection
+     * trades them for empty ones, so it keeps neither the handshake's flights nor large records.
      */
     @Test
     void anIdleConnectionKeepsItsSmallBiosAndTradesLargeOnes() {
@@ -290,6 +290,9 @@ class OpenSslConnectionTest extends TlsConnectionTest {
         OpenSslConnection server = (OpenSslConnection) pair.server;
         pair.send("first\n");
         pair.run();
+        assertThat(server.holdsBuffers()).isFalse();
+        assertThat(bufferBytes(server.rbio)).as("the BIO that took the hello, traded").isZero();
+        assertThat(bufferBytes(server.wbio)).as("the BIO that held the server's flight, traded").isZero();
         MemorySegment rbio = server.rbio;
         MemorySegment wbio = server.wbio;
         for (int i = 0; i < 20; i++) {
