@@ -25,12 +25,12 @@ import javax.net.ssl.SSLException;
  */
 final class OpenSslConnection extends TlsConnection {
     /**
-     * The most the two memory BIOs may have held for an idle connection to keep them: a BIO keeps
-     * its largest buffer (about 4/3 of the most it held), and replacing both costs two allocations,
+     * The most a memory BIO may have held for an idle connection to keep its BIOs: a BIO keeps its
+     * largest buffer (about 4/3 of the most it held), and replacing both costs two allocations,
      * two cleared frees and the locks of OpenSSL's ex-data, which small keep-alive exchanges would
      * pay on every request.
      */
-    static final int IDLE_BIO_BYTES = 4096;
+    static final int IDLE_BIO_BYTES = 2048;
     private final OpenSslContexts contexts;
     private MemorySegment ssl = MemorySegment.NULL;
     /** The memory BIOs, read by tests of what an idle connection keeps. */
@@ -39,11 +39,8 @@ final class OpenSslConnection extends TlsConnection {
     private boolean shutdownSent;
     /** The last SSL_read found no whole record, and no more ciphertext has arrived since. */
     private boolean inputExhausted;
-    /** The most the current read and write BIOs have held. */
-    private long readBioPeak;
-    private long writeBioPeak;
-    /** The BIOs hold the handshake's flights, which no later exchange reuses: trade them when idle whatever their size. */
-    private boolean handshakeBiosHeld;
+    /** The most either current BIO has held; past {@link #IDLE_BIO_BYTES}, an idle connection trades them. */
+    private long bioPeak;
 
     OpenSslConnection(TlsConnectionFactory factory, OpenSslContexts contexts, String remoteAddress) {
         super(factory, remoteAddress);
@@ -87,7 +84,8 @@ final class OpenSslConnection extends TlsConnection {
         if (result == 1) {
             // What a callback or a tolerated failure left must not reach the record path.
             LibSsl.ERR_clear_error();
-            handshakeBiosHeld = true;
+            // The handshake's flights are never sent or received again: trade their BIOs once idle.
+            bioPeak = Long.MAX_VALUE;
             established(now);
             return true;
         }
@@ -208,13 +206,14 @@ final class OpenSslConnection extends TlsConnection {
 
     /**
      * A memory BIO keeps its largest buffer until it is freed, so an idle connection trades its two
-     * for empty ones: it then holds no record memory at all (libssl's own buffers go with
+     * for empty ones after the handshake and whenever either held more than {@link #IDLE_BIO_BYTES}:
+     * it then keeps at most a few KiB of record memory (libssl's own buffers go with
      * {@code SSL_MODE_RELEASE_BUFFERS}).
      */
     @Override
     void idle() {
         if (next == null || MemorySegment.NULL.equals(ssl)
-                || (!handshakeBiosHeld && readBioPeak + writeBioPeak <= IDLE_BIO_BYTES)
+                || bioPeak <= IDLE_BIO_BYTES
                 || LibSsl.BIO_pending(rbio) != 0 || LibSsl.BIO_pending(wbio) != 0) {
             return;
         }
@@ -230,8 +229,7 @@ final class OpenSslConnection extends TlsConnection {
         LibSsl.SSL_set_bio(ssl, in, out);
         rbio = in;
         wbio = out;
-        readBioPeak = writeBioPeak = 0;
-        handshakeBiosHeld = false;
+        bioPeak = 0;
     }
 
     private static void freeUnset(MemorySegment in, MemorySegment out) {
@@ -274,7 +272,7 @@ final class OpenSslConnection extends TlsConnection {
         in.limit(held).position(written);
         in.compact();
         inputExhausted = false;
-        readBioPeak = Math.max(readBioPeak, pending + written);
+        bioPeak = Math.max(bioPeak, pending + written);
         return true;
     }
 
@@ -283,7 +281,7 @@ final class OpenSslConnection extends TlsConnection {
         boolean moved = false;
         long pending;
         while ((pending = LibSsl.BIO_pending(wbio)) > 0) {
-            writeBioPeak = Math.max(writeBioPeak, pending);
+            bioPeak = Math.max(bioPeak, pending);
             int room = roomAfterOutput();
             if (room == 0) {
                 break;
