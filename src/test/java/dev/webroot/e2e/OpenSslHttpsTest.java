@@ -7,8 +7,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -105,27 +103,14 @@ class OpenSslHttpsTest {
                 "--tls-certs", HttpsTest.certificates.toString(), "--tls-engine", "auto")) {
             server.awaitLog(line -> line.contains("TLS: OpenSSL 3"), Duration.ofSeconds(10));
         }
-        List<String> command = new ArrayList<>(withUnloadableLibssl("openssl-missing-auto", "--tls-engine", "auto"));
-        Path log = Project.freshDirectory("openssl-missing-auto-log").resolve("httpd.log");
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        try {
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            Pattern listening = Pattern.compile("listening on https://127\\.0\\.0\\.1:(\\d+) ");
-            Matcher port = listening.matcher("");
-            while (!port.reset(Files.readString(log)).find() && process.isAlive() && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
-            String output = Files.readString(log);
-            assertThat(output).contains("TLS: OpenSSL is not available (cannot load libssl.so.3 (OpenSSL 3)",
-                    "using the JDK's SSLEngine", "TLS: JDK SSLEngine");
-            assertThat(port.reset(output).find()).as("listening").isTrue();
-            Project.Result served = Project.run(List.of("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
-                    "--max-time", "10", "--cacert", HttpsTest.caFile.toString(), "--resolve",
-                    "www.example.com:" + port.group(1) + ":127.0.0.1", "https://www.example.com:" + port.group(1) + "/"), 20);
+        try (Server server = Server.launch(withUnloadableLibssl("openssl-missing-auto", "--tls-engine", "auto"), null)) {
+            assertThat(server.errorLog()).anyMatch(line -> line.contains(
+                    "TLS: OpenSSL is not available (cannot load libssl.so.3 (OpenSSL 3)")
+                    && line.contains("using the JDK's SSLEngine"));
+            server.awaitLog(line -> line.contains("TLS: JDK SSLEngine"), Duration.ofSeconds(10));
+            Project.Result served = HttpsTest.curl(server.tlsPort, "www.example.com", "-o", "/dev/null", "-w",
+                    "%{http_code}", "https://www.example.com:" + server.tlsPort + "/");
             assertThat(served.output()).isEqualTo("200");
-        } finally {
-            process.destroy();
-            process.waitFor();
         }
     }
 
