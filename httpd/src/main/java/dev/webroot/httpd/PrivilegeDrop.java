@@ -1,11 +1,9 @@
 package dev.webroot.httpd;
 
-import com.sun.jna.LastErrorException;
-import com.sun.jna.Native;
-import com.sun.jna.NativeLibrary;
-import com.sun.jna.NativeLong;
-import com.sun.jna.Platform;
-import com.sun.jna.Pointer;
+import dev.webroot.io.model.LibC;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * Switching to an unprivileged user after the listening socket is bound (OKWS: bind, then drop).
@@ -19,70 +17,54 @@ import com.sun.jna.Pointer;
 final class PrivilegeDrop {
     private static final int PR_SET_NO_NEW_PRIVS = 38;
     /** Offsets of pw_uid and pw_gid in glibc's struct passwd: after the pw_name and pw_passwd pointers. */
-    private static final int PW_UID_OFFSET = 2 * Native.POINTER_SIZE;
+    private static final int PW_UID_OFFSET = (int) (2 * ValueLayout.ADDRESS.byteSize());
     private static final int PW_GID_OFFSET = PW_UID_OFFSET + 4;
 
+    private static final MemorySegment GETEUID = LibC.function("geteuid");
+    private static final MemorySegment GETPWNAM = LibC.function("getpwnam");
+    private static final MemorySegment SETGROUPS = LibC.function("setgroups");
+    private static final MemorySegment SETRESGID = LibC.function("setresgid");
+    private static final MemorySegment SETRESUID = LibC.function("setresuid");
+    private static final MemorySegment GETRESUID = LibC.function("getresuid");
+    private static final MemorySegment PRCTL = LibC.function("prctl");
+
     record Account(String name, int uid, int gid) {}
-
-    private static final class LibC {
-        static {
-            Native.register(NativeLibrary.getInstance(Platform.C_LIBRARY_NAME));
-        }
-
-        static native int geteuid();
-
-        static native Pointer getpwnam(String name);
-
-        static native int setgroups(NativeLong size, Pointer list) throws LastErrorException;
-
-        static native int setresgid(int real, int effective, int saved) throws LastErrorException;
-
-        static native int setresuid(int real, int effective, int saved) throws LastErrorException;
-
-        static native int getresuid(int[] real, int[] effective, int[] saved) throws LastErrorException;
-
-        static native int prctl(int option, long arg2, long arg3, long arg4, long arg5) throws LastErrorException;
-    }
 
     private PrivilegeDrop() {}
 
     static boolean runningAsRoot() {
-        return LibC.geteuid() == 0;
+        return (int) LibC.callIgnoringErrno(GETEUID, 0, 0, 0) == 0;
     }
 
     /** Looks the user up through NSS (so LDAP or systemd users work too); empty if unknown. */
     static java.util.Optional<Account> lookup(String user) {
-        Pointer passwd = LibC.getpwnam(user);
-        if (passwd == null) {
+        long passwd;
+        try (Arena arena = Arena.ofConfined()) {
+            passwd = LibC.callIgnoringErrno(GETPWNAM, arena.allocateFrom(user).address(), 0, 0);
+        }
+        if (passwd == 0) {
             return java.util.Optional.empty();
         }
-        return java.util.Optional.of(new Account(user, passwd.getInt(PW_UID_OFFSET), passwd.getInt(PW_GID_OFFSET)));
+        MemorySegment entry = MemorySegment.ofAddress(passwd).reinterpret(PW_GID_OFFSET + 4);
+        return java.util.Optional.of(new Account(user, entry.get(ValueLayout.JAVA_INT, PW_UID_OFFSET),
+                entry.get(ValueLayout.JAVA_INT, PW_GID_OFFSET)));
     }
 
     /** Becomes {@code account} for good; throws with the failing step named. */
     static void dropTo(Account account) {
-        step("setgroups", () -> LibC.setgroups(new NativeLong(0), Pointer.NULL));
-        step("setresgid", () -> LibC.setresgid(account.gid(), account.gid(), account.gid()));
-        step("setresuid", () -> LibC.setresuid(account.uid(), account.uid(), account.uid()));
-        step("prctl(PR_SET_NO_NEW_PRIVS)", () -> LibC.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
-        int[] real = new int[1];
-        int[] effective = new int[1];
-        int[] saved = new int[1];
-        LibC.getresuid(real, effective, saved);
-        if (real[0] != account.uid() || effective[0] != account.uid() || saved[0] != account.uid()) {
-            throw new IllegalStateException("still running as uid " + effective[0] + " after dropping to " + account.name());
-        }
-    }
-
-    private interface Call {
-        int run();
-    }
-
-    private static void step(String name, Call call) {
-        try {
-            call.run();
-        } catch (LastErrorException e) {
-            throw new IllegalStateException(name + " failed: " + e.getMessage(), e);
+        try (Arena arena = Arena.ofConfined()) {
+            LibC.callInt("setgroups", SETGROUPS, 0, 0, 0, 0, 0);
+            LibC.callInt("setresgid", SETRESGID, account.gid(), account.gid(), account.gid(), 0, 0);
+            LibC.callInt("setresuid", SETRESUID, account.uid(), account.uid(), account.uid(), 0, 0);
+            LibC.callInt("prctl(PR_SET_NO_NEW_PRIVS)", PRCTL, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+            MemorySegment ids = arena.allocate(ValueLayout.JAVA_INT, 3);
+            LibC.callInt("getresuid", GETRESUID, ids.address(), ids.address() + 4, ids.address() + 8, 0, 0);
+            int effective = ids.getAtIndex(ValueLayout.JAVA_INT, 1);
+            for (int i = 0; i < 3; i++) {
+                if (ids.getAtIndex(ValueLayout.JAVA_INT, i) != account.uid()) {
+                    throw new IllegalStateException("still running as uid " + effective + " after dropping to " + account.name());
+                }
+            }
         }
     }
 }

@@ -1,9 +1,11 @@
 package dev.webroot.httpd;
 
-import com.sun.jna.LastErrorException;
-import com.sun.jna.Native;
-import com.sun.jna.NativeLibrary;
-import com.sun.jna.Platform;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+
+import dev.webroot.io.model.LibC;
+import dev.webroot.io.model.NativeCallException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
@@ -11,7 +13,7 @@ import java.util.Map;
  * systemd's readiness protocol ({@code sd_notify(3)}): datagrams such as {@code READY=1} sent to the
  * unix socket named by {@code NOTIFY_SOCKET} (a path, or {@code @name} in the abstract namespace).
  * The JDK's unix-domain channels are stream sockets only, so the datagram socket is made with the C
- * library's {@code socket} and {@code sendto} through JNA, once per message: a few a minute at most.
+ * library's {@code socket}, {@code connect} and {@code send}, once per message: a few a minute at most.
  */
 final class SystemdNotify {
     private static final int AF_UNIX = 1;
@@ -21,18 +23,10 @@ final class SystemdNotify {
     /** sizeof(struct sockaddr_un): sun_family, then 108 bytes of path. */
     private static final int SOCKADDR_UN_BYTES = 110;
 
-    private static final class LibC {
-        static {
-            Native.register(NativeLibrary.getInstance(Platform.C_LIBRARY_NAME));
-        }
-
-        static native int socket(int domain, int type, int protocol) throws LastErrorException;
-
-        static native long sendto(int fd, byte[] message, long length, int flags, byte[] address, int addressLength)
-                throws LastErrorException;
-
-        static native int close(int fd);
-    }
+    private static final MemorySegment SOCKET = LibC.function("socket");
+    private static final MemorySegment CONNECT = LibC.function("connect");
+    private static final MemorySegment SEND = LibC.function("send");
+    private static final MemorySegment CLOSE = LibC.function("close");
 
     private final byte[] address;
     private final int addressLength;
@@ -70,13 +64,16 @@ final class SystemdNotify {
     /** Sends one state message (lines of {@code NAME=value}); throws with the reason when it cannot. */
     void send(String state) {
         byte[] message = state.getBytes(StandardCharsets.UTF_8);
-        int fd = LibC.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        try {
-            LibC.sendto(fd, message, message.length, MSG_NOSIGNAL, address, addressLength);
-        } catch (LastErrorException e) {
+        try (Arena arena = Arena.ofConfined()) {
+            int fd = LibC.callInt("socket", SOCKET, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, 0, 0);
+            try {
+                LibC.callInt("connect", CONNECT, fd, arena.allocateFrom(JAVA_BYTE, address).address(), addressLength, 0, 0);
+                LibC.callLong("send", SEND, fd, arena.allocateFrom(JAVA_BYTE, message).address(), message.length, MSG_NOSIGNAL, 0);
+            } finally {
+                LibC.callIgnoringErrno(CLOSE, fd, 0, 0);
+            }
+        } catch (NativeCallException e) {
             throw new IllegalStateException("cannot notify systemd at " + socketName + ": " + e.getMessage(), e);
-        } finally {
-            LibC.close(fd);
         }
     }
 

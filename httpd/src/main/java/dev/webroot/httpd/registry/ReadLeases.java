@@ -1,9 +1,9 @@
 package dev.webroot.httpd.registry;
 
-import com.sun.jna.LastErrorException;
-import com.sun.jna.Native;
-import com.sun.jna.NativeLibrary;
-import com.sun.jna.Platform;
+import dev.webroot.io.model.LibC;
+import dev.webroot.io.model.NativeCallException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -25,16 +25,11 @@ final class ReadLeases {
     private static final int O_RDONLY = 0;
     private static final int O_CLOEXEC = 0x80000;
 
-    private static final class LibC {
-        static {
-            Native.register(NativeLibrary.getInstance(Platform.C_LIBRARY_NAME));
-        }
-
-        static native int open(String path, int flags) throws LastErrorException;
-
-        static native int fcntl(int fd, int command, long argument) throws LastErrorException;
-
-        static native int close(int fd) throws LastErrorException;
+    /** Looked up on first use, so that a platform without them fails in {@link #get}. */
+    private static final class Functions {
+        static final MemorySegment OPEN = LibC.function("open");
+        static final MemorySegment FCNTL = LibC.function("fcntl");
+        static final MemorySegment CLOSE = LibC.function("close");
     }
 
     private static final List<Runnable> LISTENERS = new CopyOnWriteArrayList<>();
@@ -46,18 +41,18 @@ final class ReadLeases {
     /**
      * The process's leases, with the SIGIO handler installed on first use (the JVM runs it on a
      * thread of its own per signal; it calls every listener). Throws, then and later, when leases
-     * cannot be used here: not Linux, libc not callable through JNA, or the signal is taken.
+     * cannot be used here: not Linux, libc not callable, or the signal is taken.
      */
     static synchronized ReadLeases get() {
         if (instance == null && unavailable == null) {
             try {
-                if (!Platform.isLinux()) {
+                if (!System.getProperty("os.name").startsWith("Linux")) {
                     throw new UnsupportedOperationException("read leases are a Linux feature");
                 }
                 try {
-                    LibC.close(-1);
-                } catch (LastErrorException expected) {
-                    // EBADF: libc is loaded and callable.
+                    LibC.callInt("close", Functions.CLOSE, -1, 0, 0, 0, 0);
+                } catch (NativeCallException expected) {
+                    // EBADF: libc is callable.
                 }
                 Signal.handle(new Signal("IO"), signal -> LISTENERS.forEach(ReadLeases::runQuietly));
                 instance = new ReadLeases();
@@ -90,13 +85,16 @@ final class ReadLeases {
     }
 
     /** Opens the file read-only and takes a read lease on that descriptor; returns the descriptor. */
-    int take(Path file) throws LastErrorException {
-        int fd = LibC.open(file.toString(), O_RDONLY | O_CLOEXEC);
+    int take(Path file) throws NativeCallException {
+        int fd;
+        try (Arena arena = Arena.ofConfined()) {
+            fd = LibC.callInt("open", Functions.OPEN, arena.allocateFrom(file.toString()).address(), O_RDONLY | O_CLOEXEC, 0, 0, 0);
+        }
         try {
-            LibC.fcntl(fd, F_SETLEASE, F_RDLCK);
+            LibC.callInt("fcntl(F_SETLEASE)", Functions.FCNTL, fd, F_SETLEASE, F_RDLCK, 0, 0);
             return fd;
-        } catch (LastErrorException e) {
-            LibC.close(fd);
+        } catch (NativeCallException e) {
+            release(fd);
             throw e;
         }
     }
@@ -104,8 +102,8 @@ final class ReadLeases {
     /** Whether a writer is waiting for this lease: during a break the kernel reports the type it will be lowered to. */
     boolean breaking(int fd) {
         try {
-            return LibC.fcntl(fd, F_GETLEASE, 0L) != F_RDLCK;
-        } catch (LastErrorException e) {
+            return LibC.callInt("fcntl(F_GETLEASE)", Functions.FCNTL, fd, F_GETLEASE, 0, 0, 0) != F_RDLCK;
+        } catch (NativeCallException e) {
             return true;
         }
     }
@@ -113,15 +111,15 @@ final class ReadLeases {
     /** Gives the lease up (closing its descriptor), letting a waiting writer go on. */
     void release(int fd) {
         try {
-            LibC.close(fd);
-        } catch (LastErrorException ignored) {
+            LibC.callInt("close", Functions.CLOSE, fd, 0, 0, 0, 0);
+        } catch (NativeCallException ignored) {
             // The descriptor is gone either way.
         }
     }
 
     /** The errno text of a failed lease, for the log. */
-    static String reason(LastErrorException e) {
-        return switch (e.getErrorCode()) {
+    static String reason(NativeCallException e) {
+        return switch (e.errno()) {
             case 11 -> "the file is open for writing";
             case 13 -> "not the file's owner and no CAP_LEASE";
             case 22 -> "the filesystem does not support leases";

@@ -5,6 +5,7 @@ import dev.webroot.format.WebrootFormatException;
 import dev.webroot.httpd.core.Generation;
 import dev.webroot.httpd.core.Sites;
 import dev.webroot.httpd.log.ErrorLog;
+import dev.webroot.io.model.NativeCallException;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.ClosedWatchServiceException;
@@ -761,7 +762,7 @@ public final class VhostRegistry implements Sites, AutoCloseable {
         try {
             generation.leased(leases.take(generation.file()));
             leased.add(generation);
-        } catch (com.sun.jna.LastErrorException e) {
+        } catch (NativeCallException e) {
             if (!leaseFailureLogged) {
                 leaseFailureLogged = true;
                 log.log("vhost " + generation.site() + ": no read lease on " + generation.file() + " (" + ReadLeases.reason(e)

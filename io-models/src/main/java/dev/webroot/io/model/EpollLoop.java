@@ -217,7 +217,7 @@ final class EpollLoop implements Runnable {
                         : 0;
                 int n = os.epollWait(epoll, events, MAX_EVENTS, timeout);
                 if (n < 0 && n != -EINTR) {
-                    throw new IOException("epoll_wait failed: " + LinuxSockets.describe(-n));
+                    throw new IOException("epoll_wait failed: " + LibC.describe(-n));
                 }
                 long now = System.nanoTime();
                 for (int i = 0; i < n; i++) {
@@ -302,7 +302,7 @@ final class EpollLoop implements Runnable {
             }
             if (fd < 0) {
                 if (listening && fd != -EINTR && fd != -LinuxSockets.ECONNABORTED) {
-                    faults.acceptFailed(new IOException("accept4 failed: " + LinuxSockets.describe(-fd)));
+                    faults.acceptFailed(new IOException("accept4 failed: " + LibC.describe(-fd)));
                     watchListeners(false);
                     acceptResume = now + TimeUnit.MILLISECONDS.toNanos(AbstractIoModel.ACCEPT_RETRY_MILLIS);
                     return;

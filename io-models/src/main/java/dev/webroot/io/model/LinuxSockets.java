@@ -4,14 +4,8 @@ import java.io.IOException;
 import java.net.BindException;
 import java.lang.foreign.AddressLayout;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -22,7 +16,7 @@ import java.nio.file.Path;
 
 /**
  * The Linux socket and epoll calls of the {@code epoll} model (and the one socket option the other
- * models set on their listeners that the JDK does not offer), made through the FFM linker with no
+ * models set on their listeners that the JDK does not offer), made through {@link LibC} with no
  * JDK channel in between. Each instance is used by one thread at a time: it owns the memory that
  * records {@code errno} and the scratch space for addresses, options and messages. Calls that may fail with an
  * expected error ({@code EAGAIN}, a reset peer) return {@code -errno} instead of throwing.
@@ -94,50 +88,33 @@ final class LinuxSockets implements AutoCloseable {
     private static final int MSGHDR_IOVLEN = 24;
     static final int IOVEC_BYTES = 16;
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
     private static final ValueLayout.OfInt I = ValueLayout.JAVA_INT;
     private static final ValueLayout.OfLong L = ValueLayout.JAVA_LONG;
     private static final AddressLayout A = ValueLayout.ADDRESS;
 
-    /*
-     * Every call goes through one of two handles of a single shape, five longs to a long, with the function's
-     * address as the first argument. The linker builds code per distinct shape, tens of milliseconds each on a
-     * cold JVM, so a dozen typed signatures would delay the first response by a quarter of a second. On both ABIs
-     * this class supports, ints and pointers travel in the same 64-bit registers as longs, unused argument
-     * registers are ignored, and an int result is the low half of the register, hence the (int) casts.
-     */
-    private static final FunctionDescriptor SHAPE = FunctionDescriptor.of(L, L, L, L, L, L);
-    private static final MethodHandle CALL = LINKER.downcallHandle(SHAPE, Linker.Option.captureCallState("errno"));
-    private static final MethodHandle NON_BLOCKING_CALL = LINKER.downcallHandle(SHAPE,
-            Linker.Option.captureCallState("errno"), Linker.Option.critical(false));
-    /** Where calls made from any thread (wakeups, error texts) leave errno, which they ignore. */
-    private static final MemorySegment IGNORED_CALL_STATE = Arena.global().allocate(CALL_STATE);
     private static final MemorySegment ONE = Arena.global().allocateFrom(L, 1L);
 
-    private static final MemorySegment SOCKET = function("socket");
-    private static final MemorySegment SETSOCKOPT = function("setsockopt");
-    private static final MemorySegment BIND = function("bind");
-    private static final MemorySegment LISTEN = function("listen");
-    private static final MemorySegment GETSOCKNAME = function("getsockname");
-    private static final MemorySegment GETSOCKOPT = function("getsockopt");
-    private static final MemorySegment FCNTL = function("fcntl");
-    private static final MemorySegment ACCEPT4 = function("accept4");
-    private static final MemorySegment READ = function("read");
-    private static final MemorySegment WRITE = function("write");
-    private static final MemorySegment SENDMSG = function("sendmsg");
-    private static final MemorySegment RECV = function("recv");
-    private static final MemorySegment CLOSE = function("close");
-    private static final MemorySegment SHUTDOWN = function("shutdown");
-    private static final MemorySegment EPOLL_CREATE1 = function("epoll_create1");
-    private static final MemorySegment EPOLL_CTL = function("epoll_ctl");
-    private static final MemorySegment EPOLL_WAIT = function("epoll_wait");
-    private static final MemorySegment EVENTFD = function("eventfd");
-    private static final MemorySegment STRERROR = function("strerror");
+    private static final MemorySegment SOCKET = LibC.function("socket");
+    private static final MemorySegment SETSOCKOPT = LibC.function("setsockopt");
+    private static final MemorySegment BIND = LibC.function("bind");
+    private static final MemorySegment LISTEN = LibC.function("listen");
+    private static final MemorySegment GETSOCKNAME = LibC.function("getsockname");
+    private static final MemorySegment GETSOCKOPT = LibC.function("getsockopt");
+    private static final MemorySegment FCNTL = LibC.function("fcntl");
+    private static final MemorySegment ACCEPT4 = LibC.function("accept4");
+    private static final MemorySegment READ = LibC.function("read");
+    private static final MemorySegment WRITE = LibC.function("write");
+    private static final MemorySegment SENDMSG = LibC.function("sendmsg");
+    private static final MemorySegment RECV = LibC.function("recv");
+    private static final MemorySegment CLOSE = LibC.function("close");
+    private static final MemorySegment SHUTDOWN = LibC.function("shutdown");
+    private static final MemorySegment EPOLL_CREATE1 = LibC.function("epoll_create1");
+    private static final MemorySegment EPOLL_CTL = LibC.function("epoll_ctl");
+    private static final MemorySegment EPOLL_WAIT = LibC.function("epoll_wait");
+    private static final MemorySegment EVENTFD = LibC.function("eventfd");
 
     private final Arena arena = Arena.ofShared();
-    private final MemorySegment callState = arena.allocate(CALL_STATE);
+    private final MemorySegment callState = arena.allocate(LibC.CALL_STATE);
     private final MemorySegment address = arena.allocate(SOCKADDR_BYTES, 8);
     private final MemorySegment length = arena.allocate(I);
     private final MemorySegment option = arena.allocate(8, 8);
@@ -153,34 +130,21 @@ final class LinuxSockets implements AutoCloseable {
         }
     }
 
-    private static MemorySegment function(String name) {
-        return LINKER.defaultLookup().find(name)
-                .orElseThrow(() -> new UnsupportedOperationException("libc has no " + name));
-    }
-
     /** An ordinary downcall, with errno recorded for this instance. */
     private long call(MemorySegment function, long a, long b, long c, long d, long e) {
         try {
-            return (long) CALL.invokeExact(function, callState, a, b, c, d, e);
+            return (long) LibC.CALL.invokeExact(function, callState, a, b, c, d, e);
         } catch (Throwable t) {
-            throw unexpected(t);
+            throw LibC.unexpected(t);
         }
     }
 
     /** A downcall that cannot block, made without the thread-state transition of an ordinary one. */
     private long nonBlockingCall(MemorySegment function, long a, long b, long c, long d, long e) {
         try {
-            return (long) NON_BLOCKING_CALL.invokeExact(function, callState, a, b, c, d, e);
+            return (long) LibC.NON_BLOCKING_CALL.invokeExact(function, callState, a, b, c, d, e);
         } catch (Throwable t) {
-            throw unexpected(t);
-        }
-    }
-
-    private static long callFromAnyThread(MemorySegment function, long a, long b, long c) {
-        try {
-            return (long) CALL.invokeExact(function, IGNORED_CALL_STATE, a, b, c, 0L, 0L);
-        } catch (Throwable t) {
-            throw unexpected(t);
+            throw LibC.unexpected(t);
         }
     }
 
@@ -190,7 +154,7 @@ final class LinuxSockets implements AutoCloseable {
     }
 
     private int errno() {
-        return (int) ERRNO.get(callState, 0L);
+        return LibC.errno(callState);
     }
 
     private int orErrno(int result) {
@@ -202,12 +166,7 @@ final class LinuxSockets implements AutoCloseable {
     }
 
     private IOException failure(String call) {
-        return new IOException(call + " failed: " + describe(errno()));
-    }
-
-    /** The C library's text for an error number, as the JDK's own socket exceptions show it. */
-    static String describe(int errno) {
-        return MemorySegment.ofAddress(callFromAnyThread(STRERROR, errno, 0, 0)).reinterpret(1024).getString(0);
+        return new IOException(call + " failed: " + LibC.describe(errno()));
     }
 
     /**
@@ -240,7 +199,7 @@ final class LinuxSockets implements AutoCloseable {
             }
             int size = family == AF_INET ? 16 : SOCKADDR_BYTES;
             if ((int) call(BIND, fd, address.address(), size, 0, 0) < 0) {
-                throw new BindException(describe(errno()));
+                throw new BindException(LibC.describe(errno()));
             }
             if ((int) call(LISTEN, fd, backlog, 0, 0, 0) < 0) {
                 throw failure("listen");
@@ -318,7 +277,7 @@ final class LinuxSockets implements AutoCloseable {
         option.set(I, 0, 0);
         length.set(I, 0, 4);
         if ((int) call(GETSOCKOPT, fd, SOL_SOCKET, name, option.address(), length.address()) < 0) {
-            throw new IOException("descriptor " + fd + " is not a socket (getsockopt(" + what + "): " + describe(errno()) + ")");
+            throw new IOException("descriptor " + fd + " is not a socket (getsockopt(" + what + "): " + LibC.describe(errno()) + ")");
         }
         return option.get(I, 0);
     }
@@ -441,18 +400,11 @@ final class LinuxSockets implements AutoCloseable {
 
     /** Wakes the thread waiting on an eventfd; any thread may call it. */
     static void signal(int eventFd) {
-        callFromAnyThread(WRITE, eventFd, ONE.address(), 8);
+        LibC.callIgnoringErrno(WRITE, eventFd, ONE.address(), 8);
     }
 
     @Override
     public void close() {
         arena.close();
-    }
-
-    private static RuntimeException unexpected(Throwable t) {
-        if (t instanceof Error e) {
-            throw e;
-        }
-        return t instanceof RuntimeException r ? r : new IllegalStateException("native call failed", t);
     }
 }
