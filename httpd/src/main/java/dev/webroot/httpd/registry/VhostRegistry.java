@@ -5,6 +5,7 @@ import dev.webroot.format.WebrootFormatException;
 import dev.webroot.httpd.core.Generation;
 import dev.webroot.httpd.core.Sites;
 import dev.webroot.httpd.log.ErrorLog;
+import dev.webroot.io.model.LibC;
 import dev.webroot.io.model.NativeCallException;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
@@ -30,6 +31,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -117,8 +119,7 @@ public final class VhostRegistry implements Sites, AutoCloseable {
     /** Directories holding served files, watched so that a change in place is seen at once (null: could not be watched). */
     private final Map<Path, WatchKey> watchedTargets = new HashMap<>();
     private final ConcurrentLinkedQueue<SiteGeneration> drained = new ConcurrentLinkedQueue<>();
-    private final ExecutorService verifier =
-            Executors.newCachedThreadPool(Thread.ofPlatform().name("webroot-verifier-", 1).daemon().factory());
+    private final ExecutorService verifier = Executors.newCachedThreadPool(new VerifierThreads());
     private final SiteGeneration.Listener listener = new SiteGeneration.Listener() {
         @Override
         public void drained(SiteGeneration generation) {
@@ -182,6 +183,31 @@ public final class VhostRegistry implements Sites, AutoCloseable {
         Prepared(SiteGeneration generation, String loaded) {
             this.generation = generation;
             this.loaded = loaded;
+        }
+    }
+
+    /**
+     * Verifier threads run at nice {@value #VERIFIER_NICE}: hashing a site's bodies (a second of CPU
+     * per gigabyte) then takes the CPU only as far as serving leaves it, from the first response
+     * after start-up on. Bodies not verified yet are hashed when first requested, so serving never
+     * waits for the background pass; a replacement waits for it, longer under full load.
+     */
+    private static final class VerifierThreads implements ThreadFactory {
+        private static final int VERIFIER_NICE = 10;
+        private static final int PRIO_PROCESS = 0;
+        private final ThreadFactory platform = Thread.ofPlatform().name("webroot-verifier-", 1).daemon().factory();
+
+        @Override
+        public Thread newThread(Runnable job) {
+            return platform.newThread(() -> {
+                try {
+                    // Linux applies it to the calling thread alone.
+                    LibC.callInt("setpriority", LibC.function("setpriority"), PRIO_PROCESS, 0, VERIFIER_NICE, 0, 0);
+                } catch (RuntimeException | LinkageError e) {
+                    // Not Linux, or not allowed: the thread runs at the process's priority.
+                }
+                job.run();
+            });
         }
     }
 

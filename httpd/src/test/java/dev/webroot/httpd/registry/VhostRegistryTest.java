@@ -188,6 +188,36 @@ class VhostRegistryTest {
     }
 
     @Test
+    void bodiesAreVerifiedOnThreadsThatYieldTheCpuToServing() throws Exception {
+        openWithSite(webroot("site.webroot", "v1"), Duration.ofMillis(500));
+        awaitTrue(Duration.ofSeconds(5), () -> {
+            List<Integer> niceness = verifierThreadNiceness();
+            return !niceness.isEmpty() && niceness.stream().allMatch(nice -> nice == 10);
+        });
+    }
+
+    /** The nice value of each of this process's verifier threads, from /proc. */
+    private static List<Integer> verifierThreadNiceness() {
+        List<Integer> niceness = new java.util.ArrayList<>();
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    if (Files.readString(task.resolve("comm")).startsWith("webroot-verifi")) {
+                        String stat = Files.readString(task.resolve("stat"));
+                        // The fields after the parenthesised name start at the third; nice is the nineteenth.
+                        niceness.add(Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]));
+                    }
+                } catch (java.nio.file.NoSuchFileException ended) {
+                    // A thread that ended meanwhile.
+                }
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return niceness;
+    }
+
+    @Test
     void aReplacedSymlinkIsServedWithinASecondWhileHeldGenerationsStayMappedUntilReleased() throws Exception {
         Path vhosts = openWithSite(webroot("v1.webroot", "v1"), Duration.ofMillis(500));
         byte[] host = "site".getBytes(StandardCharsets.US_ASCII);
