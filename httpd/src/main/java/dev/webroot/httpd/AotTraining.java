@@ -45,6 +45,13 @@ public final class AotTraining {
             "GET /missing HTTP/1.1\r\nHost: training\r\n\r\n",
             "GET /large.bin HTTP/1.1\r\nHost: training\r\n\r\n");
 
+    /**
+     * Small files beside the pages, so that opening the webroot runs the index checks often enough
+     * (once per entry and model) for their profiles to be recorded: a large webroot's first open then
+     * spends less time in unprofiled code.
+     */
+    private static final int INDEX_ENTRIES = 4000;
+
     /** Ends a connection: the server answers it and closes, so the client reads to the end. */
     private static final String CLOSE = "GET / HTTP/1.1\r\nHost: training\r\nConnection: close\r\n\r\n";
 
@@ -80,6 +87,11 @@ public final class AotTraining {
                 new Representation(Encoding.GZIP, Content.ofBytes(gzipped.toByteArray(), "index.html.gz"))));
         writer.addFile("/large.bin", "application/octet-stream", 0, null,
                 List.of(new Representation(Encoding.IDENTITY, Content.ofBytes(large, "large.bin"))));
+        for (int i = 0; i < INDEX_ENTRIES; i++) {
+            byte[] body = ("file " + i + "\n").getBytes(StandardCharsets.UTF_8);
+            writer.addFile("/files/" + i + ".txt", "text/plain; charset=utf-8", 0, null,
+                    List.of(new Representation(Encoding.IDENTITY, Content.ofBytes(body, i + ".txt"))));
+        }
         writer.write(target);
     }
 
