@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class SystemDateSourceTest {
     @Test
     void formatsAnImfFixdate() {
-        String formatted = new String(new SecondStamp(SystemDateSource.IMF_FIXDATE).at(784111777L),
+        String formatted = new String(new SecondStamp(SecondStamp.Format.IMF_FIXDATE).at(784111777L),
                 StandardCharsets.US_ASCII);
         assertThat(formatted).isEqualTo("Sun, 06 Nov 1994 08:49:37 GMT");
     }

@@ -7,9 +7,6 @@ import static dev.webroot.httpd.log.LineBytes.decimal;
 
 import dev.webroot.httpd.core.AccessRecord;
 import dev.webroot.httpd.core.LoggedBytes;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.util.Locale;
 
 /**
  * The combined log format, {@code ip - - [time] "request" status bytes "referer" "user-agent"},
@@ -21,15 +18,13 @@ import java.util.Locale;
 final class CombinedLogFormat implements LineFormat {
     private static final int MAX_REMOTE = 64;
     private static final int MAX_ENCODING = 32;
-    private static final DateTimeFormatter CLF_TIME =
-            DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss '+0000'", Locale.US).withZone(ZoneOffset.UTC);
     private static final byte[] AFTER_REMOTE = bytes(" - - [");
     private static final byte[] AFTER_TIME = bytes("] \"");
     private static final byte[] CLOSE_QUOTE_SPACE = bytes("\" ");
     private static final byte[] SPACE_QUOTE = bytes(" \"");
     private static final byte[] BETWEEN_QUOTED = bytes("\" \"");
     private static final byte[] CUT = bytes("...");
-    private final SecondStamp time = new SecondStamp(CLF_TIME);
+    private final SecondStamp time = new SecondStamp(SecondStamp.Format.COMMON_LOG);
 
     @Override
     public int format(AccessRecord record, long epochMillis, byte[] line, int at) {

@@ -8,9 +8,6 @@ import static dev.webroot.httpd.log.LineBytes.decimal;
 import dev.webroot.httpd.core.AccessRecord;
 import dev.webroot.httpd.core.LoggedBytes;
 import dev.webroot.httpd.core.Utf8;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.util.Locale;
 
 /**
  * One JSON object (RFC 8259) a line, with the combined format's fields:
@@ -31,8 +28,6 @@ final class JsonLogFormat implements LineFormat {
     private static final int MAX_METHOD = 64;
     private static final int MAX_PROTOCOL = 64;
     private static final int MAX_ENCODING = 32;
-    private static final DateTimeFormatter ISO_SECOND =
-            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss", Locale.ROOT).withZone(ZoneOffset.UTC);
     private static final byte[] REMOTE = bytes("{\"remote\":");
     private static final byte[] TIME = bytes(",\"time\":\"");
     private static final byte[] METHOD = bytes("Z\",\"method\":");
@@ -50,7 +45,7 @@ final class JsonLogFormat implements LineFormat {
     private static final byte[] CUT = bytes("...");
     private static final byte[] REPLACEMENT = bytes("\\ufffd");
 
-    private final SecondStamp time = new SecondStamp(ISO_SECOND);
+    private final SecondStamp time = new SecondStamp(SecondStamp.Format.ISO_SECOND);
 
     @Override
     public int format(AccessRecord record, long epochMillis, byte[] line, int at) {

@@ -1,37 +1,116 @@
 package dev.webroot.httpd.log;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.time.format.DateTimeFormatter;
 
 /**
  * A second as ASCII text in one format, formatted again only when the second changes: a reader pays
  * one volatile read, a busy server one small allocation a second, and a published array is never
  * modified.
+ *
+ * <p>The formats are written by arithmetic on the epoch second (UTC, years 0 to 9999) rather than by
+ * {@code java.time}'s pattern formatters: the first use of a formatter with month or day names loads
+ * the locale data of the JDK's CLDR provider, about 0.1 s of a cold start on one core, before the
+ * first response can carry its Date header.
  */
 public final class SecondStamp {
+    /** How the second is written. */
+    public enum Format {
+        /** HTTP's IMF-fixdate (RFC 9110, section 5.6.7): {@code Sun, 06 Nov 1994 08:49:37 GMT}. */
+        IMF_FIXDATE,
+        /** The common log format's time: {@code 06/Nov/1994:08:49:37 +0000}. */
+        COMMON_LOG,
+        /** ISO 8601 local date and time, to the second: {@code 1994-11-06T08:49:37}. */
+        ISO_SECOND
+    }
+
+    private static final byte[] DAYS = "ThuFriSatSunMonTueWed".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] MONTHS = "JanFebMarAprMayJunJulAugSepOctNovDec".getBytes(StandardCharsets.US_ASCII);
+    private static final long SECONDS_PER_DAY = 86_400;
+
     private record Stamp(long second, byte[] bytes) {}
 
-    private final DateTimeFormatter format;
+    private final Format format;
     private volatile Stamp stamp;
 
-    /** @param format a formatter with a zone */
-    public SecondStamp(DateTimeFormatter format) {
+    public SecondStamp(Format format) {
         this.format = format;
-        this.stamp = format(System.currentTimeMillis() / 1000);
+        long now = System.currentTimeMillis() / 1000;
+        this.stamp = new Stamp(now, format(format, now));
     }
 
     /** The text of {@code epochSecond}; callers ask for the current second, so it is almost always cached. */
     public byte[] at(long epochSecond) {
         Stamp current = stamp;
         if (current.second() != epochSecond) {
-            current = format(epochSecond);
+            current = new Stamp(epochSecond, format(format, epochSecond));
             stamp = current;
         }
         return current.bytes();
     }
 
-    private Stamp format(long epochSecond) {
-        return new Stamp(epochSecond, format.format(Instant.ofEpochSecond(epochSecond)).getBytes(StandardCharsets.US_ASCII));
+    /** {@code epochSecond} written in {@code format}. */
+    public static byte[] format(Format format, long epochSecond) {
+        long days = Math.floorDiv(epochSecond, SECONDS_PER_DAY);
+        int secondOfDay = (int) Math.floorMod(epochSecond, SECONDS_PER_DAY);
+        // Civil date from days since 1970-01-01 (the proleptic Gregorian calendar), in 400-year eras
+        // counted from 0000-03-01, so that the leap day ends a year.
+        long shifted = days + 719_468;
+        long era = Math.floorDiv(shifted, 146_097);
+        int dayOfEra = (int) (shifted - era * 146_097);
+        int yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365;
+        int dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100);
+        int monthFromMarch = (5 * dayOfYear + 2) / 153;
+        int day = dayOfYear - (153 * monthFromMarch + 2) / 5 + 1;
+        int month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9;
+        long year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+        if (year < 0 || year > 9999) {
+            throw new IllegalArgumentException("year " + year + " is outside 0 to 9999");
+        }
+        int hour = secondOfDay / 3600;
+        int minute = secondOfDay / 60 % 60;
+        int second = secondOfDay % 60;
+        return switch (format) {
+            case IMF_FIXDATE -> {
+                byte[] out = "Thu, 01 Jan 1970 00:00:00 GMT".getBytes(StandardCharsets.US_ASCII);
+                System.arraycopy(DAYS, (int) Math.floorMod(days, 7) * 3, out, 0, 3);
+                two(out, 5, day);
+                System.arraycopy(MONTHS, (month - 1) * 3, out, 8, 3);
+                four(out, 12, (int) year);
+                time(out, 17, hour, minute, second);
+                yield out;
+            }
+            case COMMON_LOG -> {
+                byte[] out = "01/Jan/1970:00:00:00 +0000".getBytes(StandardCharsets.US_ASCII);
+                two(out, 0, day);
+                System.arraycopy(MONTHS, (month - 1) * 3, out, 3, 3);
+                four(out, 7, (int) year);
+                time(out, 12, hour, minute, second);
+                yield out;
+            }
+            case ISO_SECOND -> {
+                byte[] out = "1970-01-01T00:00:00".getBytes(StandardCharsets.US_ASCII);
+                four(out, 0, (int) year);
+                two(out, 5, month);
+                two(out, 8, day);
+                time(out, 11, hour, minute, second);
+                yield out;
+            }
+        };
+    }
+
+    private static void time(byte[] out, int at, int hour, int minute, int second) {
+        two(out, at, hour);
+        two(out, at + 3, minute);
+        two(out, at + 6, second);
+    }
+
+    private static void two(byte[] out, int at, int value) {
+        out[at] = (byte) ('0' + value / 10);
+        out[at + 1] = (byte) ('0' + value % 10);
+    }
+
+    private static void four(byte[] out, int at, int value) {
+        two(out, at, value / 100);
+        two(out, at + 2, value % 100);
     }
 }
