@@ -7,8 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 
 /**
  * The server's diagnostic log: start-up, vhost changes, refusals, shutdown. One line per event,
@@ -60,8 +58,18 @@ public final class ErrorLog implements AutoCloseable {
     }
 
     public synchronized void log(String message) {
-        out.println(file != null ? Instant.now().truncatedTo(ChronoUnit.MILLIS) + " httpd: " + message : "httpd: " + message);
+        out.println(file != null ? timestamp(System.currentTimeMillis()) + " httpd: " + message : "httpd: " + message);
         out.flush();
+    }
+
+    /** ISO 8601 in UTC to the millisecond, as {@code 2026-12-03T19:36:59.058Z}. */
+    static String timestamp(long epochMillis) {
+        int millis = (int) Math.floorMod(epochMillis, 1000L);
+        return new StringBuilder(24)
+                .append(new String(SecondStamp.format(SecondStamp.Format.ISO_SECOND, Math.floorDiv(epochMillis, 1000L)),
+                        StandardCharsets.US_ASCII))
+                .append('.').append((char) ('0' + millis / 100)).append((char) ('0' + millis / 10 % 10))
+                .append((char) ('0' + millis % 10)).append('Z').toString();
     }
 
     @Override
