@@ -13,14 +13,32 @@ import java.nio.charset.StandardCharsets;
  * first response can carry its Date header.
  */
 public final class SecondStamp {
-    /** How the second is written. */
+    /** How the second is written: a template of the epoch's text and where each field goes in it (-1: absent). */
     public enum Format {
         /** HTTP's IMF-fixdate (RFC 9110, section 5.6.7): {@code Sun, 06 Nov 1994 08:49:37 GMT}. */
-        IMF_FIXDATE,
+        IMF_FIXDATE("Thu, 01 Jan 1970 00:00:00 GMT", 0, 5, 8, -1, 12, 17),
         /** The common log format's time: {@code 06/Nov/1994:08:49:37 +0000}. */
-        COMMON_LOG,
+        COMMON_LOG("01/Jan/1970:00:00:00 +0000", -1, 0, 3, -1, 7, 12),
         /** ISO 8601 local date and time, to the second: {@code 1994-11-06T08:49:37}. */
-        ISO_SECOND
+        ISO_SECOND("1970-01-01T00:00:00", -1, 8, -1, 5, 0, 11);
+
+        private final byte[] template;
+        private final int dayName;
+        private final int day;
+        private final int monthName;
+        private final int monthNumber;
+        private final int year;
+        private final int time;
+
+        Format(String template, int dayName, int day, int monthName, int monthNumber, int year, int time) {
+            this.template = template.getBytes(StandardCharsets.US_ASCII);
+            this.dayName = dayName;
+            this.day = day;
+            this.monthName = monthName;
+            this.monthNumber = monthNumber;
+            this.year = year;
+            this.time = time;
+        }
     }
 
     private static final byte[] DAYS = "ThuFriSatSunMonTueWed".getBytes(StandardCharsets.US_ASCII);
@@ -66,51 +84,27 @@ public final class SecondStamp {
         if (year < 0 || year > 9999) {
             throw new IllegalArgumentException("year " + year + " is outside 0 to 9999");
         }
-        int hour = secondOfDay / 3600;
-        int minute = secondOfDay / 60 % 60;
-        int second = secondOfDay % 60;
-        return switch (format) {
-            case IMF_FIXDATE -> {
-                byte[] out = "Thu, 01 Jan 1970 00:00:00 GMT".getBytes(StandardCharsets.US_ASCII);
-                System.arraycopy(DAYS, (int) Math.floorMod(days, 7) * 3, out, 0, 3);
-                two(out, 5, day);
-                System.arraycopy(MONTHS, (month - 1) * 3, out, 8, 3);
-                four(out, 12, (int) year);
-                time(out, 17, hour, minute, second);
-                yield out;
-            }
-            case COMMON_LOG -> {
-                byte[] out = "01/Jan/1970:00:00:00 +0000".getBytes(StandardCharsets.US_ASCII);
-                two(out, 0, day);
-                System.arraycopy(MONTHS, (month - 1) * 3, out, 3, 3);
-                four(out, 7, (int) year);
-                time(out, 12, hour, minute, second);
-                yield out;
-            }
-            case ISO_SECOND -> {
-                byte[] out = "1970-01-01T00:00:00".getBytes(StandardCharsets.US_ASCII);
-                four(out, 0, (int) year);
-                two(out, 5, month);
-                two(out, 8, day);
-                time(out, 11, hour, minute, second);
-                yield out;
-            }
-        };
-    }
-
-    private static void time(byte[] out, int at, int hour, int minute, int second) {
-        two(out, at, hour);
-        two(out, at + 3, minute);
-        two(out, at + 6, second);
+        byte[] out = format.template.clone();
+        if (format.dayName >= 0) {
+            System.arraycopy(DAYS, (int) Math.floorMod(days, 7) * 3, out, format.dayName, 3);
+        }
+        two(out, format.day, day);
+        if (format.monthName >= 0) {
+            System.arraycopy(MONTHS, (month - 1) * 3, out, format.monthName, 3);
+        }
+        if (format.monthNumber >= 0) {
+            two(out, format.monthNumber, month);
+        }
+        two(out, format.year, (int) year / 100);
+        two(out, format.year + 2, (int) year % 100);
+        two(out, format.time, secondOfDay / 3600);
+        two(out, format.time + 3, secondOfDay / 60 % 60);
+        two(out, format.time + 6, secondOfDay % 60);
+        return out;
     }
 
     private static void two(byte[] out, int at, int value) {
         out[at] = (byte) ('0' + value / 10);
         out[at + 1] = (byte) ('0' + value % 10);
-    }
-
-    private static void four(byte[] out, int at, int value) {
-        two(out, at, value / 100);
-        two(out, at + 2, value % 100);
     }
 }
