@@ -187,9 +187,8 @@ public final class VhostRegistry implements Sites, AutoCloseable {
     }
 
     /**
-     * Verifier threads run at nice {@value #VERIFIER_NICE}: hashing a site's bodies (a second of CPU
-     * per gigabyte) then takes the CPU only as far as serving leaves it, from the first response
-     * after start-up on. Bodies not verified yet are hashed when first requested, so serving never
+     * Verifier threads run at nice {@value #VERIFIER_NICE}: hashing a site's bodies then takes the CPU
+     * only as far as serving leaves it, from the first response after start-up on. Bodies not verified yet are hashed when first requested, so serving never
      * waits for the background pass; a replacement waits for it, longer under full load.
      */
     private static final class VerifierThreads implements ThreadFactory {
