@@ -418,6 +418,18 @@ class IoModelConformanceTest {
         }
     }
 
+    /** The kernel hands over a silent connection at last: its first turn reads nothing, and its request later is served. */
+    @ParameterizedTest
+    @FieldSource("MODELS")
+    void aConnectionHandedOverBeforeItsFirstBytesIsServedWhenTheyArrive(String model) throws Exception {
+        try (TestServer server = new TestServer(model, settings(100), file, Duration.ofSeconds(20), SEND);
+                LineClient late = new LineClient(server.address)) {
+            awaitTrue(() -> server.connections().size() == 1, "the silent connection handed over");
+            assertServes(late, 5, 0);
+            assertServes(late, 7, 3);
+        }
+    }
+
     @ParameterizedTest
     @FieldSource("MODELS")
     void closesIdleConnectionOnTimeWhileServingOthers(String model) throws Exception {

@@ -334,10 +334,6 @@ final class EpollLoop implements Runnable {
             byFd = Arrays.copyOf(byFd, Math.max(fd + 1, byFd.length * 2));
         }
         byFd[fd] = s;
-        if (os.epollAdd(epoll, fd, SOCKET_EVENTS) < 0) {
-            close(s);
-            return;
-        }
         try {
             connection.opened(now);
             s.deadline = connection.deadline();
@@ -345,7 +341,13 @@ final class EpollLoop implements Runnable {
             fail(s, e);
             return;
         }
+        // A deferred accept hands over a socket with its request already there: the first turn often
+        // answers it and, for a client that asked to close, closes it, so it joins the set only if it
+        // is still open. The edge-triggered add reports the readiness the turn left, so none is lost.
         turn(s, now);
+        if (byFd[fd] == s && os.epollAdd(epoll, fd, SOCKET_EVENTS) < 0) {
+            close(s);
+        }
     }
 
     /** Closes a connection that raised {@code failure}, and reports it. */
@@ -444,10 +446,12 @@ final class EpollLoop implements Runnable {
     /**
      * The connection asked to close: at once if the peer's input has ended, or if the peer will send
      * nothing more and nothing unread waits (as nginx skips its lingering close then), else by
-     * lingering (see {@link Driver}), which costs a shutdown, a wakeup and two reads more.
+     * lingering (see {@link Driver}), which costs a shutdown, a wakeup and two reads more. A socket
+     * whose last read came back short, with no edge since, is taken as drained, as nginx takes it;
+     * only one that may hold more is peeked at.
      */
     private void closeGracefully(Client s, long now) {
-        if (s.inputEnded || (!s.connection.peerMaySend() && os.peek(s.fd, readScratch) <= 0)
+        if (s.inputEnded || (!s.connection.peerMaySend() && (!s.readable || os.peek(s.fd, readScratch) <= 0))
                 || os.shutdownOutput(s.fd) < 0) {
             close(s);
             return;
