@@ -9,16 +9,12 @@ import dev.webroot.io.model.LibC;
 import dev.webroot.io.model.NativeCallException;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
-import java.nio.file.StandardWatchEventKinds;
-import java.nio.file.WatchKey;
-import java.nio.file.WatchService;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -95,10 +91,6 @@ public final class VhostRegistry implements Sites, AutoCloseable {
     private static final long LEASE_RETAKE_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** How long a vanished entry must stay gone before its vhost is removed, so {@code ln -sf} (unlink, then symlink) does not blink. */
     private static final long REMOVAL_CONFIRM_MILLIS = 50;
-    /** Events usually come in bursts (create temp, rename); collect the rest of a burst before rescanning. */
-    private static final long EVENT_SETTLE_MILLIS = 10;
-    /** A copy over a watched file sends events without pause: a burst is cut off after this, so a rescan is never put off. */
-    private static final long MAX_SETTLE_MILLIS = 30;
     /**
      * A refused file modified this recently may still be being written, and a later write within the
      * kernel's timestamp granularity would not change its identity: it is tried again on every rescan.
@@ -116,8 +108,6 @@ public final class VhostRegistry implements Sites, AutoCloseable {
     private final Map<String, SiteGeneration> pending = new HashMap<>();
     /** Files of {@code .next.NAME} entries, opened and verified ahead of a switch, by vhost. */
     private final Map<String, Prepared> prepared = new HashMap<>();
-    /** Directories holding served files, watched so that a change in place is seen at once (null: could not be watched). */
-    private final Map<Path, WatchKey> watchedTargets = new HashMap<>();
     private final ConcurrentLinkedQueue<SiteGeneration> drained = new ConcurrentLinkedQueue<>();
     private final ExecutorService verifier = Executors.newCachedThreadPool(new VerifierThreads());
     private final SiteGeneration.Listener listener = new SiteGeneration.Listener() {
@@ -155,9 +145,8 @@ public final class VhostRegistry implements Sites, AutoCloseable {
     private final java.util.concurrent.atomic.AtomicInteger mapped = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean closed;
     private boolean listingFailed;
-    private volatile WatchService watchService;
-    private WatchKey directoryKey;
-    private Thread watcher;
+    /** Null until the first scan is done. */
+    private volatile DirectoryWatcher watcher;
 
     /** Why a vhost's file was refused; {@code retry}: it could not be read at all or may still be being written, so it is tried on every rescan. */
     private record Refusal(Identity identity, String problem, boolean retry) {}
@@ -346,61 +335,13 @@ public final class VhostRegistry implements Sites, AutoCloseable {
     }
 
     private void startWatching() {
-        try {
-            watchService = directory.getFileSystem().newWatchService();
-            directoryKey = directory.register(watchService, StandardWatchEventKinds.ENTRY_CREATE,
-                    StandardWatchEventKinds.ENTRY_DELETE, StandardWatchEventKinds.ENTRY_MODIFY);
-            synchronized (this) {
-                updateWatches();
-            }
-        } catch (IOException e) {
-            log.log("cannot watch " + directory + " (" + reason(e) + "); checking it every "
-                    + rescanInterval.toMillis() + " ms instead");
-            watchService = null;
+        DirectoryWatcher started = new DirectoryWatcher("vhost-watcher", "vhosts directory", directory, rescanInterval, log,
+                this::rescan);
+        synchronized (this) {
+            watcher = started;
+            updateWatches();
         }
-        watcher = Thread.ofPlatform().name("vhost-watcher").daemon().start(this::watch);
-    }
-
-    private void watch() {
-        while (!closed) {
-            try {
-                waitForChange();
-                rescan();
-            } catch (InterruptedException | ClosedWatchServiceException e) {
-                if (closed) {
-                    return;
-                }
-            } catch (RuntimeException | Error e) {
-                // One file's fault must not end hot reloading for every site.
-                log.log("vhost watcher: unexpected " + e + "; continuing");
-            }
-        }
-    }
-
-    /** Returns on an event (after its burst settles, for at most {@link #MAX_SETTLE_MILLIS}) or when the rescan interval elapses. */
-    private void waitForChange() throws InterruptedException {
-        if (watchService == null) {
-            Thread.sleep(rescanInterval);
-            return;
-        }
-        WatchKey key = watchService.poll(rescanInterval.toMillis(), TimeUnit.MILLISECONDS);
-        long settled = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MAX_SETTLE_MILLIS);
-        while (key != null) {
-            key.pollEvents();
-            if (!key.reset() && key == directoryKey) {
-                log.log("vhosts directory " + directory + " can no longer be watched; checking it every "
-                        + rescanInterval.toMillis() + " ms instead");
-                closeQuietly(watchService);
-                watchService = null;
-                return;
-            }
-            // A target directory's key that became invalid is registered again by updateWatches.
-            long left = settled - System.nanoTime();
-            if (left <= 0) {
-                return;
-            }
-            key = watchService.poll(Math.min(TimeUnit.MILLISECONDS.toNanos(EVENT_SETTLE_MILLIS), left), TimeUnit.NANOSECONDS);
-        }
+        started.start();
     }
 
     /** Brings the table in line with the directory; runs on the watcher thread (and in tests). */
@@ -918,8 +859,7 @@ public final class VhostRegistry implements Sites, AutoCloseable {
 
     /** Watches the directories of the files being served and verified, so that a change in place wakes the watcher. */
     private void updateWatches() {
-        WatchService service = watchService;
-        if (service == null) {
+        if (watcher == null) {
             return;
         }
         Set<Path> wanted = new HashSet<>();
@@ -929,27 +869,7 @@ public final class VhostRegistry implements Sites, AutoCloseable {
         for (SiteGeneration candidate : pending.values()) {
             wanted.add(candidate.file().getParent());
         }
-        wanted.remove(directory);
-        watchedTargets.entrySet().removeIf(watched -> {
-            boolean stale = !wanted.contains(watched.getKey()) || watched.getValue() != null && !watched.getValue().isValid();
-            if (stale && watched.getValue() != null) {
-                watched.getValue().cancel();
-            }
-            return stale;
-        });
-        for (Path target : wanted) {
-            if (watchedTargets.containsKey(target)) {
-                continue;
-            }
-            try {
-                watchedTargets.put(target, target.register(service, StandardWatchEventKinds.ENTRY_CREATE,
-                        StandardWatchEventKinds.ENTRY_DELETE, StandardWatchEventKinds.ENTRY_MODIFY));
-            } catch (IOException | RuntimeException e) {
-                watchedTargets.put(target, null);
-                log.log("cannot watch " + target + " (" + reason(e) + "); a change to a webroot in it is noticed within "
-                        + rescanInterval.toMillis() + " ms");
-            }
-        }
+        watcher.watchAlso(wanted);
     }
 
     private Listing list() throws IOException {
@@ -1029,7 +949,8 @@ public final class VhostRegistry implements Sites, AutoCloseable {
 
     /** Unmaps at once on the watcher thread (or when closed); from a serving or verifier thread, at the next rescan. */
     private void drainedWhileServing(SiteGeneration generation) {
-        if (closed || Thread.currentThread() == watcher) {
+        DirectoryWatcher current = watcher;
+        if (closed || current != null && current.onWatcherThread()) {
             unmap(generation);
         } else {
             drained.add(generation);
@@ -1071,14 +992,9 @@ public final class VhostRegistry implements Sites, AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        if (watcher != null) {
-            watcher.interrupt();
-            closeQuietly(watchService);
-            try {
-                watcher.join(TimeUnit.SECONDS.toMillis(5));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        DirectoryWatcher current = watcher;
+        if (current != null) {
+            current.close();
         }
         synchronized (this) {
             HostTable last = table;
@@ -1098,17 +1014,6 @@ public final class VhostRegistry implements Sites, AutoCloseable {
             if (leases != null) {
                 leases.removeListener(onLeaseBreak);
             }
-        }
-    }
-
-    private static void closeQuietly(WatchService service) {
-        if (service == null) {
-            return;
-        }
-        try {
-            service.close();
-        } catch (IOException ignored) {
-            // Closing only releases the inotify descriptor; nothing to recover.
         }
     }
 

@@ -1,16 +1,13 @@
 package dev.webroot.httpd.tls;
 
 import dev.webroot.httpd.log.ErrorLog;
+import dev.webroot.httpd.registry.DirectoryWatcher;
 import dev.webroot.httpd.registry.Identity;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardWatchEventKinds;
-import java.nio.file.WatchKey;
-import java.nio.file.WatchService;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -26,7 +23,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.X509ExtendedKeyManager;
 
 /**
@@ -55,8 +51,6 @@ public final class CertificateStore implements AutoCloseable {
     static final int MAX_FILE_BYTES = 1 << 20;
     /** How long a vanished file must stay gone before its certificate is dropped, so unlink-then-create does not blink. */
     private static final long REMOVAL_CONFIRM_MILLIS = 50;
-    /** Events come in bursts (create temp, write, rename); collect the rest of a burst before rescanning. */
-    private static final long EVENT_SETTLE_MILLIS = 10;
 
     private record Refusal(Identity identity, Instant retryAt) {
     }
@@ -79,8 +73,7 @@ public final class CertificateStore implements AutoCloseable {
     private boolean listingFailed;
     private volatile CertificateIndex index = CertificateIndex.EMPTY;
     private volatile boolean closed;
-    private volatile WatchService watchService;
-    private Thread watcher;
+    private DirectoryWatcher watcher;
 
     private CertificateStore(Path directory, ErrorLog log, Duration rescanInterval, InstantSource clock) {
         this.directory = directory;
@@ -180,52 +173,9 @@ public final class CertificateStore implements AutoCloseable {
     }
 
     private void startWatching() {
-        try {
-            watchService = directory.getFileSystem().newWatchService();
-            directory.register(watchService, StandardWatchEventKinds.ENTRY_CREATE,
-                    StandardWatchEventKinds.ENTRY_DELETE, StandardWatchEventKinds.ENTRY_MODIFY);
-        } catch (IOException e) {
-            log.log("cannot watch " + directory + " (" + e.getMessage() + "); checking it every "
-                    + rescanInterval.toMillis() + " ms instead");
-            watchService = null;
-        }
-        watcher = Thread.ofPlatform().name("certificate-watcher").daemon().start(this::watch);
-    }
-
-    private void watch() {
-        while (!closed) {
-            try {
-                waitForChange();
-                rescan();
-            } catch (InterruptedException | ClosedWatchServiceException e) {
-                if (closed) {
-                    return;
-                }
-            } catch (RuntimeException | Error e) {
-                // One file's fault must not end certificate reloading.
-                log.log("certificate watcher: unexpected " + e + "; continuing");
-            }
-        }
-    }
-
-    /** Returns on a directory event (after its burst settles) or when the rescan interval elapses. */
-    private void waitForChange() throws InterruptedException {
-        if (watchService == null) {
-            Thread.sleep(rescanInterval);
-            return;
-        }
-        WatchKey key = watchService.poll(rescanInterval.toMillis(), TimeUnit.MILLISECONDS);
-        while (key != null) {
-            key.pollEvents();
-            if (!key.reset()) {
-                log.log("certificate directory " + directory + " can no longer be watched; checking it every "
-                        + rescanInterval.toMillis() + " ms instead");
-                closeQuietly(watchService);
-                watchService = null;
-                return;
-            }
-            key = watchService.poll(EVENT_SETTLE_MILLIS, TimeUnit.MILLISECONDS);
-        }
+        watcher = new DirectoryWatcher("certificate-watcher", "certificate directory", directory, rescanInterval, log,
+                this::rescan);
+        watcher.start();
     }
 
     /** Brings the index in line with the directory; runs on the watcher thread (and in tests). */
@@ -428,29 +378,12 @@ public final class CertificateStore implements AutoCloseable {
     public void close() {
         closed = true;
         if (watcher != null) {
-            watcher.interrupt();
-            closeQuietly(watchService);
-            try {
-                watcher.join(TimeUnit.SECONDS.toMillis(5));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            watcher.close();
         }
         synchronized (this) {
             loaded.clear();
             retired.clear();
             index = CertificateIndex.EMPTY;
-        }
-    }
-
-    private static void closeQuietly(WatchService service) {
-        if (service == null) {
-            return;
-        }
-        try {
-            service.close();
-        } catch (IOException ignored) {
-            // Closing only releases the inotify descriptor; nothing to recover.
         }
     }
 }
