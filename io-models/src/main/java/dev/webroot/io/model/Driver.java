@@ -140,10 +140,11 @@ abstract class Driver {
 
     /** Owner, lingering: a read returned {@code n}; true if draining goes on, false to close now. */
     final boolean discarded(int n, long now) {
-        if (n < 0) {
-            return false;
-        }
-        discarded += n;
+        return n >= 0 && lingersOn(discarded += n, now, deadline);
+    }
+
+    /** Whether a lingering close that has discarded {@code discarded} bytes goes on draining until {@code deadline}. */
+    static boolean lingersOn(long discarded, long now, long deadline) {
         return discarded < LINGER_BYTES && now - deadline < 0;
     }
 

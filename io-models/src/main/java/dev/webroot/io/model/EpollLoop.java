@@ -470,7 +470,7 @@ final class EpollLoop implements Runnable {
                 s.readable = false;
                 return;
             }
-            if (n <= 0 || (s.discarded += n) >= Driver.LINGER_BYTES || now - s.deadline >= 0) {
+            if (n <= 0 || !Driver.lingersOn(s.discarded += n, now, s.deadline)) {
                 close(s);
                 return;
             }
