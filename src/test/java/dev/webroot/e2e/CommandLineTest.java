@@ -85,6 +85,30 @@ class CommandLineTest {
         }
     }
 
+    /**
+     * The listen queue is as long as the kernel allows by default, so that a burst of new connections
+     * is queued rather than answered by dropped handshakes; --backlog shortens it. {@code ss} shows a
+     * listening socket's backlog as its Send-Q.
+     */
+    @Test
+    void theListenBacklogIsTheKernelsMaximumUnlessGiven() throws Exception {
+        int somaxconn = Integer.parseInt(Files.readAllLines(Path.of("/proc/sys/net/core/somaxconn")).getFirst().strip());
+        try (Server server = Server.start(Project.exampleVhosts(), "epoll")) {
+            assertThat(listenBacklog(server.port)).isEqualTo(Math.min(65535, somaxconn));
+        }
+        try (Server server = Server.start(Project.exampleVhosts(), "sync", "--backlog", "100")) {
+            assertThat(listenBacklog(server.port)).isEqualTo(Math.min(100, somaxconn));
+        }
+    }
+
+    private static int listenBacklog(int port) throws Exception {
+        Project.Result ss = Project.run(List.of("ss", "-Hltn", "sport = :" + port), 10);
+        assertThat(ss.exitCode()).as(ss.output()).isZero();
+        String[] fields = ss.output().strip().split("\\s+");
+        assertThat(fields).as(ss.output()).hasSizeGreaterThan(2);
+        return Integer.parseInt(fields[2]);
+    }
+
     private static void awaitLine(Path file, String text) throws Exception {
         long deadline = System.nanoTime() + 3_000_000_000L;
         while (!Files.exists(file) || !Files.readString(file).contains(text)) {

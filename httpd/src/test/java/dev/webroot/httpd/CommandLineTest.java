@@ -23,7 +23,7 @@ class CommandLineTest {
         assertThat(settings.model()).isEqualTo("epoll");
         assertThat(settings.listen()).extracting(Httpd::url).containsExactly("http://127.0.0.1:8080");
         assertThat(settings.tls()).isNull();
-        assertThat(settings.backlog()).isEqualTo(511);
+        assertThat(settings.backlog()).isEqualTo(65535);
         assertThat(settings.vhostsRescan()).isEqualTo(Duration.ofMillis(500));
         assertThat(settings.accessLog()).isEqualTo("-");
         assertThat(settings.errorLog()).isEqualTo("-");
