@@ -49,6 +49,12 @@ server_ticks() {
   echo "$total"
 }
 
+# jvm_compiler_stat COLUMN: a column of `jstat -compiler` for the server's JVM (1: methods compiled
+# so far, 4: seconds spent compiling); empty when the server is not a JVM.
+jvm_compiler_stat() {
+  "$JAVA_HOME/bin/jstat" -compiler "$SERVER_PID" 2>/dev/null | awk -v c="$1" 'NR == 2 {print $c}'
+}
+
 server_rss_kb() {
   local total=0 pid
   for pid in "$SERVER_PID" $(pgrep -P "$SERVER_PID" || true); do
