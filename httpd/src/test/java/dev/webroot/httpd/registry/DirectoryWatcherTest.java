@@ -81,8 +81,9 @@ class DirectoryWatcherTest {
         }
         assertNotNull(nextCheck(5_000));
         Thread.sleep(300);
-        // Twenty creates and renames within a few milliseconds settle into one check (two if the burst straddled a cut-off).
-        assertTrue(checks.size() <= 1, checks.size() + 1 + " checks for one burst");
+        // Twenty creates and renames take a few milliseconds: one check, or up to three on a slow
+        // machine where the burst outlasts the 30 ms cut-off; without settling there is one per event or so.
+        assertTrue(checks.size() <= 2, checks.size() + 1 + " checks for one burst");
     }
 
     @Test
